@@ -1,0 +1,115 @@
+// Retrieval benchmark on the STARD corpus: index build time and peak memory (measured in
+// a child process, so the parent's own allocations do not count), load time, and search
+// latency percentiles over the training questions.
+//   npm run bench [-- --no-dense]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { readCorpusJsonl } from "../src/retrieval/corpus.ts";
+import { loadAliasesFile, loadTermsFile } from "../src/retrieval/knowledge-files.ts";
+import { PROJECT_ROOT, loadTrainingFor } from "../src/retrieval/rank.ts";
+import { SearchIndex, releaseBuildCache } from "../src/retrieval/search-index.ts";
+import { readJsonl } from "./lib/ir-metrics.ts";
+import { machineLine } from "./eval.ts";
+
+export interface BenchRetrievalResult {
+  articles: number;
+  buildSeconds: number;
+  buildPeakRssMB: number;
+  loadSeconds: number;
+  searchPeakRssMB: number;
+  latencyMs: { p50: number; p95: number; p99: number; mean: number; n: number };
+}
+
+const DATA = resolve(PROJECT_ROOT, "../shared/data/stard");
+const SCRIPT = resolve(PROJECT_ROOT, "scripts/bench.ts");
+const RUNNER = resolve(PROJECT_ROOT, "bin/run-script.js");
+
+function maxRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024; // maxRSS is in kilobytes
+}
+
+/** Child: build and save; prints a JSON line. */
+function childBuild(dir: string, dense: boolean): void {
+  const t0 = performance.now();
+  const articles = readCorpusJsonl(join(DATA, "corpus.jsonl"));
+  const terms = loadTermsFile(join(PROJECT_ROOT, "knowledge/terms.yaml"));
+  const training = loadTrainingFor(join(DATA, "queries-train.jsonl"), new Set(articles.map((a) => a.id))) ?? undefined;
+  const index = SearchIndex.build(articles, {
+    terms: terms.terms,
+    typos: terms.typos,
+    aliases: loadAliasesFile(join(PROJECT_ROOT, "knowledge/law-aliases.yaml")),
+    training,
+    dense: dense ? "lsa" : false,
+    onProgress: (s) => process.stderr.write(`[build ${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`),
+  });
+  releaseBuildCache(index);
+  index.save(dir);
+  const buildSeconds = (performance.now() - t0) / 1000;
+  console.log(JSON.stringify({ articles: index.size, buildSeconds, buildPeakRssMB: maxRssMB() }));
+}
+
+/** Child: load and time searches; prints a JSON line. */
+function childSearch(dir: string): void {
+  const t0 = performance.now();
+  const index = SearchIndex.load(dir);
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const qs = readJsonl<{ query: string }>(join(DATA, "queries-train.jsonl")).map((q) => q.query);
+  for (const q of qs.slice(0, 50)) index.search(q, 10); // JIT warm-up
+  const times: number[] = [];
+  for (const q of qs) {
+    const s = performance.now();
+    index.search(q, 10);
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
+  console.log(
+    JSON.stringify({
+      loadSeconds,
+      searchPeakRssMB: maxRssMB(),
+      latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), mean: times.reduce((a, b) => a + b, 0) / times.length, n: times.length },
+    }),
+  );
+}
+
+function runChild(args: string[]): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [RUNNER, SCRIPT, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench child ${args[0]} failed (${r.status})`);
+  const line = r.stdout.trim().split("\n").pop() ?? "{}";
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+export async function benchRetrieval(opts: { dense?: boolean } = {}): Promise<BenchRetrievalResult> {
+  if (!existsSync(join(DATA, "corpus.jsonl"))) throw new Error(`STARD data not found under ${DATA}`);
+  const dir = mkdtempSync(join(tmpdir(), "lawdesk-bench-"));
+  try {
+    const b = runChild(["--child-build", dir, opts.dense === false ? "--no-dense" : "--dense"]);
+    const s = runChild(["--child-search", dir]);
+    return { ...(b as object), ...(s as object) } as BenchRetrievalResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === "--child-build") return childBuild(args[1], args[2] !== "--no-dense");
+  if (args[0] === "--child-search") return childSearch(args[1]);
+  console.log(machineLine());
+  const r = await benchRetrieval({ dense: !args.includes("--no-dense") });
+  console.log(`articles          ${r.articles}`);
+  console.log(`build             ${r.buildSeconds.toFixed(1)} s, peak RSS ${r.buildPeakRssMB.toFixed(0)} MB`);
+  console.log(`load              ${r.loadSeconds.toFixed(1)} s, search-process peak RSS ${r.searchPeakRssMB.toFixed(0)} MB`);
+  console.log(
+    `search latency    p50 ${r.latencyMs.p50.toFixed(2)} ms, p95 ${r.latencyMs.p95.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms (n=${r.latencyMs.n}, k=10)`,
+  );
+}
+
+if (process.argv[1]?.endsWith("scripts/bench.ts")) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

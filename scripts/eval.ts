@@ -1,0 +1,115 @@
+// Retrieval evaluation on STARD (../shared/data/stard): BM25 alone, the full system
+// without question-learning (all questions), and the full system learning from training
+// questions scored on k-fold held-out folds (never on questions it saw).
+//   npm run eval [-- --folds 5 --no-dense]
+import os from "node:os";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { readCorpusJsonl } from "../src/retrieval/corpus.ts";
+import { loadAliasesFile, loadTermsFile } from "../src/retrieval/knowledge-files.ts";
+import { PROJECT_ROOT } from "../src/retrieval/rank.ts";
+import { SearchIndex, type FusionWeights } from "../src/retrieval/search-index.ts";
+import { formatTable, kFolds, meanMetrics, queryMetrics, readJsonl, type LabelledQuery, type MetricRow } from "./lib/ir-metrics.ts";
+
+export interface EvalRetrievalOptions {
+  dataDir?: string;
+  folds?: number;
+  dense?: "lsa" | false;
+  weights?: Partial<FusionWeights>;
+  log?: (line: string) => void;
+}
+
+export interface EvalRetrievalResult {
+  rows: Array<{ name: string; m: MetricRow; note?: string }>;
+  timings: Record<string, number>;
+}
+
+export async function evalRetrieval(opts: EvalRetrievalOptions = {}): Promise<EvalRetrievalResult> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const dataDir = opts.dataDir ?? resolve(PROJECT_ROOT, "../shared/data");
+  const corpusPath = join(dataDir, "stard/corpus.jsonl");
+  const trainPath = join(dataDir, "stard/queries-train.jsonl");
+  if (!existsSync(corpusPath) || !existsSync(trainPath)) throw new Error(`STARD data not found under ${dataDir}`);
+  const nFolds = opts.folds ?? 5;
+  const timings: Record<string, number> = {};
+  const time = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const r = await f();
+    timings[name] = (timings[name] ?? 0) + (performance.now() - t0) / 1000;
+    return r;
+  };
+
+  const articles = readCorpusJsonl(corpusPath);
+  const queries = readJsonl<LabelledQuery>(trainPath);
+  const termsFile = loadTermsFile(join(PROJECT_ROOT, "knowledge/terms.yaml"));
+  const aliases = loadAliasesFile(join(PROJECT_ROOT, "knowledge/law-aliases.yaml"));
+  log(`corpus ${articles.length} articles, ${queries.length} labelled questions; terms ${termsFile.terms.length}, typos ${termsFile.typos.length}, aliases ${aliases.length}`);
+
+  const score = (index: SearchIndex, qs: LabelledQuery[]) =>
+    qs.map((q) => queryMetrics(index.search(q.query, 100, { exact: false }).map((h) => h.article.id), q.relevant));
+
+  const rows: EvalRetrievalResult["rows"] = [];
+  // 1. BM25 alone: the article field only, no expansion, no dense, no training.
+  const bm25Only = await time("build bm25-only", () =>
+    SearchIndex.build(articles, { dense: false, weights: { knn: 0, dense: 0 } }),
+  );
+  rows.push({ name: "BM25 alone", m: meanMetrics(await time("search bm25-only", () => score(bm25Only, queries))), note: `all ${queries.length}` });
+
+  // 2. Full system without question-learning (nothing trained on questions: all questions are unseen).
+  const full = await time("build full (no training)", () =>
+    SearchIndex.build(articles, {
+      terms: termsFile.terms,
+      typos: termsFile.typos,
+      aliases,
+      dense: opts.dense ?? "lsa",
+      weights: opts.weights,
+      reuseFrom: bm25Only,
+    }),
+  );
+  rows.push({ name: "full, no question-learning", m: meanMetrics(await time("search full", () => score(full, queries))), note: `all ${queries.length}` });
+
+  // 3. Full system learning from training questions, k-fold held out.
+  const folds = kFolds(queries, nFolds);
+  const heldOut: MetricRow[] = [];
+  for (let f = 0; f < nFolds; f++) {
+    const train = folds.flatMap((fold, j) => (j === f ? [] : fold));
+    const idx = await time("build per fold", () =>
+      SearchIndex.build(articles, {
+        terms: termsFile.terms,
+        typos: termsFile.typos,
+        aliases,
+        dense: opts.dense ?? "lsa",
+        weights: opts.weights,
+        training: train,
+        reuseFrom: full,
+      }),
+    );
+    heldOut.push(...(await time("search per fold", () => score(idx, folds[f]))));
+  }
+  rows.push({ name: `full + question-learning (${nFolds}-fold)`, m: meanMetrics(heldOut), note: `held-out, ${heldOut.length}` });
+  log(formatTable(rows));
+  return { rows, timings };
+}
+
+export function machineLine(): string {
+  const cpus = os.cpus();
+  return `machine: ${cpus[0]?.model ?? "unknown"} x${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, node ${process.version}, ${os.platform()} ${os.arch()}`;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const folds = args.includes("--folds") ? Number(args[args.indexOf("--folds") + 1]) : 5;
+  const dense = args.includes("--no-dense") ? false : "lsa";
+  console.log(machineLine());
+  const t0 = performance.now();
+  const { timings } = await evalRetrieval({ folds, dense });
+  console.log("timings (s): " + Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", "));
+  console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("scripts/eval.ts")) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,104 @@
+// Settings come from the environment, optionally from a YAML/JSON file named by
+// LAWDESK_CONFIG (or ./lawdesk.config.yaml when present); the environment wins.
+// Every setting is validated at start-up and a wrong one is reported by name.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import YAML from "yaml";
+import { z } from "zod";
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** Real external data for tests, evaluation and benchmarks, beside the project. */
+export const SHARED_DATA_DIR = resolve(PROJECT_ROOT, "../shared/data");
+
+const optionalUrl = z.url().optional();
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean));
+
+export const ConfigSchema = z.object({
+  LAWDESK_DATA_DIR: z.string().min(1).default("./data"),
+  LAWDESK_KNOWLEDGE_DIR: z.string().min(1).default(resolve(PROJECT_ROOT, "knowledge")),
+  /** Statute corpora ingested on first start, besides the bundled knowledge. */
+  LAWDESK_LAWS: list.optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PORT: port.default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (leave unset for the embedded SQLite)")
+    .optional(),
+  EMBEDDINGS_PROVIDER: z.enum(["lsa", "openai", "ollama"]).default("lsa"),
+  EMBEDDINGS_MODEL: z.string().optional(),
+  EMBEDDINGS_BASE_URL: optionalUrl,
+  EMBEDDINGS_API_KEY: z.string().optional(),
+  LLM_PROVIDER: z.enum(["none", "openai", "ollama"]).optional(),
+  LLM_BASE_URL: optionalUrl,
+  LLM_MODEL: z.string().optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_TIMEOUT_MS: positiveInt.default(8000),
+  LAWDESK_ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  LAWDESK_MAX_MESSAGE_CHARS: positiveInt.default(500),
+  LAWDESK_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; knowledgeDir: string };
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the settings; throws ConfigError naming each bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = env.LAWDESK_CONFIG ?? (existsSync(resolve(cwd, "lawdesk.config.yaml")) ? "lawdesk.config.yaml" : undefined);
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    const path = resolve(cwd, file);
+    if (!existsSync(path)) throw new ConfigError(`LAWDESK_CONFIG: file not found: ${path}`);
+    try {
+      const parsed = YAML.parse(readFileSync(path, "utf8")) ?? {};
+      if (typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a mapping of SETTING: value");
+      fromFile = parsed as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`LAWDESK_CONFIG: ${path}: ${(e as Error).message}`);
+    }
+  }
+  const known = new Set(Object.keys(ConfigSchema.shape));
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const key of known) {
+    const v = env[key];
+    if (v !== undefined && v !== "") merged[key] = v;
+  }
+  const unknownInFile = Object.keys(fromFile).filter((k) => !known.has(k) && !k.startsWith("WECHAT") && !k.startsWith("TELEGRAM"));
+  if (unknownInFile.length > 0) throw new ConfigError(`${unknownInFile[0]}: unknown setting in ${file}`);
+
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const c = result.data;
+  if (c.LLM_PROVIDER && c.LLM_PROVIDER !== "none" && !c.LLM_MODEL) {
+    throw new ConfigError("LLM_MODEL: required when LLM_PROVIDER is set");
+  }
+  if (c.LLM_PROVIDER === "openai" && !c.LLM_BASE_URL) throw new ConfigError("LLM_BASE_URL: required when LLM_PROVIDER=openai");
+  if (c.EMBEDDINGS_PROVIDER !== "lsa" && !c.EMBEDDINGS_MODEL) {
+    throw new ConfigError(`EMBEDDINGS_MODEL: required when EMBEDDINGS_PROVIDER=${c.EMBEDDINGS_PROVIDER}`);
+  }
+  return { ...c, dataDir: resolve(cwd, c.LAWDESK_DATA_DIR), knowledgeDir: resolve(cwd, c.LAWDESK_KNOWLEDGE_DIR) };
+}
+
+/**
+ * Corpora to ingest on first start: the setting, else the national statutes of the shared
+ * collection beside the project. Other provinces' local regulations (its DLC/ folder) are
+ * left out by default: a county needs its own province's, named in LAWDESK_LAWS.
+ */
+export function defaultLawSources(config: Config): string[] {
+  if (config.LAWDESK_LAWS) return config.LAWDESK_LAWS.map((p) => resolve(p));
+  const shared = resolve(SHARED_DATA_DIR, "laws");
+  if (!existsSync(shared)) return [];
+  return readdirSync(shared, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith(".") && d.name !== "DLC" && d.name !== "案例")
+    .map((d) => join(shared, d.name));
+}

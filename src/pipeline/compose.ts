@@ -1,0 +1,151 @@
+// The default composer: no language model. A plain explanation from the best-matching
+// service guide, the articles quoted verbatim with law, number and validity, the next
+// step from the guide and the service directory, and a short disclaimer.
+
+import type { ServiceDirectory } from "../knowledge/directory.ts";
+import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
+import type { ArticleUnit, Guide } from "../knowledge/types.ts";
+import type { ChannelLimits, Citation } from "./types.ts";
+
+export const DISCLAIMER = "以上是一般性法律信息，不是针对您个案的法律意见。情况复杂的，可拨打12348或回复“转人工”找值班律师。";
+export const MORE_HINT = "（内容较长，回复【详细】查看全文）";
+const QUOTE_MAX_CHARS = 220;
+
+export interface ComposeInput {
+  guide: Guide | null;
+  /** Articles to quote, best first; only current law is quoted as such. */
+  articles: ArticleUnit[];
+  directory: ServiceDirectory;
+  region: string | null;
+  /** An explanation written by the language model, already verified; replaces the guide body. */
+  explanation?: string;
+  now?: Date;
+}
+
+export interface Composed {
+  text: string;
+  fullText: string;
+  citations: Citation[];
+  truncated: boolean;
+}
+
+/** Quote of an article: the whole text when short, else a verbatim prefix ending in "……". */
+export function quoteOf(text: string, max = QUOTE_MAX_CHARS): string {
+  const flat = text.replace(/\n/g, " ");
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  const stop = Math.max(cut.lastIndexOf("。"), cut.lastIndexOf("；"), cut.lastIndexOf("："));
+  return (stop > max * 0.5 ? cut.slice(0, stop + 1) : cut) + "……";
+}
+
+export function citationOf(a: ArticleUnit, now = new Date()): Citation {
+  return { law: a.law, article: a.article, status: validityLabel(a, now), quote: quoteOf(a.text), articleId: a.id };
+}
+
+/** Sections in the order a resident needs them; the fitter drops from the end. */
+function sections(input: ComposeInput, citations: Citation[], full: boolean): string[] {
+  const { guide, directory, region } = input;
+  const out: string[] = [];
+  const explanation = input.explanation ?? guide?.body ?? "";
+  if (guide) out.push(`【${guide.title}】`);
+  if (explanation) out.push(full ? explanation : firstParagraphs(explanation, 260));
+  if (citations.length > 0) {
+    const lines = citations.map((c, i) => {
+      const quote = full ? c.quote : quoteOf(c.quote.replace(/……$/, ""), 120);
+      return `${i + 1}.《${c.law}》${c.article}（${c.status}）\n“${quote}”`;
+    });
+    out.push(`法律依据：\n${lines.join("\n")}`);
+  }
+  const next: string[] = [];
+  if (guide) {
+    const steps = full ? guide.steps : guide.steps.slice(0, 3);
+    next.push(`下一步怎么做：\n${steps.map((s, i) => `${i + 1}. ${s}`).join("\n")}`);
+    if (guide.materials.length > 0) next.push(`要带的材料：${guide.materials.join("、")}`);
+    const places = placesText(guide, directory, region, full ? 3 : 2);
+    if (places) next.push(`去哪里办：\n${places}`);
+    if (guide.fees) next.push(`费用：${guide.fees}`);
+    if (guide.timeLimits) next.push(`时限：${guide.timeLimits}`);
+  } else {
+    const centre = directory.placesFor("public_legal_service", region)[0];
+    next.push(
+      `下一步：可以带上身份证和相关材料，到${centre ? `${centre.name}${centre.address ? `（${centre.address}${centre.phone ? `，电话${centre.phone}` : ""}）` : ""}` : "当地公共法律服务中心"}当面咨询，或拨打12348。`,
+    );
+  }
+  out.push(...next);
+  return out;
+}
+
+function placesText(guide: Guide, directory: ServiceDirectory, region: string | null, max: number): string {
+  const lines: string[] = [];
+  for (const kind of guide.where) {
+    const place = directory.placesFor(kind, region)[0];
+    if (!place) continue;
+    const details = [place.address, place.phone ? `电话${place.phone}` : "", place.hours].filter(Boolean).join("，");
+    lines.push(`· ${place.name}${details ? `（${details}）` : ""}`);
+    if (lines.length >= max) break;
+  }
+  return lines.join("\n");
+}
+
+function firstParagraphs(text: string, maxChars: number): string {
+  const paras = text.split(/\n\s*\n/);
+  let out = paras[0];
+  for (const p of paras.slice(1)) {
+    if (out.length + p.length > maxChars) break;
+    out += `\n\n${p}`;
+  }
+  return out.length > maxChars * 1.6 ? quoteOf(out, maxChars) : out;
+}
+
+export function compose(input: ComposeInput, limits: ChannelLimits): Composed {
+  const now = input.now ?? new Date();
+  // Repealed or not-yet-effective text is never quoted as current law.
+  const citations = input.articles.filter((a) => isCurrentLaw(a, now)).map((a) => citationOf(a, now));
+  const fullText = [...sections(input, citations, true), DISCLAIMER].join("\n\n");
+  if (fits(fullText, limits)) return { text: fullText, fullText, citations, truncated: false };
+  const short = sections(input, citations, false);
+  // Drop trailing sections until it fits, keeping the hint and disclaimer.
+  while (short.length > 1) {
+    const candidate = [...short, MORE_HINT, DISCLAIMER].join("\n\n");
+    if (fits(candidate, limits)) return { text: candidate, fullText, citations, truncated: true };
+    short.pop();
+  }
+  return { text: cutToFit([short[0] ?? "", MORE_HINT, DISCLAIMER].join("\n\n"), limits), fullText, citations, truncated: true };
+}
+
+export function fits(text: string, limits: ChannelLimits): boolean {
+  if (limits.maxChars !== undefined && [...text].length > limits.maxChars) return false;
+  if (limits.maxBytes !== undefined && Buffer.byteLength(text, "utf8") > limits.maxBytes) return false;
+  return true;
+}
+
+/** Cuts by code points so no character is split, until the text fits. */
+export function cutToFit(text: string, limits: ChannelLimits): string {
+  if (fits(text, limits)) return text;
+  const chars = [...text];
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(chars.slice(0, mid).join("") + "……", limits)) lo = mid;
+    else hi = mid - 1;
+  }
+  return chars.slice(0, lo).join("") + "……";
+}
+
+/** Splits a long text into channel-sized pieces at paragraph boundaries (for 详细). */
+export function splitForChannel(text: string, limits: ChannelLimits): string[] {
+  const parts: string[] = [];
+  let current = "";
+  for (const para of text.split(/\n\n/)) {
+    const joined = current ? `${current}\n\n${para}` : para;
+    if (fits(joined, limits)) {
+      current = joined;
+      continue;
+    }
+    if (current) parts.push(current);
+    current = fits(para, limits) ? para : cutToFit(para, limits);
+  }
+  if (current) parts.push(current);
+  return parts;
+}

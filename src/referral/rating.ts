@@ -1,0 +1,16 @@
+// Reading a resident's answer to the rating request: "5", "５", "五星", "5分 很满意".
+// Returns null when the message is not a rating, so the conversation core treats it as a
+// normal message.
+
+const CHINESE_DIGITS: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5 };
+
+export function parseRating(text: string): { stars: number; comment: string | null } | null {
+  const t = text.normalize("NFKC").trim();
+  const m = /^([1-5]|[一二两三四五])\s*(?:星|分|颗星)?\s*[,，。.!！、:：]?\s*(.*)$/su.exec(t);
+  if (!m) return null;
+  const stars = /\d/.test(m[1]) ? Number(m[1]) : CHINESE_DIGITS[m[1]];
+  // A longer message starting with a digit ("3个月没发工资") is a question, not a rating.
+  const rest = m[2].trim();
+  if (rest && /^[个月天年号万元块岁次]/.test(rest)) return null;
+  return { stars, comment: rest || null };
+}

@@ -1,0 +1,531 @@
+// The article search index: exact citation lookup first, then a fusion of
+//  - BM25 over law title + chapters + article text (+ labelled training questions
+//    appended to the articles they answer: document expansion),
+//  - nearest training questions voting for their labelled articles (kNN),
+//  - dense retrieval (offline LSA, or a remote embedding model) through HNSW,
+// each normalised by its best score for the query and combined linearly.
+import type { Embeddings } from "@langchain/core/embeddings";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ArticleHit, ArticleUnit } from "../knowledge/types.ts";
+import { findArticleRefs } from "../knowledge/article-number.ts";
+import { Bm25Index, DEFAULT_BM25, topK, type Bm25Params } from "./bm25.ts";
+import { LsaEmbeddings, normalizeInPlace, type LsaOptions } from "./embeddings/lsa.ts";
+import type { AliasEntry, TermEntry, Typo } from "./knowledge-files.ts";
+import { LawNameResolver, type LawResolution } from "./law-names.ts";
+import { readBundle, writeBundle } from "./persist.ts";
+import { Tokenizer } from "./tokenize.ts";
+import { VectorIndex } from "./vector-index.ts";
+
+export interface TrainingQuestion {
+  query: string;
+  /** Article ids (ArticleUnit.id) the question is labelled with. */
+  relevant: string[];
+}
+
+export interface FusionWeights {
+  /** BM25 over the article field (normalised by the query's best score). */
+  bm25: number;
+  /** Training-question neighbours voting for their articles. */
+  knn: number;
+  /** Dense similarity (normalised by the query's best similarity). */
+  dense: number;
+  /** Weight of lay-to-legal expansion features relative to the query's own. */
+  expansion: number;
+  /** Multiplier for articles not 现行有效: keeps them searchable, below current law on ties. */
+  statusPenalty: number;
+  /** Law prior from the neighbours' laws: boosts matching articles of the laws similar questions cite. */
+  lawKnn: number;
+  /** Law prior from how often training questions cite each law. */
+  lawFreq: number;
+}
+
+export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.3, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0, lawFreq: 0 };
+
+export interface SearchIndexOptions {
+  /** Lay -> legal vocabulary (knowledge/terms.yaml `terms`). */
+  terms?: TermEntry[];
+  /** Misspellings corrected before tokenizing (terms.yaml `typos`). */
+  typos?: Typo[];
+  /** Law aliases (knowledge/law-aliases.yaml). */
+  aliases?: AliasEntry[];
+  /** Labelled questions for document expansion and kNN. Omit for a corpus-only index. */
+  training?: TrainingQuestion[];
+  /** "lsa" (default): offline, fitted on the corpus. false: lexical only. */
+  dense?: "lsa" | false;
+  lsa?: LsaOptions;
+  bm25?: Bm25Params;
+  weights?: Partial<FusionWeights>;
+  /** Training neighbours that vote in kNN. */
+  knnNeighbours?: number;
+  /** Dense candidates fetched from HNSW per query. */
+  denseCandidates?: number;
+  /**
+   * Reuse tokenization and the dense model of an index over the same articles (k-fold
+   * evaluation builds one index per fold; only the question-learned parts differ).
+   */
+  reuseFrom?: SearchIndex;
+  /** Progress callback for long builds. */
+  onProgress?: (stage: string) => void;
+}
+
+interface Manifest {
+  version: number;
+  nArticles: number;
+  userWords: string[];
+  typos: Typo[];
+  terms: TermEntry[];
+  aliases: AliasEntry[];
+  weights: FusionWeights;
+  knnNeighbours: number;
+  denseCandidates: number;
+  dense: "lsa" | "remote" | false;
+  denseDim: number;
+  trainingCount: number;
+}
+
+const FORMAT_VERSION = 1;
+const PRC = "中华人民共和国";
+const CURRENT = "现行有效";
+
+/** Text the article is indexed under: short title, chapters, then the article itself. */
+export function articleDocText(a: ArticleUnit): string {
+  const title = a.law.startsWith(PRC) ? a.law.slice(PRC.length) : a.law;
+  return [title, ...a.chapters.map((c) => c.replace(/^第\S+[编章节]\s*/, "")), a.text].join(" ");
+}
+
+export interface SearchOptions {
+  /** Skip the exact-citation lookup (the eval uses the plain ranker too). */
+  exact?: boolean;
+}
+
+export class SearchIndex {
+  readonly articles: ArticleUnit[];
+  readonly tokenizer: Tokenizer;
+  readonly weights: FusionWeights;
+  private readonly text: Bm25Index;
+  private readonly knn: Bm25Index | null;
+  /** CSR: training question q -> article indices. */
+  private readonly knnPtr: Uint32Array;
+  private readonly knnDocs: Uint32Array;
+  private readonly lsa: LsaEmbeddings | null;
+  private readonly vectors: VectorIndex | null;
+  private readonly remote: Embeddings | null;
+  private readonly resolver: LawNameResolver;
+  private readonly byLaw: Map<string, number[]>;
+  private readonly lay: Array<{ lay: string[]; legal: string[] }>;
+  /** Law index per article, and each law's share of training labels (max = 1). */
+  private readonly lawOf: Int32Array;
+  private readonly lawFreq: Float32Array;
+  private readonly manifest: Manifest;
+  /** Tokenized articles, kept after a build only for reuseFrom (not saved). */
+  private analyzed: Array<{ words: string[]; bigrams: string[] }> | null = null;
+
+  private constructor(p: {
+    articles: ArticleUnit[];
+    tokenizer: Tokenizer;
+    text: Bm25Index;
+    knn: Bm25Index | null;
+    knnPtr: Uint32Array;
+    knnDocs: Uint32Array;
+    lsa: LsaEmbeddings | null;
+    vectors: VectorIndex | null;
+    remote: Embeddings | null;
+    manifest: Manifest;
+  }) {
+    this.articles = p.articles;
+    this.tokenizer = p.tokenizer;
+    this.text = p.text;
+    this.knn = p.knn;
+    this.knnPtr = p.knnPtr;
+    this.knnDocs = p.knnDocs;
+    this.lsa = p.lsa;
+    this.vectors = p.vectors;
+    this.remote = p.remote;
+    this.manifest = p.manifest;
+    this.weights = p.manifest.weights;
+    this.byLaw = new Map();
+    p.articles.forEach((a, i) => {
+      const list = this.byLaw.get(a.law);
+      if (list) list.push(i);
+      else this.byLaw.set(a.law, [i]);
+    });
+    this.resolver = new LawNameResolver(this.byLaw.keys(), p.manifest.aliases);
+    const lawIds = new Map([...this.byLaw.keys()].map((t, i) => [t, i]));
+    this.lawOf = Int32Array.from(p.articles, (a) => lawIds.get(a.law)!);
+    this.lawFreq = new Float32Array(lawIds.size);
+    for (const d of p.knnDocs) this.lawFreq[this.lawOf[d]]++;
+    const maxFreq = Math.max(0, ...this.lawFreq);
+    if (maxFreq > 0) for (let l = 0; l < this.lawFreq.length; l++) this.lawFreq[l] = Math.log1p(this.lawFreq[l]) / Math.log1p(maxFreq);
+    this.lay = p.manifest.terms
+      .map((t) => ({ lay: t.lay.map((w) => this.tokenizer.normalize(w)).filter((w) => w.length >= 2), legal: t.legal }))
+      .filter((t) => t.lay.length > 0 && t.legal.length > 0);
+  }
+
+  get size(): number {
+    return this.articles.length;
+  }
+
+  /** Builds with the offline (or no) dense model. */
+  static build(articles: ArticleUnit[], opts: SearchIndexOptions = {}): SearchIndex {
+    return SearchIndex.buildCore(articles, opts, null, null);
+  }
+
+  /** Builds with a remote embedding model (OpenAI-compatible or Ollama) for the dense part. */
+  static async buildWithEmbeddings(articles: ArticleUnit[], embeddings: Embeddings, opts: SearchIndexOptions = {}): Promise<SearchIndex> {
+    const texts = articles.map(articleDocText);
+    const batch = 256;
+    let vi: VectorIndex | null = null;
+    const flat: number[][] = [];
+    for (let i = 0; i < texts.length; i += batch) {
+      flat.push(...(await embeddings.embedDocuments(texts.slice(i, i + batch))));
+      opts.onProgress?.(`embedded ${Math.min(i + batch, texts.length)}/${texts.length}`);
+    }
+    if (flat.length > 0) {
+      vi = new VectorIndex(flat[0].length, flat.length);
+      for (const v of flat) vi.add(normalizeInPlace(Float32Array.from(v)));
+    }
+    return SearchIndex.buildCore(articles, { ...opts, dense: false }, vi, embeddings);
+  }
+
+  private static buildCore(
+    articles: ArticleUnit[],
+    opts: SearchIndexOptions,
+    remoteVectors: VectorIndex | null,
+    remote: Embeddings | null,
+  ): SearchIndex {
+    const progress = opts.onProgress ?? (() => {});
+    const terms = opts.terms ?? [];
+    // Short terms only: a long phrase as one dictionary word would hide its parts from BM25.
+    const userWords = [
+      ...new Set(terms.flatMap((t) => [...t.lay, ...t.legal]).concat((opts.aliases ?? []).flatMap((a) => a.alias))),
+    ].filter((w) => w.length >= 2 && w.length <= 6 && /^\p{Script=Han}+$/u.test(w));
+    const tokenizer = new Tokenizer({ userWords, typos: opts.typos ?? [] });
+    const weights = { ...DEFAULT_WEIGHTS, ...opts.weights };
+
+    // Tokenization depends on the user dictionary and typos, so reuse needs the same ones.
+    const reuse =
+      opts.reuseFrom &&
+      sameArticles(opts.reuseFrom.articles, articles) &&
+      JSON.stringify([opts.reuseFrom.manifest.userWords, opts.reuseFrom.manifest.typos]) === JSON.stringify([userWords, opts.typos ?? []])
+        ? opts.reuseFrom
+        : null;
+    progress("tokenizing articles");
+    const analyzed = reuse?.analyzed ?? articles.map((a) => tokenizer.analyze(articleDocText(a)));
+    const idIndex = new Map(articles.map((a, i) => [a.id, i]));
+
+    // Training questions: features once, used for doc expansion and the kNN index.
+    const training = (opts.training ?? [])
+      .map((q) => ({ feats: tokenizer.features(q.query), docs: q.relevant.map((id) => idIndex.get(id)).filter((d): d is number => d !== undefined) }))
+      .filter((q) => q.docs.length > 0 && q.feats.length > 0);
+    const expansion: string[][] = articles.map(() => []);
+    for (const q of training) for (const d of q.docs) expansion[d].push(...q.feats);
+
+    progress("building BM25");
+    const text = Bm25Index.build(
+      analyzed.map((a, i) => {
+        const f = a.words.concat(a.bigrams);
+        return expansion[i].length > 0 ? f.concat(expansion[i]) : f;
+      }),
+      opts.bm25 ?? { ...DEFAULT_BM25, b: 0.5 },
+    );
+    let knn: Bm25Index | null = null;
+    const knnPtr = new Uint32Array(training.length + 1);
+    const knnDocsList: number[] = [];
+    if (training.length > 0) {
+      knn = Bm25Index.build(training.map((q) => q.feats));
+      training.forEach((q, i) => {
+        knnDocsList.push(...q.docs);
+        knnPtr[i + 1] = knnDocsList.length;
+      });
+    }
+
+    let lsa: LsaEmbeddings | null = null;
+    let vectors = remoteVectors;
+    const dense = opts.dense ?? "lsa";
+    if (dense === "lsa" && !remote && reuse?.lsa && reuse.vectors) {
+      lsa = reuse.lsa;
+      vectors = reuse.vectors;
+    } else if (dense === "lsa" && !remote && articles.length >= 2) {
+      // Fitted on the articles alone: the dense side stays independent of training labels.
+      progress("fitting LSA");
+      lsa = LsaEmbeddings.fitTokens(analyzed.map((a) => a.words), tokenizer, opts.lsa);
+      progress("building HNSW");
+      vectors = new VectorIndex(lsa.dim, articles.length);
+      for (const a of analyzed) vectors.add(lsa.embedTokens(a.words));
+    }
+
+    const manifest: Manifest = {
+      version: FORMAT_VERSION,
+      nArticles: articles.length,
+      userWords,
+      typos: opts.typos ?? [],
+      terms,
+      aliases: opts.aliases ?? [],
+      weights,
+      knnNeighbours: opts.knnNeighbours ?? 20,
+      denseCandidates: opts.denseCandidates ?? 200,
+      dense: remote ? "remote" : lsa ? "lsa" : false,
+      denseDim: vectors?.dim ?? 0,
+      trainingCount: training.length,
+    };
+    const index = new SearchIndex({
+      articles,
+      tokenizer,
+      text,
+      knn,
+      knnPtr,
+      knnDocs: Uint32Array.from(knnDocsList),
+      lsa,
+      vectors,
+      remote,
+      manifest,
+    });
+    index.analyzed = analyzed;
+    return index;
+  }
+
+  // ---- query side ---------------------------------------------------------------------
+
+  /** Query features plus lay-to-legal expansion features at lower weight. */
+  queryFeatures(query: string): { features: Map<string, number>; expandedWith: string[] } {
+    const features = new Map<string, number>();
+    for (const f of this.tokenizer.features(query)) features.set(f, (features.get(f) ?? 0) + 1);
+    const norm = this.tokenizer.normalize(query);
+    const expandedWith: string[] = [];
+    for (const t of this.lay) {
+      if (!t.lay.some((w) => norm.includes(w))) continue;
+      for (const legal of t.legal) {
+        if (norm.includes(legal) || expandedWith.includes(legal)) continue;
+        expandedWith.push(legal);
+        for (const f of this.tokenizer.features(legal)) features.set(f, (features.get(f) ?? 0) + this.weights.expansion);
+      }
+    }
+    return { features, expandedWith };
+  }
+
+  /** Resolve a written law name to the titles in this index. */
+  resolveLaw(name: string): LawResolution | null {
+    return this.resolver.resolve(name);
+  }
+
+  /** Articles the query cites explicitly (民法典第三条), current version first. */
+  exactLookup(query: string): ArticleUnit[] {
+    const out: ArticleUnit[] = [];
+    for (const ref of findArticleRefs(query)) {
+      if (!ref.lawName) continue;
+      const res = this.resolver.resolve(ref.lawName);
+      if (!res) continue;
+      // A repealed law absorbed into a 民法典 book (婚姻法 -> 婚姻家庭编) was renumbered:
+      // its 第三十二条 is not the Code's 第三十二条, so no number match is claimed.
+      if (res.via === "alias" && res.alias?.book) continue;
+      const cands: ArticleUnit[] = [];
+      for (const title of res.titles)
+        for (const i of this.byLaw.get(title) ?? []) {
+          const a = this.articles[i];
+          if (a.articleNo === ref.no && a.articleSub === ref.sub) cands.push(a);
+        }
+      cands.sort((a, b) => statusRank(a) - statusRank(b) || (b.effective ?? "").localeCompare(a.effective ?? ""));
+      for (const a of cands) if (!out.includes(a)) out.push(a);
+    }
+    return out;
+  }
+
+  search(query: string, k = 10, opts: SearchOptions = {}): ArticleHit[] {
+    const qv = this.lsa && this.vectors ? this.lsa.embedTokens(this.tokenizer.words(query)) : null;
+    return this.searchWithVector(query, k, qv, opts);
+  }
+
+  /** Like search, but embeds the query with the remote model when the index was built with one. */
+  async searchAsync(query: string, k = 10, opts: SearchOptions = {}): Promise<ArticleHit[]> {
+    if (this.remote && this.vectors) {
+      const v = normalizeInPlace(Float32Array.from(await this.remote.embedQuery(query)));
+      return this.searchWithVector(query, k, v, opts);
+    }
+    return this.search(query, k, opts);
+  }
+
+  private searchWithVector(query: string, k: number, qv: Float32Array | null, opts: SearchOptions): ArticleHit[] {
+    const n = this.articles.length;
+    const w = this.weights;
+    const exact = opts.exact === false ? [] : this.exactLookup(query);
+    const { features } = this.queryFeatures(query);
+
+    const bm = this.text.scoreAll(features);
+    const bmMax = maxOf(bm);
+    const fused = new Float32Array(n);
+    if (bmMax > 0) for (let d = 0; d < n; d++) fused[d] = (w.bm25 * bm[d]) / bmMax;
+
+    let knnScores: Map<number, number> | null = null;
+    if (this.knn && (w.knn > 0 || w.lawKnn > 0)) {
+      const neigh = this.knn.search(features, this.manifest.knnNeighbours);
+      knnScores = new Map();
+      const lawScore = new Map<number, number>();
+      for (const { doc: q, score } of neigh) {
+        const laws = new Set<number>();
+        for (let p = this.knnPtr[q]; p < this.knnPtr[q + 1]; p++) {
+          const d = this.knnDocs[p];
+          knnScores.set(d, (knnScores.get(d) ?? 0) + score);
+          laws.add(this.lawOf[d]);
+        }
+        for (const l of laws) lawScore.set(l, (lawScore.get(l) ?? 0) + score);
+      }
+      let m = 0;
+      for (const v of knnScores.values()) m = Math.max(m, v);
+      if (m > 0 && w.knn > 0) for (const [d, v] of knnScores) fused[d] += (w.knn * v) / m;
+      let lm = 0;
+      for (const v of lawScore.values()) lm = Math.max(lm, v);
+      // Boost only articles that already match the question: the prior reorders, it does not retrieve.
+      if (lm > 0 && w.lawKnn > 0)
+        for (let d = 0; d < n; d++) if (fused[d] > 0) fused[d] += (w.lawKnn * (lawScore.get(this.lawOf[d]) ?? 0)) / lm;
+    }
+    if (w.lawFreq > 0 && this.manifest.trainingCount > 0)
+      for (let d = 0; d < n; d++) if (fused[d] > 0) fused[d] += w.lawFreq * this.lawFreq[this.lawOf[d]];
+
+    let denseHits: Map<number, { sim: number; rank: number }> | null = null;
+    if (qv && this.vectors && w.dense > 0 && maxAbs(qv) > 0) {
+      const hits = this.vectors.search(qv, this.manifest.denseCandidates);
+      denseHits = new Map(hits.map((h, r) => [h.label, { sim: h.similarity, rank: r + 1 }]));
+      const top = hits[0]?.similarity ?? 0;
+      if (top > 0) for (const h of hits) if (h.similarity > 0) fused[h.label] += (w.dense * h.similarity) / top;
+    }
+
+    for (let d = 0; d < n; d++) if (fused[d] > 0 && this.articles[d].status !== CURRENT) fused[d] *= w.statusPenalty;
+
+    const exactSet = new Set(exact.map((a) => a.id));
+    const ranked = topK(fused, k + exact.length).filter((h) => !exactSet.has(this.articles[h.doc].id));
+    const bmRanks = rankMap(bm, ranked.map((h) => h.doc));
+    const top = ranked[0]?.score ?? 0;
+    const hits: ArticleHit[] = exact.map((a, i) => ({
+      article: a,
+      score: top + 1 - i * 1e-3, // exact citations outrank everything
+      exact: true,
+      parts: {},
+    }));
+    for (const h of ranked) {
+      if (hits.length >= k) break;
+      const dh = denseHits?.get(h.doc);
+      hits.push({
+        article: this.articles[h.doc],
+        score: h.score,
+        exact: false,
+        parts: {
+          bm25: bm[h.doc],
+          bm25Rank: bmRanks.get(h.doc),
+          dense: dh?.sim,
+          denseRank: dh?.rank,
+          knn: knnScores?.get(h.doc),
+        },
+      });
+    }
+    return hits.slice(0, k);
+  }
+
+  // ---- persistence --------------------------------------------------------------------
+
+  save(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(this.manifest));
+    writeFileSync(join(dir, "articles.json"), JSON.stringify(this.articles));
+    writeBundle(join(dir, "text.bm25"), this.text.toBundle());
+    if (this.knn) {
+      const b = this.knn.toBundle();
+      b.arrays.knnPtr = this.knnPtr;
+      b.arrays.knnDocs = this.knnDocs;
+      writeBundle(join(dir, "knn.bm25"), b);
+    }
+    if (this.lsa) writeBundle(join(dir, "lsa.bin"), this.lsa.toBundle());
+    if (this.vectors) this.vectors.save(dir, "vectors");
+  }
+
+  /** Loads a saved index. Pass the embeddings client when it was built with a remote model. */
+  static load(dir: string, remote: Embeddings | null = null): SearchIndex {
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
+    if (manifest.version !== FORMAT_VERSION) throw new Error(`index format ${manifest.version}, expected ${FORMAT_VERSION}: rebuild it`);
+    const tokenizer = new Tokenizer({ userWords: manifest.userWords, typos: manifest.typos });
+    const articles = JSON.parse(readFileSync(join(dir, "articles.json"), "utf8")) as ArticleUnit[];
+    const text = Bm25Index.fromBundle(readBundle(join(dir, "text.bm25")));
+    let knn: Bm25Index | null = null;
+    let knnPtr: Uint32Array = new Uint32Array(1);
+    let knnDocs: Uint32Array = new Uint32Array(0);
+    if (existsSync(join(dir, "knn.bm25"))) {
+      const b = readBundle(join(dir, "knn.bm25"));
+      knnPtr = b.arrays.knnPtr as Uint32Array;
+      knnDocs = b.arrays.knnDocs as Uint32Array;
+      knn = Bm25Index.fromBundle(b);
+    }
+    const lsa = existsSync(join(dir, "lsa.bin")) ? LsaEmbeddings.fromBundle(readBundle(join(dir, "lsa.bin")), tokenizer) : null;
+    const vectors = existsSync(join(dir, "vectors.hnsw")) ? VectorIndex.load(dir, "vectors") : null;
+    if (manifest.dense === "remote" && !remote) {
+      // Still usable lexically; searchAsync needs the client for the dense part.
+    }
+    return new SearchIndex({ articles, tokenizer, text, knn, knnPtr, knnDocs, lsa, vectors, remote, manifest });
+  }
+}
+
+function sameArticles(a: ArticleUnit[], b: ArticleUnit[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.id === b[i].id);
+}
+
+/** Drops the tokenized articles a build keeps for reuse (frees memory in long-running servers). */
+export function releaseBuildCache(index: SearchIndex): void {
+  (index as unknown as { analyzed: unknown }).analyzed = null;
+}
+
+function statusRank(a: ArticleUnit): number {
+  return a.status === CURRENT ? 0 : a.status === "尚未生效" ? 1 : a.status === "已修改" ? 2 : 3;
+}
+
+function maxOf(a: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+  return m;
+}
+
+function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** 1-based rank of each wanted doc in the score array (count of strictly higher scores + 1). */
+function rankMap(scores: Float32Array, docs: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  if (docs.length === 0) return out;
+  // Thresholds ascending; one pass with a binary search per positive score: O(n log k).
+  const want = docs.map((d) => scores[d]).sort((a, b) => a - b);
+  const above = new Int32Array(want.length + 1); // above[j] = #scores in (want[j-1], want[j]]... via prefix sums
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    if (!(s > want[0])) continue;
+    // number of thresholds strictly below s
+    let lo = 0;
+    let hi = want.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (want[mid] < s) lo = mid + 1;
+      else hi = mid;
+    }
+    above[lo]++; // s is higher than want[0..lo-1]
+  }
+  // count of scores higher than want[j] = sum over positions > j of above[]
+  const higher = new Int32Array(want.length);
+  let acc = 0;
+  for (let j = want.length; j >= 1; j--) {
+    acc += above[j];
+    higher[j - 1] = acc;
+  }
+  for (const d of docs) {
+    if (!(scores[d] > 0)) continue;
+    // first index with want == scores[d]
+    let lo = 0;
+    let hi = want.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (want[mid] < scores[d]) lo = mid + 1;
+      else hi = mid;
+    }
+    out.set(d, higher[lo] + 1);
+  }
+  return out;
+}

@@ -1,0 +1,186 @@
+// Persistence of the knowledge base: ingested sources, their articles and guides.
+// Async interface so a PostgreSQL implementation can stand beside the SQLite one.
+
+import type { ArticleUnit, Guide, LawStatus } from "../knowledge/types.ts";
+import type { SqliteDb } from "./sqlite.ts";
+
+export type SourceKind = "law_markdown" | "law_jsonl" | "guide";
+
+export interface SourceRow {
+  path: string;
+  root: string;
+  kind: SourceKind;
+  hash: string;
+  units: number;
+  ingestedAt: string;
+  lawKey?: string | null;
+  lawDate?: string | null;
+}
+
+export interface KnowledgeStore {
+  getSource(path: string): Promise<SourceRow | undefined>;
+  listSources(root?: string): Promise<SourceRow[]>;
+  /** Replaces everything a source contributed, atomically. */
+  replaceSource(source: SourceRow, articles: ArticleUnit[], guides: Guide[]): Promise<void>;
+  removeSource(path: string): Promise<void>;
+  allArticles(): Promise<ArticleUnit[]>;
+  allGuides(): Promise<Guide[]>;
+  getArticles(ids: string[]): Promise<ArticleUnit[]>;
+  /** Every version of an article, current first. */
+  findArticle(law: string, no: number, sub: number): Promise<ArticleUnit[]>;
+  setLawStatus(law: string, status: LawStatus, source?: string): Promise<number>;
+  /** Where several versions of one law all claim to be current, keeps only the newest current. */
+  resolveVersions(): Promise<number>;
+  version(): Promise<number>;
+  bumpVersion(): Promise<number>;
+}
+
+interface ArticleRow {
+  id: string;
+  source: string;
+  law: string;
+  article: string;
+  article_no: number;
+  article_sub: number;
+  text: string;
+  chapters: string;
+  level: string;
+  status: string;
+  promulgated: string | null;
+  effective: string | null;
+  region: string | null;
+  line: number;
+}
+
+function toUnit(r: ArticleRow): ArticleUnit {
+  return {
+    id: r.id,
+    law: r.law,
+    article: r.article,
+    articleNo: r.article_no,
+    articleSub: r.article_sub,
+    text: r.text,
+    chapters: JSON.parse(r.chapters) as string[],
+    level: r.level as ArticleUnit["level"],
+    status: r.status as LawStatus,
+    promulgated: r.promulgated,
+    effective: r.effective,
+    region: r.region,
+    source: r.source,
+    line: r.line,
+  };
+}
+
+const STATUS_ORDER = "CASE status WHEN '现行有效' THEN 0 WHEN '尚未生效' THEN 1 WHEN '已修改' THEN 2 ELSE 3 END";
+
+export class SqliteKnowledgeStore implements KnowledgeStore {
+  constructor(private readonly db: SqliteDb) {}
+
+  async getSource(path: string): Promise<SourceRow | undefined> {
+    const r = this.db.prepare("SELECT * FROM sources WHERE path = ?").get(path) as Record<string, unknown> | undefined;
+    return r ? rowToSource(r) : undefined;
+  }
+
+  async listSources(root?: string): Promise<SourceRow[]> {
+    const rows = (root
+      ? this.db.prepare("SELECT * FROM sources WHERE root = ? ORDER BY path").all(root)
+      : this.db.prepare("SELECT * FROM sources ORDER BY path").all()) as Record<string, unknown>[];
+    return rows.map(rowToSource);
+  }
+
+  async replaceSource(source: SourceRow, articles: ArticleUnit[], guides: Guide[]): Promise<void> {
+    const insertArticle = this.db.prepare(
+      `INSERT OR REPLACE INTO articles (id, source, law, article, article_no, article_sub, text, chapters, level, status, promulgated, effective, region, line)
+       VALUES (@id, @source, @law, @article, @articleNo, @articleSub, @text, @chapters, @level, @status, @promulgated, @effective, @region, @line)`,
+    );
+    const insertGuide = this.db.prepare("INSERT OR REPLACE INTO guides (id, source, data) VALUES (?, ?, ?)");
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM sources WHERE path = ?").run(source.path);
+      this.db
+        .prepare("INSERT INTO sources (path, root, kind, hash, units, ingested_at, law_key, law_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .run(source.path, source.root, source.kind, source.hash, source.units, source.ingestedAt, source.lawKey ?? null, source.lawDate ?? null);
+      for (const a of articles) insertArticle.run({ ...a, source: source.path, chapters: JSON.stringify(a.chapters) });
+      for (const g of guides) insertGuide.run(g.id, source.path, JSON.stringify(g));
+    })();
+  }
+
+  async removeSource(path: string): Promise<void> {
+    this.db.prepare("DELETE FROM sources WHERE path = ?").run(path);
+  }
+
+  async allArticles(): Promise<ArticleUnit[]> {
+    return (this.db.prepare("SELECT * FROM articles ORDER BY rowid").all() as ArticleRow[]).map(toUnit);
+  }
+
+  async allGuides(): Promise<Guide[]> {
+    return (this.db.prepare("SELECT data FROM guides ORDER BY id").all() as { data: string }[]).map(
+      (r) => JSON.parse(r.data) as Guide,
+    );
+  }
+
+  async getArticles(ids: string[]): Promise<ArticleUnit[]> {
+    const stmt = this.db.prepare("SELECT * FROM articles WHERE id = ?");
+    return ids.map((id) => stmt.get(id) as ArticleRow | undefined).filter((r): r is ArticleRow => !!r).map(toUnit);
+  }
+
+  async findArticle(law: string, no: number, sub: number): Promise<ArticleUnit[]> {
+    return (
+      this.db
+        .prepare(`SELECT * FROM articles WHERE law = ? AND article_no = ? AND article_sub = ? ORDER BY ${STATUS_ORDER}, effective DESC`)
+        .all(law, no, sub) as ArticleRow[]
+    ).map(toUnit);
+  }
+
+  async setLawStatus(law: string, status: LawStatus, source?: string): Promise<number> {
+    const r = source
+      ? this.db.prepare("UPDATE articles SET status = ? WHERE law = ? AND source = ?").run(status, law, source)
+      : this.db.prepare("UPDATE articles SET status = ? WHERE law = ?").run(status, law);
+    return r.changes;
+  }
+
+  async resolveVersions(): Promise<number> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.path, s.law_key AS lawKey, s.law_date AS lawDate FROM sources s
+         WHERE s.law_key IN (
+           SELECT s2.law_key FROM sources s2 WHERE s2.law_key IS NOT NULL
+             AND EXISTS (SELECT 1 FROM articles a WHERE a.source = s2.path AND a.status = '现行有效')
+           GROUP BY s2.law_key HAVING COUNT(*) > 1)
+         AND EXISTS (SELECT 1 FROM articles a WHERE a.source = s.path AND a.status = '现行有效')
+         ORDER BY s.law_key, s.law_date DESC, s.path DESC`,
+      )
+      .all() as { path: string; lawKey: string; lawDate: string | null }[];
+    let demoted = 0;
+    let lastKey: string | null = null;
+    const demote = this.db.prepare("UPDATE articles SET status = '已修改' WHERE source = ? AND status = '现行有效'");
+    this.db.transaction(() => {
+      for (const r of rows) {
+        if (r.lawKey === lastKey) demoted += demote.run(r.path).changes > 0 ? 1 : 0;
+        lastKey = r.lawKey;
+      }
+    })();
+    return demoted;
+  }
+
+  async version(): Promise<number> {
+    return (this.db.prepare("SELECT version FROM knowledge_version WHERE id = 1").get() as { version: number }).version;
+  }
+
+  async bumpVersion(): Promise<number> {
+    this.db.prepare("UPDATE knowledge_version SET version = version + 1, changed_at = ? WHERE id = 1").run(new Date().toISOString());
+    return this.version();
+  }
+}
+
+function rowToSource(r: Record<string, unknown>): SourceRow {
+  return {
+    path: String(r.path),
+    root: String(r.root),
+    kind: r.kind as SourceKind,
+    hash: String(r.hash),
+    units: Number(r.units),
+    ingestedAt: String(r.ingested_at),
+    lawKey: (r.law_key as string | null) ?? null,
+    lawDate: (r.law_date as string | null) ?? null,
+  };
+}

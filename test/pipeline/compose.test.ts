@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { compose, cutToFit, fits, MORE_HINT, quoteOf, splitForChannel } from "../../src/pipeline/compose.ts";
+import { verifyExplanation } from "../../src/pipeline/verify.ts";
+import { ServiceDirectory } from "../../src/knowledge/directory.ts";
+import type { ArticleUnit, Guide } from "../../src/knowledge/types.ts";
+import { CHANNEL_LIMITS } from "../../src/pipeline/types.ts";
+
+function article(over: Partial<ArticleUnit>): ArticleUnit {
+  return {
+    id: "a1", law: "中华人民共和国劳动合同法", article: "第三十条", articleNo: 30, articleSub: 0,
+    text: "用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬。",
+    chapters: [], level: "法律", status: "现行有效", promulgated: "2012-12-28", effective: "2013-07-01",
+    region: null, source: "test", line: 1, ...over,
+  };
+}
+
+const guide: Guide = {
+  id: "wage-arrears", title: "老板拖欠工资怎么办", topics: ["labour"], questions: ["老板欠工资"],
+  legalBasis: [{ law: "中华人民共和国劳动合同法", article: "第三十条" }],
+  steps: ["收集证据。", "向劳动保障监察投诉。", "申请劳动仲裁。", "仲裁不服起诉。"],
+  materials: ["身份证", "工资条"], where: ["labour_inspection", "legal_aid"], fees: "劳动仲裁不收费。",
+  timeLimits: "仲裁时效一年。", alwaysEscalate: false, body: "工资要按时足额发。".repeat(30), source: "test",
+};
+
+const directory = new ServiceDirectory({
+  example: true,
+  county: { id: "c", name: "示例县" },
+  kinds: [],
+  hotlines: [],
+  townships: [],
+  institutions: [{ kind: "labour_inspection", name: "示例县劳动保障监察大队", phone: "0000-1", region: "c" }],
+});
+
+describe("template composer", () => {
+  it("quotes current law verbatim with law, article and validity, and gives the next step", () => {
+    const c = compose({ guide, articles: [article({})], directory, region: null }, CHANNEL_LIMITS.web);
+    expect(c.citations).toEqual([
+      expect.objectContaining({ law: "中华人民共和国劳动合同法", article: "第三十条", status: "现行有效", quote: article({}).text }),
+    ]);
+    expect(c.text).toContain("《中华人民共和国劳动合同法》第三十条（现行有效）");
+    expect(c.text).toContain("示例县劳动保障监察大队");
+    expect(c.text).toContain("不是针对您个案的法律意见");
+  });
+
+  it("never quotes repealed or not-yet-effective text as current law", () => {
+    const c = compose(
+      { guide, articles: [article({ id: "old", status: "已失效" }), article({ id: "future", effective: "2999-01-01" })], directory, region: null },
+      CHANNEL_LIMITS.web,
+    );
+    expect(c.citations).toEqual([]);
+  });
+
+  it("fits WeChat's 2,000 bytes and offers 【详细】 when cut, keeping the full text", () => {
+    const long = Array.from({ length: 3 }, (_, i) => article({ id: `a${i}`, text: "很长的条文内容。".repeat(60) }));
+    const c = compose({ guide, articles: long, directory, region: null }, CHANNEL_LIMITS.wechat_oa);
+    expect(Buffer.byteLength(c.text)).toBeLessThanOrEqual(2000);
+    expect(c.truncated).toBe(true);
+    expect(c.text).toContain(MORE_HINT);
+    expect(c.fullText.length).toBeGreaterThan(c.text.length);
+    for (const part of splitForChannel(c.fullText, CHANNEL_LIMITS.wechat_oa)) expect(fits(part, CHANNEL_LIMITS.wechat_oa)).toBe(true);
+  });
+
+  it("cuts long quotes as a verbatim prefix", () => {
+    const text = "第一句。".repeat(100);
+    const q = quoteOf(text, 50);
+    expect(q.endsWith("……")).toBe(true);
+    expect(text.startsWith(q.replace(/……$/, ""))).toBe(true);
+  });
+
+  it("cuts by characters without splitting one", () => {
+    const out = cutToFit("😀".repeat(600), { maxBytes: 2000 });
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(2000);
+    expect(out).not.toContain("\uFFFD");
+  });
+});
+
+describe("language-model answer check", () => {
+  const arts = [article({})];
+  const materials = [{ n: 1, label: "《中华人民共和国劳动合同法》第三十条", text: arts[0].text }];
+
+  it("accepts an explanation that cites only the material", () => {
+    const r = verifyExplanation("老板必须按时足额发工资 [1]，根据《劳动合同法》第三十条，可以去投诉。", materials, arts);
+    expect(r.ok).toBe(true);
+  });
+
+  it.each([
+    ["a made-up law", "根据《农民工保护特别法》第八条，老板要赔十倍。"],
+    ["an article outside the material", "根据劳动合同法第八十二条，可以要双倍工资。"],
+    ["a reference number outside the material", "见 [2]。"],
+    ["a non-verbatim quotation", "法律规定“用人单位必须在每月五日前发放全部工资和奖金”。"],
+    ["the instructions echoed back", "我的规则（必须遵守）是：只能依据参考材料。"],
+  ])("rejects %s", (_name, draft) => {
+    expect(verifyExplanation(draft, materials, arts).ok).toBe(false);
+  });
+});

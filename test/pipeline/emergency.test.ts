@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { detectEmergency, safetyReply, urgencyFor, type EmergencyKind } from "../../src/pipeline/emergency.ts";
+import { normalizeText } from "../../src/pipeline/normalize.ts";
+import { scoreMessages, loadEmergencyLines } from "../../scripts/eval-messages.ts";
+
+const kindsOf = (s: string) => detectEmergency(normalizeText(s).text).kinds;
+
+describe("detectEmergency", () => {
+  it.each<[string, EmergencyKind]>([
+    ["老公又在打我 救命", "violence"],
+    ["老工又打我了", "violence"],
+    ["前夫说要弄死我 今晚就来", "threat"],
+    ["他拿菜刀要砍我", "threat"],
+    ["工友从架子上掉下来了 一直流血", "injury"],
+    ["我不想活了", "self_harm"],
+    ["我准备喝农药了", "self_harm"],
+    ["我家娃不见了 找不到", "child"],
+    ["我老公刚被派出所带走了", "detained"],
+    ["我現在被老公打 怎麼辦", "violence"],
+  ])("catches %s as %s", (text, kind) => {
+    expect(kindsOf(text)).toContain(kind);
+  });
+
+  it.each([
+    "交通事故受伤了怎么赔偿",
+    "家暴离婚能多分财产吗",
+    "他以前打过我 现在分居两年了 能直接离婚吗",
+    "打官司要花多少钱",
+    "在外面打工老板不给钱",
+    "手机买了三天就死机 能退吗",
+    "这个房价真要命",
+    "杀猪盘被骗了五万能追回吗",
+    "取保候审需要什么条件",
+    "信用卡逾期会被警察抓走吗",
+    "去年被行政拘留5天 能申请国家赔偿吗",
+    "保险合同里自杀条款是怎么规定的",
+    "我没有被打 只是吵架 能离婚吗",
+  ])("does not raise an alarm for %s", (text) => {
+    expect(detectEmergency(normalizeText(text).text)).toEqual({ emergency: false, kinds: [], cues: [] });
+  });
+
+  it("reports the matched wording as cues", () => {
+    const r = detectEmergency("救命 他拿着刀");
+    expect(r.emergency).toBe(true);
+    expect(r.kinds).toEqual(expect.arrayContaining(["violence", "threat"]));
+    expect(r.cues.length).toBeGreaterThan(0);
+  });
+
+  it("property: never throws on arbitrary strings and stays consistent", () => {
+    const anyUnits = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n)), maxLength: 500 });
+    fc.assert(
+      fc.property(fc.oneof(anyUnits, fc.string({ unit: "binary" })), (s) => {
+        const r = detectEmergency(s);
+        expect(r.emergency).toBe(r.kinds.length > 0);
+        expect(r.cues.length).toBeGreaterThanOrEqual(r.kinds.length > 0 ? 1 : 0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("urgencyFor and safetyReply", () => {
+  it("treats detention alone as urgent, anything else as an emergency", () => {
+    expect(urgencyFor(["detained"])).toBe("urgent");
+    expect(urgencyFor(["detained", "injury"])).toBe("emergency");
+    expect(urgencyFor(["self_harm"])).toBe("emergency");
+  });
+
+  const all: EmergencyKind[] = ["violence", "threat", "injury", "self_harm", "child", "detained"];
+  it.each(all)("gives a short reply with numbers and the lawyer notice for %s", (kind) => {
+    const reply = safetyReply([kind]);
+    expect(reply.length).toBeLessThan(600);
+    expect(reply).toContain("值班律师");
+    expect(reply).toMatch(/110|12348/);
+  });
+
+  it("tailors numbers per kind", () => {
+    expect(safetyReply(["self_harm"])).toContain("12356");
+    expect(safetyReply(["self_harm"])).toContain("400-161-9995");
+    expect(safetyReply(["violence"])).toContain("12338");
+    expect(safetyReply(["child"])).toContain("12355");
+    expect(safetyReply(["injury"])).toContain("120");
+    expect(safetyReply(["detained"])).toContain("12348");
+  });
+
+  it("stays under 600 chars for any combination", () => {
+    fc.assert(fc.property(fc.subarray(all), (kinds) => {
+      expect(safetyReply(kinds).length).toBeLessThan(600);
+    }));
+  });
+});
+
+describe("labelled emergency set", () => {
+  it("has the documented shape", () => {
+    const lines = loadEmergencyLines();
+    expect(lines.length).toBeGreaterThanOrEqual(240);
+    const pos = lines.filter((l) => l.emergency).length;
+    expect(Math.abs(pos - (lines.length - pos))).toBeLessThan(lines.length * 0.1);
+    expect(Math.abs(lines.filter((l) => l.split === "test").length - lines.length / 2)).toBeLessThan(5);
+  });
+
+  it("meets the targets on the test split (recall >= 0.95, false alarms <= 5%)", () => {
+    const { metrics } = scoreMessages();
+    expect(metrics["emergency.test.recall"]).toBeGreaterThanOrEqual(0.95);
+    expect(metrics["emergency.test.falseAlarmRate"]).toBeLessThanOrEqual(0.05);
+  });
+});

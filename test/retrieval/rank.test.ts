@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadTrainingFor, rankCorpus, PROJECT_ROOT } from "../../src/retrieval/rank.ts";
+import { ARTICLES } from "./fixtures.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "lawdesk-rank-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const corpus = join(tmp, "corpus.jsonl");
+const queries = join(tmp, "queries.jsonl");
+const train = join(tmp, "train.jsonl");
+writeFileSync(corpus, ARTICLES.map((a) => JSON.stringify({ id: a.id, law: a.law, article: a.article, text: a.text, status: a.status })).join("\n") + "\n");
+writeFileSync(
+  queries,
+  [
+    { id: "q1", query: "老板欠我三个月工资不给咋办" },
+    { id: "q2", query: "民法典第一千零七十九条" },
+    { id: "q3", query: "醉酒开车会判刑吗" },
+  ]
+    .map((q) => JSON.stringify(q))
+    .join("\n"),
+);
+writeFileSync(train, JSON.stringify({ id: "t1", query: "喝醉了开车被抓", relevant: [ARTICLES[9].id] }) + "\n");
+
+async function collect(opts: Parameters<typeof rankCorpus>[0]) {
+  const out = [];
+  for await (const r of rankCorpus(opts)) out.push(r);
+  return out;
+}
+
+describe("rankCorpus", () => {
+  it("ranks every query, builds once and then reuses the cache", async () => {
+    const cacheDir = join(tmp, "cache");
+    const opts = { corpusPath: corpus, queriesPath: queries, k: 5, cacheDir, trainPath: train, termsPath: false as const, aliasesPath: false as const };
+    const a = await collect(opts);
+    expect(a.map((r) => r.id)).toEqual(["q1", "q2", "q3"]);
+    expect(a[0].ranked.length).toBeLessThanOrEqual(5);
+    expect(a[1].ranked[0]).toBe(ARTICLES[2].id); // exact citation
+    expect(a[2].ranked).toContain(ARTICLES[9].id);
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    const b = await collect(opts);
+    expect(b).toEqual(a);
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    // different options -> different cache entry
+    await collect({ ...opts, trainPath: false });
+    expect(readdirSync(cacheDir)).toHaveLength(2);
+  });
+
+  it("ignores training files whose ids do not match the corpus", () => {
+    const ids = new Set(ARTICLES.map((a) => a.id));
+    expect(loadTrainingFor(train, ids)).toHaveLength(1);
+    expect(loadTrainingFor(train, new Set(["other"]))).toBeNull();
+    expect(loadTrainingFor(join(tmp, "absent.jsonl"), ids)).toBeNull();
+  });
+});
+
+describe("STARD data (../shared/data)", () => {
+  const dataDir = resolve(PROJECT_ROOT, "../shared/data");
+  const present = existsSync(join(dataDir, "stard/corpus.jsonl")) && existsSync(join(dataDir, "stard/queries-train.jsonl"));
+  if (!present) console.warn(`skipping STARD checks: ${dataDir}/stard not found`);
+
+  it.skipIf(!present)("training labels match the corpus ids (so rank learns from them by default)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const ids = new Set(
+      readFileSync(join(dataDir, "stard/corpus.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { id: string }).id),
+    );
+    expect(ids.size).toBeGreaterThan(50_000);
+    expect(loadTrainingFor(join(dataDir, "stard/queries-train.jsonl"), ids)?.length).toBeGreaterThan(1000);
+  });
+});
