@@ -105,6 +105,9 @@ async function main(): Promise<void> {
   console.log(
     `search latency    p50 ${r.latencyMs.p50.toFixed(2)} ms, p95 ${r.latencyMs.p95.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms (n=${r.latencyMs.n}, k=10)`,
   );
+  const { benchAnswers } = await import("./bench-answers.ts");
+  const a = await benchAnswers();
+  if (a) console.log(`answer latency    p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms (n=${a.n}, whole pipeline, no language model)`);
 }
 
 if (process.argv[1]?.endsWith("scripts/bench.ts")) {

@@ -93,19 +93,26 @@ export function scoreMessages(): { metrics: Record<string, number>; misses: Miss
   return { metrics, misses };
 }
 
+/** Scores both labelled sets and prints one line per split. */
 export async function evalMessages(): Promise<Record<string, number>> {
-  return scoreMessages().metrics;
+  const { metrics } = scoreMessages();
+  printMetrics(metrics);
+  return metrics;
 }
 
-const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  const { metrics, misses } = scoreMessages();
+function printMetrics(metrics: Record<string, number>): void {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   for (const split of ["dev", "test"] as const) {
     console.log(
       `[${split}] emergency recall ${pct(metrics[`emergency.${split}.recall`])}, false alarms ${pct(metrics[`emergency.${split}.falseAlarmRate`])}, kind accuracy ${pct(metrics[`emergency.${split}.kindAccuracy`])} (n=${metrics[`emergency.${split}.n`]}); intent accuracy ${pct(metrics[`intent.${split}.accuracy`])} (n=${metrics[`intent.${split}.n`]})`,
     );
   }
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const { metrics, misses } = scoreMessages();
+  printMetrics(metrics);
   const wanted = process.argv.includes("--dev") ? "dev" : "test";
   console.log(`\nMisclassified ${wanted} lines:`);
   for (const m of misses.filter((x) => x.split === wanted)) console.log(`  ${m.text}\n      expected ${m.expected}, got ${m.got}`);

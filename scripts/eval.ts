@@ -104,6 +104,11 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const { timings } = await evalRetrieval({ folds, dense });
   console.log("timings (s): " + Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", "));
+  const { evalAnswers } = await import("./eval-answers.ts");
+  await evalAnswers({ fit: args.includes("--fit") });
+  const { evalMessages } = await import("./eval-messages.ts");
+  console.log("\n== emergency and intent labelled sets (test split is held out from tuning)");
+  await evalMessages();
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 

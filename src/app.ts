@@ -64,6 +64,7 @@ export async function createAnswerer(config: Config, knowledge: KnowledgeBase, d
     llm,
     log,
     maxMessageChars: config.LAWDESK_MAX_MESSAGE_CHARS,
+    threshold: config.LAWDESK_ANSWER_THRESHOLD,
     now,
   });
 }
@@ -121,11 +122,22 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     });
     await conversations.markEscalation(e.id, "referred", now());
   };
-  core.onEscalation((e) => refer(e).catch((err) => log.error({ err, escalationId: e.id }, "creating the referral failed; retried at recovery")));
+  // Work started by listeners; close() waits for it so nothing is cut off mid-write.
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  core.onEscalation((e) => track(refer(e).catch((err) => log.error({ err, escalationId: e.id }, "creating the referral failed; retried at recovery"))));
   core.onResidentMessageWhileOwned(({ thread, message }) => void referrals.residentMessage(String(thread.id), message.text).catch((err) => log.error({ err }, "attaching a resident message failed")));
   core.onRating(({ referralId, stars, comment }) => void referrals.rate(referralId, stars, comment).catch((err) => log.warn({ err }, "rating not recorded")));
   core.onReply((row) => {
     if (row.status === "pending") void dispatcher.flush(row.channel);
+  });
+  // Lawyer replies and rating requests are queued by the referral service, outside the
+  // conversation core: deliver them now instead of at the next poll.
+  referrals.events.onEvent("referral.changed", (e) => {
+    if (e.name === "referral.replied" || e.name === "referral.closed") void dispatcher.flush(e.referral.channel);
   });
 
   return {
@@ -148,6 +160,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     },
     async close() {
       dispatcher.stop();
+      await Promise.allSettled([...pending]);
       db.close();
     },
   };

@@ -57,6 +57,14 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   program
+    .command("serve")
+    .description("run the HTTP server: residents' web chat at /, the lawyers' console at /console, /healthz, /readyz, /metrics")
+    .action(async () => {
+      const { runServe } = await import("./commands/serve.ts");
+      process.exitCode = await runServe(loadConfig());
+    });
+
+  program
     .command("answer")
     .description("answer each {id, question} of a JSONL file as a new conversation; prints one JSON line each")
     .requiredOption("--questions <file>", "JSONL questions {id, question}")

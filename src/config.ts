@@ -27,6 +27,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PORT: port.default(3000),
   HOST: z.string().default("127.0.0.1"),
+  /** Behind a reverse proxy: trust X-Forwarded-* for client addresses (login rate limit, audit). */
+  LAWDESK_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (leave unset for the embedded SQLite)")
@@ -42,7 +44,41 @@ export const ConfigSchema = z.object({
   LLM_TIMEOUT_MS: positiveInt.default(8000),
   LAWDESK_ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
   LAWDESK_MAX_MESSAGE_CHARS: positiveInt.default(500),
+  /** Confidence below which a legal question is escalated instead of answered. */
+  LAWDESK_ANSWER_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   LAWDESK_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
+  // ---- township WeChat groups (Wechaty); the channel runs when WECHATY_PUPPET is set
+  /** Puppet module: wechaty-puppet-service (WeCom through a puppet service), wechaty-puppet-wechat4u, … */
+  WECHATY_PUPPET: z.string().min(1).optional(),
+  WECHATY_PUPPET_SERVICE_TOKEN: z.string().min(1).optional(),
+  /** Session name: Wechaty keeps the login under this name, so a restart needs no new scan. */
+  WECHATY_NAME: z.string().min(1).default("lawdesk"),
+  /** Leading words that address the assistant in a group besides an @-mention. */
+  WECHATY_GROUP_TRIGGERS: list.default(["问:", "问：", "法律咨询"]),
+  /** Group (topic or room id) → region id: a YAML/JSON mapping, or a file holding one (default knowledge/groups.yaml). */
+  WECHATY_GROUP_REGIONS: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+  // ---- Telegram (grammY); the channel runs when TELEGRAM_BOT_TOKEN is set
+  TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
+  /** Set → webhook mode (Telegram POSTs updates here); unset → long polling. */
+  TELEGRAM_WEBHOOK_URL: optionalUrl,
+  /** secret_token Telegram sends back in every webhook call; derived from the bot token when unset. */
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "1-256 characters A-Z a-z 0-9 _ -").optional(),
+  /** Bot API server (a local telegram-bot-api server, or a test server). */
+  TELEGRAM_API_ROOT: optionalUrl,
+  /** The lawyers' group where new referrals are posted with a 认领 button. */
+  TELEGRAM_LAWYERS_CHAT_ID: z.string().regex(/^-?\d+$/, "must be a numeric chat id").optional(),
+  // ---- WeChat official account (公众号); mounted at /wechat/oa when WECHAT_OA_TOKEN is set
+  WECHAT_OA_TOKEN: z.string().min(3).max(32).optional(),
+  WECHAT_OA_APPID: z.string().min(1).optional(),
+  WECHAT_OA_APPSECRET: z.string().min(1).optional(),
+  /** EncodingAESKey: 43 letters and digits; enables the compatible and safe (AES) modes. */
+  WECHAT_OA_AES_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9]{43}$/, "must be exactly 43 letters and digits (the EncodingAESKey)")
+    .optional(),
+  WECHAT_API_BASE: z.url().default("https://api.weixin.qq.com"),
+  /** How long a passive reply may wait for the answer, from the request's arrival (WeChat gives up at 5 s). */
+  WECHAT_OA_REPLY_BUDGET_MS: z.coerce.number().int().min(50).max(4900).default(4500),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; knowledgeDir: string };

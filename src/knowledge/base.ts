@@ -6,13 +6,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { defaultLawSources, SHARED_DATA_DIR, type Config } from "../config.ts";
-import { GuideIndex, type GuideSearchHit } from "../retrieval/guide-index.ts";
+import type { GuideSearchHit } from "../retrieval/guide-index.ts";
 import { loadAliasesFile, loadTermsFile, type AliasEntry, type TermsFile } from "../retrieval/knowledge-files.ts";
+import { readLabelledQuestions, type BankQuestion, type NeighbourEvidence } from "../retrieval/question-bank.ts";
 import { SearchIndex, type TrainingQuestion } from "../retrieval/search-index.ts";
 import { SqliteKnowledgeStore, type KnowledgeStore } from "../store/knowledge-store.ts";
 import { openSqlite, type SqliteDb } from "../store/sqlite.ts";
-import { parseArticleLabel } from "./article-number.ts";
 import { ingestPaths, type IngestSummary } from "./ingest.ts";
+import { IndexRetriever } from "./retriever.ts";
 import { isCurrentLaw } from "./status.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis } from "./types.ts";
 
@@ -30,10 +31,10 @@ interface IndexStamp {
 
 export class KnowledgeBase {
   private index: SearchIndex | null = null;
-  private guideIndex: GuideIndex | null = null;
+  private retriever: IndexRetriever | null = null;
   private guides: Guide[] = [];
+  private bank: BankQuestion[] | null = null;
   private loadedVersion = -1;
-  private readonly byLawArticle = new Map<string, ArticleUnit[]>();
   readonly terms: TermsFile;
   readonly aliases: AliasEntry[];
 
@@ -81,9 +82,8 @@ export class KnowledgeBase {
       await this.rebuildIndex();
       return true;
     }
-    await this.loadGuides();
     this.loadedVersion = version;
-    this.indexArticles();
+    await this.attach();
     return true;
   }
 
@@ -109,23 +109,12 @@ export class KnowledgeBase {
     this.log?.info({ articles: articles.length, ms: Date.now() - t }, "search index built");
     this.index = index;
     this.loadedVersion = version;
-    await this.loadGuides();
-    this.indexArticles();
+    await this.attach();
   }
 
-  private async loadGuides(): Promise<void> {
+  private async attach(): Promise<void> {
     this.guides = await this.store.allGuides();
-    this.guideIndex = new GuideIndex(this.guides, { tokenizer: this.index?.tokenizer });
-  }
-
-  private indexArticles(): void {
-    this.byLawArticle.clear();
-    for (const a of this.index?.articles ?? []) {
-      const key = `${a.law}|${a.article}`;
-      const list = this.byLawArticle.get(key);
-      if (list) list.push(a);
-      else this.byLawArticle.set(key, [a]);
-    }
+    this.retriever = this.index ? new IndexRetriever(this.index, this.guides, this.labelledQuestions()) : null;
   }
 
   private readStamp(): IndexStamp | null {
@@ -139,59 +128,57 @@ export class KnowledgeBase {
   }
 
   /**
-   * Labelled layperson questions (STARD training set) mapped onto this knowledge base by
-   * law title and article number, for document expansion. Held-out evaluation of this
-   * learning is in `npm run eval`.
+   * Labelled layperson questions (the STARD training set beside the project, unless
+   * LAWDESK_TRAINING=off): document expansion for retrieval, and the question bank whose
+   * neighbours tell whether a new question is answerable from what is held. Held-out
+   * evaluation of both is in `npm run eval`.
    */
-  private trainingFor(articles: ArticleUnit[]): TrainingQuestion[] | undefined {
+  private labelledQuestions(): BankQuestion[] {
+    if (this.bank) return this.bank;
     const path = join(SHARED_DATA_DIR, "stard", "queries-train.jsonl");
-    if (process.env.LAWDESK_TRAINING === "off" || !existsSync(path)) return undefined;
+    this.bank = process.env.LAWDESK_TRAINING === "off" || !existsSync(path) ? [] : readLabelledQuestions(path);
+    return this.bank;
+  }
+
+  private trainingFor(articles: ArticleUnit[]): TrainingQuestion[] | undefined {
     const current = new Map<string, string>();
     for (const a of articles) if (isCurrentLaw(a)) current.set(`${a.law}|${a.article}`, a.id);
-    const out: TrainingQuestion[] = [];
-    for (const line of readFileSync(path, "utf8").split("\n")) {
-      if (!line.trim()) continue;
-      const q = JSON.parse(line) as { query: string; relevant_names?: string[] };
-      const relevant = (q.relevant_names ?? [])
-        .map((name) => {
-          const m = /^(.*?)(第[^第]+条(?:之[^条]+)?)$/.exec(name);
-          const label = m ? parseArticleLabel(m[2]) : null;
-          return m && label ? current.get(`${m[1]}|${m[2]}`) : undefined;
-        })
-        .filter((id): id is string => id !== undefined);
-      if (relevant.length > 0) out.push({ query: q.query, relevant });
-    }
+    const out = this.labelledQuestions()
+      .map((q) => ({ query: q.query, relevant: q.answers.map((k) => current.get(k)).filter((id): id is string => id !== undefined) }))
+      .filter((q) => q.relevant.length > 0);
     return out.length > 0 ? out : undefined;
   }
 
   // ---- what the answering pipeline calls (Retriever) ----------------------------------
 
-  private requireIndex(): SearchIndex {
-    if (!this.index) throw new Error("the knowledge base has no index yet: call refresh()");
-    return this.index;
+  private requireRetriever(): IndexRetriever {
+    if (!this.retriever) throw new Error("the knowledge base has no index yet: call refresh()");
+    return this.retriever;
   }
 
   searchArticles(query: string, k: number): ArticleHit[] {
-    return this.requireIndex().search(query, k);
+    return this.requireRetriever().searchArticles(query, k);
   }
 
   searchGuides(query: string, k: number): GuideSearchHit[] {
-    // Scores comparable across questions: the normalised score, not raw BM25.
-    return (this.guideIndex?.search(query, k) ?? []).map((h) => ({ ...h, score: h.normalized }));
+    return this.requireRetriever().searchGuides(query, k);
   }
 
   basisArticle(basis: GuideBasis): ArticleUnit | null {
-    const versions = this.byLawArticle.get(`${basis.law}|${basis.article}`) ?? [];
-    return versions.find((a) => isCurrentLaw(a)) ?? null;
+    return this.requireRetriever().basisArticle(basis);
   }
 
   /** Every indexed version of an article, for the citation check and the console. */
   versionsOf(law: string, article: string): ArticleUnit[] {
-    return this.byLawArticle.get(`${law}|${article}`) ?? [];
+    return this.retriever?.versionsOf(law, article) ?? [];
   }
 
   queryTerms(query: string): string[] {
-    return this.requireIndex().tokenizer.words(query);
+    return this.requireRetriever().queryTerms(query);
+  }
+
+  neighbours(query: string): NeighbourEvidence | null {
+    return this.requireRetriever().neighbours(query);
   }
 
   get articleCount(): number {

@@ -21,7 +21,16 @@ export const InterchangeLine = z.object({
   effective: isoDate.nullish(),
   promulgated: isoDate.nullish(),
   region: z.string().max(100).nullish(),
+  chapters: z.array(z.string()).optional(),
 });
+
+export interface JsonlOptions {
+  /**
+   * Ranking an outside corpus keeps every line it can: an unknown status becomes 未知 and an
+   * article label that is not 第X条 is kept as written (number 0), instead of being rejected.
+   */
+  lenient?: boolean;
+}
 
 export interface JsonlProblem {
   line: number;
@@ -29,7 +38,7 @@ export interface JsonlProblem {
 }
 
 /** Parses a whole JSONL file; bad lines are reported and skipped, never fatal. */
-export function parseLawJsonl(content: string, source: string): { units: ArticleUnit[]; problems: JsonlProblem[] } {
+export function parseLawJsonl(content: string, source: string, opts: JsonlOptions = {}): { units: ArticleUnit[]; problems: JsonlProblem[] } {
   const units: ArticleUnit[] = [];
   const problems: JsonlProblem[] = [];
   const lines = content.split(/\r?\n/);
@@ -43,7 +52,7 @@ export function parseLawJsonl(content: string, source: string): { units: Article
       problems.push({ line, message: `not valid JSON (${(e as Error).message})` });
       return;
     }
-    const parsed = InterchangeLine.safeParse(json);
+    const parsed = InterchangeLine.safeParse(opts.lenient ? relax(json) : json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       problems.push({ line, message: `${issue.path.join(".") || "line"}: ${issue.message}` });
@@ -51,18 +60,18 @@ export function parseLawJsonl(content: string, source: string): { units: Article
     }
     const d = parsed.data;
     const no = parseArticleLabel(d.article);
-    if (!no) {
+    if (!no && !opts.lenient) {
       problems.push({ line, message: `article: "${d.article}" is not an article number` });
       return;
     }
     units.push({
       id: d.id,
       law: d.law.trim(),
-      article: formatArticleLabel(no.no, no.sub),
-      articleNo: no.no,
-      articleSub: no.sub,
+      article: no ? formatArticleLabel(no.no, no.sub) : d.article.trim(),
+      articleNo: no?.no ?? 0,
+      articleSub: no?.sub ?? 0,
       text: d.text.replace(/\r/g, "").replace(/\n\s*\n/g, "\n").trim(),
-      chapters: [],
+      chapters: d.chapters ?? [],
       level: (d.level ?? guessLevel(d.law)) as LawLevel,
       status: (d.status ?? "现行有效") as LawStatus,
       promulgated: d.promulgated ?? null,
@@ -73,6 +82,19 @@ export function parseLawJsonl(content: string, source: string): { units: Article
     });
   });
   return { units, problems };
+}
+
+/** Lenient reading: ids may be numbers, unknown enum values fall back, dates may be junk. */
+function relax(json: unknown): unknown {
+  if (typeof json !== "object" || json === null) return json;
+  const o = { ...(json as Record<string, unknown>) };
+  if (typeof o.id === "number") o.id = String(o.id);
+  if (o.status != null && !(LAW_STATUSES as readonly unknown[]).includes(o.status)) o.status = "未知";
+  if (o.level != null && !(LAW_LEVELS as readonly unknown[]).includes(o.level)) o.level = "其他";
+  for (const k of ["effective", "promulgated"]) if (o[k] != null && !/^\d{4}-\d{2}-\d{2}$/.test(String(o[k]))) o[k] = null;
+  if (o.region != null && typeof o.region !== "string") o.region = null;
+  if (o.chapters != null && !Array.isArray(o.chapters)) delete o.chapters;
+  return o;
 }
 
 /** A best guess of 效力等级 from the title, for sources that do not say. */

@@ -6,10 +6,11 @@ import type { Logger } from "pino";
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis, GuideHit } from "../knowledge/types.ts";
 import { compose, cutToFit, splitForChannel } from "./compose.ts";
-import { ANSWER_THRESHOLD, confidenceOf, features } from "./confidence.ts";
+import { ANSWER_THRESHOLD, confidenceOf, features, type ConfidenceFeatures } from "./confidence.ts";
 import { detectEmergency, safetyReply, urgencyFor } from "./emergency.ts";
 import { classifyIntent } from "./intent.ts";
 import type { LlmExplainer } from "./llm.ts";
+import type { NeighbourEvidence } from "../retrieval/question-bank.ts";
 import { normalizeText, type Typo } from "./normalize.ts";
 import * as R from "./replies.ts";
 import { classifyTopic, type TopicDef } from "./topic.ts";
@@ -34,6 +35,19 @@ export interface Retriever {
   basisArticle(basis: GuideBasis): ArticleUnit | null;
   /** Content words of a question, as retrieval sees them. */
   queryTerms(query: string): string[];
+  /** The labelled questions nearest to this one, or null without a question bank. */
+  neighbours(query: string): NeighbourEvidence | null;
+}
+
+export interface Assessment {
+  articles: ArticleHit[];
+  guides: GuideHit[];
+  features: ConfidenceFeatures;
+  confidence: number;
+  /** The guide the answer is built on, or null when the articles carry it alone. */
+  guide: Guide | null;
+  /** Current articles of the best guide's legal basis. */
+  basis: ArticleUnit[];
 }
 
 export interface AnswererOptions {
@@ -132,19 +146,25 @@ export class Answerer implements AnswerPipeline {
     }
   }
 
-  private async answerLegal(query: string, asked: string, intent: Intent, ctx: ThreadContext, channel: ChannelName, note: string): Promise<PipelineResult> {
-    const limits = CHANNEL_LIMITS[channel];
-    const { retriever, directory } = this.o;
+  /** Retrieval and the evidence-based confidence for a question, without composing. */
+  assess(query: string): Assessment {
+    const { retriever } = this.o;
     const articles = retriever.searchArticles(query, 20);
     const guides = retriever.searchGuides(query, 5);
     const bestGuide = guides[0]?.guide ?? null;
     const basis = bestGuide ? bestGuide.legalBasis.map((b) => retriever.basisArticle(b)).filter((a): a is ArticleUnit => a !== null) : [];
-    const f = features({ articles, guides, queryTerms: retriever.queryTerms(query), guideBasisIds: basis.map((a) => a.id) });
-    const confidence = confidenceOf(f);
-
+    const f = features({ articles, guides, queryTerms: retriever.queryTerms(query), guideBasisIds: basis.map((a) => a.id), neighbours: retriever.neighbours(query) });
     // Use the guide when it is the evidence's centre of gravity; otherwise answer from articles.
-    const guideUsable = bestGuide !== null && (f.guide >= 0.5 || f.agreement > 0);
-    const guide = guideUsable ? bestGuide : null;
+    // An article named exactly keeps a guide only when the guide itself rests on it.
+    const exactId = articles[0]?.exact ? articles[0].article.id : null;
+    const guideUsable = bestGuide !== null && (f.guide >= 0.5 || f.agreement > 0) && (exactId === null || basis.some((a) => a.id === exactId));
+    return { articles, guides, features: f, confidence: confidenceOf(f), guide: guideUsable ? bestGuide : null, basis };
+  }
+
+  private async answerLegal(query: string, asked: string, intent: Intent, ctx: ThreadContext, channel: ChannelName, note: string): Promise<PipelineResult> {
+    const limits = CHANNEL_LIMITS[channel];
+    const { directory } = this.o;
+    const { articles, guides, confidence, guide, basis, features: f } = this.assess(query);
     const quoted = pickArticles(guide ? basis : [], articles, f.exact > 0);
     const topic = guide?.topics[0] ?? this.topicOf(query);
     const region = ctx.region;
@@ -256,5 +276,3 @@ function pickArticles(basis: ArticleUnit[], hits: ArticleHit[], exact: boolean):
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
-
-export type { Guide };

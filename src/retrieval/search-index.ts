@@ -40,7 +40,7 @@ export interface FusionWeights {
   lawFreq: number;
 }
 
-export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.3, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0, lawFreq: 0 };
+export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.05, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0.25, lawFreq: 0 };
 
 export interface SearchIndexOptions {
   /** Lay -> legal vocabulary (knowledge/terms.yaml `terms`). */
@@ -456,9 +456,8 @@ export class SearchIndex {
     }
     const lsa = existsSync(join(dir, "lsa.bin")) ? LsaEmbeddings.fromBundle(readBundle(join(dir, "lsa.bin")), tokenizer) : null;
     const vectors = existsSync(join(dir, "vectors.hnsw")) ? VectorIndex.load(dir, "vectors") : null;
-    if (manifest.dense === "remote" && !remote) {
-      // Still usable lexically; searchAsync needs the client for the dense part.
-    }
+    // Built with a remote model but loaded without its client: still usable lexically
+    // (search skips the dense part); searchAsync needs the client for it.
     return new SearchIndex({ articles, tokenizer, text, knn, knnPtr, knnDocs, lsa, vectors, remote, manifest });
   }
 }

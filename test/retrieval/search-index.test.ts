@@ -137,3 +137,13 @@ describe("persistence", () => {
     expect(back.size).toBe(ARTICLES.length);
   });
 });
+
+describe("hit explanation parts", () => {
+  it("bm25Rank is the article's rank by BM25 alone", () => {
+    const q = "用人单位 劳动报酬 经济补偿";
+    const hits = index.search(q, 10, { exact: false });
+    const byBm25 = [...hits].filter((h) => h.parts.bm25 !== undefined).sort((a, b) => b.parts.bm25! - a.parts.bm25!);
+    expect(byBm25[0].parts.bm25Rank).toBe(1);
+    for (const h of hits) if (h.parts.bm25Rank !== undefined) expect(h.parts.bm25Rank).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -28,7 +28,7 @@ const DEFAULTS: Required<LsaOptions> = {
   maxDfRatio: 0.3,
   maxVocab: 80_000,
   powerIters: 1,
-  sigmaPower: 0,
+  sigmaPower: 1,
   seed: 20240611,
 };
 

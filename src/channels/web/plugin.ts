@@ -1,0 +1,144 @@
+// The residents' web chat (channel "web", 门户网站): an anonymous resident key in a signed
+// httpOnly cookie identifies the thread; messages go through the conversation core with a
+// client-generated id, so a double click or a network retry yields one answer.
+//
+//   GET  /api/chat/history    the thread as the resident sees it (with citations)
+//   POST /api/chat/messages   { id, text, region? } → the answer
+//   GET  /api/chat/events     SSE: "update" whenever a lawyer reply or notice arrives
+//   GET  /api/chat/regions    townships to choose from (optional)
+
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { App } from "../../app.ts";
+import type { Citation } from "../../pipeline/types.ts";
+import { HttpError } from "../../server/errors.ts";
+import type { ThreadMessageRow } from "../../store/conversation-store.ts";
+import type { WebChatLive } from "./live.ts";
+
+export const RESIDENT_COOKIE = "ld_rk";
+/** Longer than any legal question needs; beyond this the request is refused, not cut. */
+export const WEB_MAX_CHARS = 2000;
+const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
+const RESIDENT_KEY = /^web-[A-Za-z0-9-]{36}$/;
+
+export interface WebChatOptions {
+  app: App;
+  live: WebChatLive;
+  secureCookies: boolean;
+  /** Per-IP limit on posted messages (the core also limits each resident). */
+  messageRateLimit?: { max: number; timeWindow: number };
+}
+
+export interface ChatMessageView {
+  id: number;
+  role: "resident" | "bot" | "lawyer" | "system";
+  text: string;
+  at: string;
+  citations?: Citation[];
+  escalated?: boolean;
+  ratingRequest?: boolean;
+  rating?: number;
+}
+
+/** The resident key from the signed cookie, or a new one (set on the reply) when `create`. */
+function residentKey(request: FastifyRequest, reply: FastifyReply, create: boolean, secure: boolean): string | null {
+  const raw = request.cookies[RESIDENT_COOKIE];
+  if (raw) {
+    const un = request.unsignCookie(raw);
+    if (un.valid && un.value && RESIDENT_KEY.test(un.value)) return un.value;
+  }
+  if (!create) return null;
+  const key = `web-${randomUUID()}`;
+  void reply.setCookie(RESIDENT_COOKIE, key, {
+    signed: true,
+    httpOnly: true,
+    sameSite: "lax",
+    secure,
+    path: "/",
+    maxAge: 365 * 24 * 3600,
+  });
+  return key;
+}
+
+export async function webChatPlugin(server: FastifyInstance, opts: WebChatOptions): Promise<void> {
+  const { app, live, secureCookies } = opts;
+  const townships = app.directory.data.townships.map((t) => ({ id: t.id, name: t.name }));
+  const regionIds = new Set(townships.map((t) => t.id));
+
+  /** History with each bot answer's citations re-quoted verbatim from the corpus. */
+  async function historyView(threadKey: string): Promise<{ messages: ChatMessageView[]; awaitingRating: boolean; withLawyer: boolean }> {
+    const thread = await app.conversations.findThread("web", threadKey);
+    if (!thread) return { messages: [], awaitingRating: false, withLawyer: false };
+    const rows = await app.conversations.listMessages(thread.id);
+    const ids = new Set<string>();
+    for (const m of rows) for (const c of citationsMeta(m)) ids.add(c.articleId);
+    const articles = new Map((await app.knowledge.store.getArticles([...ids])).map((a) => [a.id, a]));
+    const messages: ChatMessageView[] = [];
+    for (const m of rows) {
+      // System rows are notes for lawyers, except the rating request the resident must see.
+      if (m.role === "system" && !m.meta.ratingRequest) continue;
+      const view: ChatMessageView = { id: m.id, role: m.role, text: m.text, at: m.createdAt };
+      if (m.role === "bot") {
+        const cites = citationsMeta(m).map((c) => ({ ...c, quote: articles.get(c.articleId)?.text ?? "" }));
+        if (cites.length) view.citations = cites;
+        if (m.meta.escalation) view.escalated = true;
+      }
+      if (m.meta.ratingRequest) view.ratingRequest = true;
+      if (typeof m.meta.rating === "number") view.rating = m.meta.rating;
+      messages.push(view);
+    }
+    return { messages, awaitingRating: !!thread.context.awaitingRating, withLawyer: thread.ownedBy !== null };
+  }
+
+  server.get("/api/chat/regions", async () => ({ regions: townships }));
+
+  server.get("/api/chat/history", async (request, reply) => {
+    const key = residentKey(request, reply, true, secureCookies)!;
+    void reply.header("cache-control", "no-store");
+    return historyView(key);
+  });
+
+  server.post<{ Body: { id?: unknown; text?: unknown; region?: unknown } }>(
+    "/api/chat/messages",
+    { config: opts.messageRateLimit ? { rateLimit: opts.messageRateLimit } : {} },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const text = typeof body.text === "string" ? body.text.trim() : "";
+      if (!text) throw new HttpError(400, "请输入您要咨询的问题", "empty");
+      if (text.length > WEB_MAX_CHARS) throw new HttpError(413, `消息过长（最多${WEB_MAX_CHARS}字），请精简或分几次发送`, "too_long");
+      const clientId = typeof body.id === "string" && CLIENT_ID.test(body.id) ? body.id : null;
+      if (!clientId) throw new HttpError(400, "消息编号不正确，请刷新页面后重试", "bad_id");
+      const region = typeof body.region === "string" && regionIds.has(body.region) ? body.region : null;
+      const key = residentKey(request, reply, true, secureCookies)!;
+      const receipt = await app.core.receive({
+        channel: "web",
+        threadKey: key,
+        senderKey: key,
+        text,
+        // Scoped to the resident: another resident presenting the same id must not see this answer.
+        platformMessageId: `${key}:${clientId}`,
+        receivedAt: new Date(),
+        region,
+      });
+      const r = receipt.outcome.result;
+      return {
+        duplicate: receipt.duplicate,
+        reply:
+          r.kind === "reply"
+            ? { text: r.text, intent: r.intent, citations: r.citations, escalated: r.escalation !== null || receipt.outcome.escalationId !== null }
+            : null,
+      };
+    },
+  );
+
+  server.get("/api/chat/events", async (request, reply) => {
+    const key = residentKey(request, reply, false, secureCookies);
+    if (!key) throw new HttpError(401, "会话已失效，请刷新页面", "no_resident");
+    live.subscribe(key, request, reply).send("ready", {});
+  });
+}
+
+function citationsMeta(m: ThreadMessageRow): Omit<Citation, "quote">[] {
+  const c = m.meta.citations;
+  return Array.isArray(c) ? (c as Omit<Citation, "quote">[]).filter((x) => x && typeof x.articleId === "string") : [];
+}

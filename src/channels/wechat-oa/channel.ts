@@ -1,0 +1,67 @@
+// The official-account channel's parts, assembled over a running lawdesk app: the cipher,
+// the customer-service API client, the passive-reply board and the delivery that the outbox
+// dispatcher uses for this channel (so lawyers' replies take the same path).
+
+import type { Logger } from "pino";
+import type { ConversationCore } from "../../conversation/core.ts";
+import type { OutboxDispatcher } from "../dispatcher.ts";
+import { WechatApiClient } from "./api.ts";
+import { WechatCipher } from "./crypto.ts";
+import { WechatOaDelivery, type DeliveryStore } from "./delivery.ts";
+import type { MenuLookup } from "./message.ts";
+import { PassiveReplies } from "./passive.ts";
+import type { WechatOaSettings } from "./settings.ts";
+
+/** What the channel needs of the app (createApp's App satisfies it). */
+export interface WechatOaApp {
+  core: Pick<ConversationCore, "accept">;
+  conversations: DeliveryStore;
+  dispatcher: Pick<OutboxDispatcher, "register">;
+  log: Logger;
+  knowledge?: { allGuides(): readonly { id: string; title: string }[] };
+  referrals?: { recordDelivery(outboxId: string, status: "sent", detail?: Record<string, unknown>): Promise<unknown> };
+}
+
+export interface WechatOaChannel {
+  settings: WechatOaSettings;
+  app: WechatOaApp;
+  log: Logger;
+  cipher: WechatCipher | null;
+  api: WechatApiClient | null;
+  passive: PassiveReplies;
+  delivery: WechatOaDelivery;
+  menu: MenuLookup;
+  /** Epoch milliseconds (the replay window is checked against it). */
+  now: () => number;
+}
+
+export interface CreateChannelOptions {
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Register the delivery on app.dispatcher (default true). */
+  registerSender?: boolean;
+}
+
+export function createWechatOaChannel(app: WechatOaApp, settings: WechatOaSettings, opts: CreateChannelOptions = {}): WechatOaChannel {
+  const log = app.log.child({ channel: "wechat_oa" });
+  const now = opts.now ?? Date.now;
+  const cipher = settings.aesKey && settings.appId ? new WechatCipher(settings.aesKey, settings.appId) : null;
+  const api =
+    settings.appId && settings.appSecret
+      ? new WechatApiClient({ apiBase: settings.apiBase, appId: settings.appId, appSecret: settings.appSecret, log, retry: settings.retry, now, fetch: opts.fetch })
+      : null;
+  if (!api) log.warn("WECHAT_OA_APPID/WECHAT_OA_APPSECRET not set: only passive replies; slow answers and lawyers' replies cannot be delivered");
+  const passive = new PassiveReplies();
+  const delivery = new WechatOaDelivery({
+    store: app.conversations,
+    passive,
+    api,
+    log,
+    onLateDelivery: (row) => {
+      if (row.kind === "lawyer_reply") void app.referrals?.recordDelivery(String(row.id), "sent", { late: true }).catch(() => undefined);
+    },
+  });
+  if (opts.registerSender !== false) app.dispatcher.register(delivery);
+  const guideTitle = (id: string) => app.knowledge?.allGuides().find((g) => g.id === id)?.title ?? null;
+  return { settings, app, log, cipher, api, passive, delivery, menu: { menu: settings.menu, guideTitle }, now };
+}

@@ -1,0 +1,173 @@
+// The HTTP server: residents' web chat at /, the lawyers' console at /console, their JSON
+// APIs, health and Prometheus metrics, and a hook for other channels' webhooks. Built but
+// not listening, so tests can listen on port 0 and `lawdesk serve` on the configured port.
+
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import type { App } from "../app.ts";
+import type { TelegramChannel } from "../channels/telegram/index.ts";
+import type { WechatyChannel } from "../channels/wechaty/index.ts";
+import { WebChannelSender, WebChatLive } from "../channels/web/live.ts";
+import { webChatPlugin } from "../channels/web/plugin.ts";
+import { ConsoleLive } from "../console/live.ts";
+import { consoleApiPlugin } from "../console/routes.ts";
+import { errorHandler, HttpError } from "./errors.ts";
+import { createMetrics, instrumentHttp } from "./metrics.ts";
+import { loadOrCreateSecret } from "./secrets.ts";
+import { SseHub } from "./sse.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CHAT_PUBLIC = join(HERE, "../channels/web/public");
+const CONSOLE_PUBLIC = join(HERE, "../console/public");
+
+/** What a channel plugin (WeChat, Telegram webhooks …) receives when mounted. */
+export interface ChannelPluginOptions {
+  app: App;
+}
+
+export interface ChannelRegistration {
+  /** For logs: "wechat_oa", "telegram" … */
+  name: string;
+  plugin: FastifyPluginAsync<ChannelPluginOptions>;
+  /** Route prefix, e.g. "/wechat". */
+  prefix?: string;
+}
+
+export interface BuildServerOptions {
+  /** Running chat-app channels, for the console's administration pages (login QR, group needs, account links). */
+  wechaty?: WechatyChannel | null;
+  telegram?: TelegramChannel | null;
+  /** Webhook plugins of other channels, mounted after the core routes. */
+  channels?: ChannelRegistration[];
+  /** Signs the residents' cookie; default: a secret kept in the data directory. */
+  cookieSecret?: string;
+  /** Set the Secure flag on cookies (when served over HTTPS). */
+  secureCookies?: boolean;
+  /** Trust X-Forwarded-* from a reverse proxy (for client IPs in rate limits and logs). */
+  trustProxy?: boolean;
+  loginRateLimit?: { max: number; timeWindow: number };
+  chatRateLimit?: { max: number; timeWindow: number };
+}
+
+export interface LawdeskServer extends FastifyInstance {
+  webLive: WebChatLive;
+  consoleLive: ConsoleLive;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export async function buildServer(app: App, opts: BuildServerOptions = {}): Promise<LawdeskServer> {
+  const secure = opts.secureCookies ?? false;
+  const server = Fastify({
+    loggerInstance: app.log as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    trustProxy: opts.trustProxy ?? false,
+  });
+
+  const metrics = createMetrics(app.db);
+  const hub = new SseHub((n) => metrics.sseClients.set({ stream: "all" }, n));
+  const webLive = new WebChatLive(hub);
+  const consoleLive = new ConsoleLive(app, hub);
+  app.dispatcher.register(new WebChannelSender(webLive));
+
+  server.setErrorHandler(errorHandler);
+  server.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: "页面或记录不存在", code: "not_found" });
+  });
+  instrumentHttp(server, metrics.registry);
+
+  await server.register(cookie, { secret: opts.cookieSecret ?? loadOrCreateSecret(app.config.dataDir) });
+  await server.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+      },
+    },
+    // Served over plain HTTP on a county's LAN as well: do not force HTTPS from here.
+    strictTransportSecurity: secure,
+  });
+  await server.register(rateLimit, { global: false });
+
+  // Cross-site requests are refused outright for anything that changes state (the login
+  // form included, which has no CSRF token yet).
+  server.addHook("onRequest", async (request) => {
+    if (SAFE_METHODS.has(request.method) || !request.url.startsWith("/api/")) return;
+    const origin = request.headers.origin;
+    if (origin && origin !== "null") {
+      const host = request.headers.host;
+      let originHost = "";
+      try {
+        originHost = new URL(origin).host;
+      } catch {
+        /* malformed: refused below */
+      }
+      if (!host || originHost !== host) throw new HttpError(403, "跨站请求已拒绝", "cross_site");
+    }
+  });
+
+  // ------------------------------------------------------------ health and metrics
+
+  server.get("/healthz", async () => ({ status: "ok" }));
+
+  server.get("/readyz", async (request, reply) => {
+    const checks: Record<string, boolean> = { database: false, index: false };
+    try {
+      checks.database = (app.db.prepare("SELECT 1 AS ok").get() as { ok: number }).ok === 1;
+    } catch {
+      /* not reachable */
+    }
+    try {
+      app.knowledge.queryTerms("劳动");
+      checks.index = app.knowledge.hasIndex();
+    } catch {
+      /* no index loaded */
+    }
+    const ready = checks.database && checks.index;
+    void reply.status(ready ? 200 : 503);
+    return { status: ready ? "ready" : "not_ready", checks, articles: app.knowledge.articleCount, guides: app.knowledge.guideCount };
+  });
+
+  server.get("/metrics", async (request, reply) => {
+    void reply.header("content-type", metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  // ------------------------------------------------------------ pages
+
+  await server.register(fastifyStatic, { root: CHAT_PUBLIC, prefix: "/chat/", index: false, maxAge: 0 });
+  await server.register(fastifyStatic, { root: CONSOLE_PUBLIC, prefix: "/console/static/", index: false, decorateReply: false, maxAge: 0 });
+  server.get("/", (request, reply) => reply.sendFile("index.html", CHAT_PUBLIC));
+  server.get("/console", (request, reply) => reply.sendFile("index.html", CONSOLE_PUBLIC));
+
+  // ------------------------------------------------------------ APIs and channels
+
+  await server.register(webChatPlugin, { app, live: webLive, secureCookies: secure, messageRateLimit: opts.chatRateLimit ?? { max: 30, timeWindow: 60_000 } });
+  await server.register(consoleApiPlugin, { app, live: consoleLive, secureCookies: secure, loginRateLimit: opts.loginRateLimit ?? { max: 20, timeWindow: 60_000 } });
+  for (const ch of opts.channels ?? []) {
+    await server.register(ch.plugin, { app, prefix: ch.prefix });
+    app.log.info({ channel: ch.name, prefix: ch.prefix ?? "/" }, "channel mounted");
+  }
+
+  // Open SSE streams would keep close() waiting forever.
+  server.addHook("preClose", async () => {
+    consoleLive.close();
+    hub.closeAll();
+  });
+
+  return Object.assign(server, { webLive, consoleLive }) as LawdeskServer;
+}

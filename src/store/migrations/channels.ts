@@ -1,0 +1,85 @@
+import type { Migration } from "./types.ts";
+
+// Versions 40-49: the chat channels (township WeChat groups through Wechaty, Telegram).
+export const CHANNEL_MIGRATIONS: Migration[] = [
+  {
+    version: 40,
+    name: "channels",
+    sql: `
+      -- Groups the assistant is (or was) a member of, with the region their referrals route to.
+      -- region_source: 'config' (mapping by id or topic), 'admin' (set from the console), NULL (unmapped).
+      CREATE TABLE channel_groups (
+        channel TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        region TEXT,
+        region_source TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        joined_at TEXT,
+        left_at TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (channel, group_key)
+      );
+
+      -- Members already welcomed in a group: a welcome is said once.
+      CREATE TABLE channel_group_welcomes (
+        channel TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        member_key TEXT NOT NULL,
+        welcomed_at TEXT NOT NULL,
+        PRIMARY KEY (channel, group_key, member_key)
+      );
+
+      -- One row per legal question asked in a group (needs analysis 需求研判). No text: only
+      -- group, region, topic and time, so nothing personal is kept here.
+      CREATE TABLE group_questions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        group_name TEXT NOT NULL DEFAULT '',
+        region TEXT,
+        topic TEXT NOT NULL,
+        sensitive INTEGER NOT NULL DEFAULT 0,
+        platform_message_id TEXT NOT NULL,
+        asked_at TEXT NOT NULL,
+        UNIQUE (channel, platform_message_id)
+      );
+      CREATE INDEX group_questions_time ON group_questions (asked_at);
+
+      -- A group member's case continued in their private chat (a lawyer's reply, a rating
+      -- request): their next private messages may belong to that group thread.
+      CREATE TABLE channel_private_routes (
+        channel TEXT NOT NULL,
+        member_key TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (channel, member_key)
+      );
+
+      -- Telegram accounts of console users (lawyers), linked by a one-time code or by an admin.
+      CREATE TABLE telegram_links (
+        telegram_user_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL UNIQUE,
+        linked_at TEXT NOT NULL,
+        linked_by TEXT
+      );
+      -- One-time link codes, stored hashed; a code is used once and expires.
+      CREATE TABLE telegram_link_codes (
+        code_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      );
+      -- Referral posts in the lawyers' group: a reply to one of them is a reply to its referral.
+      CREATE TABLE telegram_referral_posts (
+        chat_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        referral_id TEXT NOT NULL,
+        posted_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+      );
+      CREATE INDEX telegram_referral_posts_referral ON telegram_referral_posts (referral_id);
+    `,
+  },
+];
