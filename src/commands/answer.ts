@@ -16,7 +16,8 @@ export function answerLine(id: unknown, r: PipelineResult): Record<string, unkno
     id,
     text: r.text,
     intent: r.intent,
-    confidence: r.confidence,
+    // A number for every line: 0 when no answer was drawn from the knowledge base.
+    confidence: r.confidence ?? 0,
     escalated: r.escalation !== null,
     escalation: r.escalation ? { reason: r.escalation.reason, urgency: r.escalation.urgency, topic: r.escalation.topic } : null,
     citations: r.citations.map((c) => ({ law: c.law, article: c.article, status: c.status, quote: c.quote })),

@@ -8,6 +8,7 @@ import { buildServer, type ChannelRegistration } from "../server/server.ts";
 import { wechatOaPlugin } from "../channels/wechat-oa/index.ts";
 import { startTelegramChannel, type TelegramChannel } from "../channels/telegram/index.ts";
 import { startWechatyChannel } from "../channels/wechaty/index.ts";
+import { PurgeJob } from "../privacy-purge.ts";
 
 /** The HTTP channels whose settings are present. */
 export function configuredChannels(config: Config, telegram: TelegramChannel | null = null): ChannelRegistration[] {
@@ -22,6 +23,7 @@ export function configuredChannels(config: Config, telegram: TelegramChannel | n
 }
 
 const DEADLINE_CHECK_MS = 60_000;
+const KNOWLEDGE_POLL_MS = 3_000;
 
 export interface ServeOptions {
   channels?: ChannelRegistration[];
@@ -52,6 +54,8 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
     wechaty,
     telegram,
   });
+  // Knowledge changed by another process (an upload in the console) is picked up here too.
+  const stopKnowledgeWatch = app.knowledge.watchForChanges(KNOWLEDGE_POLL_MS);
   const recovered = await app.recover();
   if (recovered.messages || recovered.escalations) log.info(recovered, "recovered unfinished work");
 
@@ -61,6 +65,9 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
     app.referrals.runDeadlineCheck().catch((err) => log.error({ err }, "deadline check failed"));
   }, DEADLINE_CHECK_MS);
   deadlineTimer.unref();
+  // Personal data past the retention period: purged now, then daily.
+  const purge = new PurgeJob({ db: app.db, referrals: app.referrals, retentionDays: config.LAWDESK_RETENTION_DAYS, log });
+  await purge.start();
 
   const address = await server.listen({ port: config.PORT, host: config.HOST });
   log.info({ address }, "lawdesk is listening");
@@ -80,6 +87,8 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
   });
 
   clearInterval(deadlineTimer);
+  stopKnowledgeWatch();
+  purge.stop();
   try {
     await server.close();
     await Promise.allSettled([wechaty?.stop(), telegram?.stop()]);

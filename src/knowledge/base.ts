@@ -3,7 +3,9 @@
 // its version; `refresh()` notices and reloads or rebuilds, so no restart is needed.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import type { Retriever } from "../pipeline/answer.ts";
+import { GuideIndex } from "../retrieval/guide-index.ts";
 import type { Logger } from "pino";
 import { defaultLawSources, SHARED_DATA_DIR, type Config } from "../config.ts";
 import type { GuideSearchHit } from "../retrieval/guide-index.ts";
@@ -12,7 +14,10 @@ import { readLabelledQuestions, type BankQuestion, type NeighbourEvidence } from
 import { SearchIndex, type TrainingQuestion } from "../retrieval/search-index.ts";
 import { SqliteKnowledgeStore, type KnowledgeStore } from "../store/knowledge-store.ts";
 import { openSqlite, type SqliteDb } from "../store/sqlite.ts";
+import { GuideError, looksLikeGuide, parseGuide } from "./guides.ts";
 import { ingestPaths, type IngestSummary } from "./ingest.ts";
+import { parseLawJsonl } from "./law-jsonl.ts";
+import { LawParseError, parseLawMarkdown } from "./law-markdown.ts";
 import { IndexRetriever } from "./retriever.ts";
 import { isCurrentLaw } from "./status.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis } from "./types.ts";
@@ -35,6 +40,9 @@ export class KnowledgeBase {
   private guides: Guide[] = [];
   private bank: BankQuestion[] | null = null;
   private loadedVersion = -1;
+  /** Law files (path:hash) the loaded index was built from: tells a guide or status change from new text. */
+  private lawSourcesSig: string | null = null;
+  private refreshing: Promise<unknown> = Promise.resolve();
   readonly terms: TermsFile;
   readonly aliases: AliasEntry[];
 
@@ -113,6 +121,7 @@ export class KnowledgeBase {
   }
 
   private async attach(): Promise<void> {
+    this.lawSourcesSig = await this.lawSignature();
     this.guides = await this.store.allGuides();
     this.retriever = this.index ? new IndexRetriever(this.index, this.guides, this.labelledQuestions()) : null;
   }
@@ -193,6 +202,163 @@ export class KnowledgeBase {
     return this.guides;
   }
 
+
+  // ---- administration: uploads, live refresh on every process, guide previews --------
+
+  get uploadDir(): string {
+    return join(this.config.dataDir, "uploads");
+  }
+
+  /**
+   * Picks up a change another process (or this one) made to the store, cheaply when it can:
+   * a guide edit re-attaches the guides, a status mark patches the loaded articles; only new
+   * or changed law text rebuilds the index. Calls are serialised.
+   */
+  refreshNow(): Promise<RefreshOutcome> {
+    const run = this.refreshing.then(() => this.refreshOnce());
+    this.refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async refreshOnce(): Promise<RefreshOutcome> {
+    const version = await this.store.version();
+    if (version === this.loadedVersion && this.index) return "unchanged";
+    const index = this.index;
+    if (index && this.lawSourcesSig !== null && (await this.lawSignature()) === this.lawSourcesSig) {
+      const states = await this.store.articleStates();
+      if (states.length === index.articles.length && states.every((s, i) => s.id === index.articles[i].id)) {
+        let patched = 0;
+        states.forEach((s, i) => {
+          const a = index.articles[i];
+          if (a.status !== s.status || a.effective !== s.effective) {
+            a.status = s.status;
+            a.effective = s.effective;
+            patched++;
+          }
+        });
+        const previous = this.loadedVersion;
+        this.loadedVersion = version;
+        await this.attach();
+        this.persistPatched(previous, version, patched > 0);
+        this.log?.info({ version, patched }, "knowledge change picked up without rebuilding");
+        return patched > 0 ? "statuses" : "guides";
+      }
+    }
+    await this.refresh();
+    return "rebuilt";
+  }
+
+  /** Keeps the saved index in step with a patch, so the next start need not rebuild. */
+  private persistPatched(previous: number, version: number, articlesChanged: boolean): void {
+    try {
+      const stamp = this.readStamp();
+      if (!stamp || stamp.knowledgeVersion >= version || stamp.knowledgeVersion !== previous || !this.index) return;
+      const write = (name: string, data: string) => {
+        const tmp = join(this.indexDir, `${name}.tmp-${process.pid}`);
+        writeFileSync(tmp, data);
+        renameSync(tmp, join(this.indexDir, name));
+      };
+      if (articlesChanged) write("articles.json", JSON.stringify(this.index.articles));
+      write("stamp.json", JSON.stringify({ knowledgeVersion: version, builtAt: new Date().toISOString() } satisfies IndexStamp));
+    } catch (e) {
+      this.log?.warn({ err: (e as Error).message }, "could not update the saved index; the next start rebuilds it");
+    }
+  }
+
+  private async lawSignature(): Promise<string> {
+    const sources = await this.store.listSources();
+    return sources
+      .filter((s) => s.kind !== "guide")
+      .map((s) => `${s.path}:${s.hash}`)
+      .join("\n");
+  }
+
+  /**
+   * Polls the store's version so every running process answers from the same knowledge
+   * without a restart (an upload on one server is searchable on all of them).
+   */
+  watchForChanges(intervalMs = 3000): () => void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.refreshNow()
+        .catch((err) => this.log?.error({ err: (err as Error).message }, "knowledge refresh failed"))
+        .finally(() => (busy = false));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** Checks an uploaded file without storing anything: what it is, and its problems with line numbers. */
+  validateUpload(filename: string, content: string): UploadCheck {
+    const name = basename(filename);
+    if (name.endsWith(".jsonl")) {
+      const { units, problems } = parseLawJsonl(content, name);
+      if (units.length === 0 && problems.length === 0) problems.push({ line: 1, message: "文件中没有条文" });
+      return { kind: "law_jsonl", problems, articles: units.length, laws: [...new Set(units.map((u) => u.law))] };
+    }
+    if (looksLikeGuide(content)) {
+      try {
+        const guide = parseGuide(content, name);
+        return { kind: "guide", problems: [], guide, articles: 0, laws: [] };
+      } catch (e) {
+        const line = e instanceof GuideError ? e.line : 0;
+        return { kind: "guide", problems: [{ line, message: e instanceof GuideError ? e.detail : (e as Error).message }], articles: 0, laws: [] };
+      }
+    }
+    try {
+      const law = parseLawMarkdown(content);
+      if (law.articles.length === 0) return { kind: "law_markdown", problems: [{ line: 1, message: "没有找到条文（第X条）" }], articles: 0, laws: [] };
+      return { kind: "law_markdown", problems: [], articles: law.articles.length, laws: [law.title] };
+    } catch (e) {
+      return { kind: "law_markdown", problems: [{ line: e instanceof LawParseError ? e.line : 0, message: (e as Error).message }], articles: 0, laws: [] };
+    }
+  }
+
+  /**
+   * An administrator's upload: validated first (nothing is stored when it has problems),
+   * then kept under the data directory as the ingested source, ingested, and searchable here
+   * at once; other processes pick it up through watchForChanges.
+   */
+  async ingestUpload(filename: string, content: string): Promise<UploadResult> {
+    const check = this.validateUpload(filename, content);
+    if (check.problems.length > 0) return { ...check, ok: false, path: null, summary: null };
+    const folder = check.kind === "guide" ? "guides" : "laws";
+    // A guide is stored by its id, so an edit replaces the earlier upload of the same guide.
+    const name = check.kind === "guide" ? `${check.guide!.id}.md` : safeFileName(filename);
+    const dir = join(this.uploadDir, folder);
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, name);
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, content);
+    renameSync(tmp, path);
+    const summary = await ingestPaths(this.store, [path]);
+    if (summary.skipped.length > 0 && !summary.changed) {
+      return { ...check, ok: false, path, summary, problems: summary.skipped.map((p) => ({ line: p.line, message: p.message })) };
+    }
+    if (summary.changed) await this.refreshNow();
+    return { ...check, ok: true, path, summary };
+  }
+
+  /**
+   * The pipeline's view of the knowledge with a draft guide in place of the saved one (or
+   * added), for a preview that saves nothing.
+   */
+  withDraftGuide(draft: Guide): Retriever {
+    const index = this.index;
+    if (!index) throw new Error("the knowledge base has no index yet: call refresh()");
+    const guides = [...this.guides.filter((g) => g.id !== draft.id), draft];
+    const guideIndex = new GuideIndex(guides, { tokenizer: index.tokenizer });
+    return {
+      searchArticles: (q, k) => this.searchArticles(q, k),
+      searchGuides: (q, k) => guideIndex.search(q, k).map((h) => ({ ...h, score: h.normalized })),
+      basisArticle: (b) => this.basisArticle(b),
+      queryTerms: (q) => this.queryTerms(q),
+      neighbours: (q) => this.neighbours(q),
+    };
+  }
+
   close(): void {
     if (this.ownsDb) this.db.close();
   }
@@ -206,4 +372,35 @@ export async function openKnowledge(config: Config, opts: OpenKnowledgeOptions =
     await kb.refresh();
   }
   return kb;
+}
+
+export type RefreshOutcome = "unchanged" | "guides" | "statuses" | "rebuilt";
+
+export interface UploadProblem {
+  line: number;
+  message: string;
+}
+
+export interface UploadCheck {
+  kind: "guide" | "law_markdown" | "law_jsonl";
+  problems: UploadProblem[];
+  guide?: Guide;
+  /** Articles the file holds, and the laws they belong to. */
+  articles: number;
+  laws: string[];
+}
+
+export interface UploadResult extends UploadCheck {
+  ok: boolean;
+  /** Where the file is kept (the ingested source), null when rejected before storing. */
+  path: string | null;
+  summary: IngestSummary | null;
+}
+
+/** A file name safe on any file system, keeping Chinese titles readable. */
+function safeFileName(name: string): string {
+  const base = basename(name.replace(/\\/g, "/"));
+  const ext = base.endsWith(".jsonl") ? ".jsonl" : ".md";
+  const stem = base.slice(0, base.length - ext.length).replace(/[^\p{L}\p{N}()（）_.-]+/gu, "_").replace(/^\.+/, "").slice(0, 120);
+  return `${stem || "upload"}${ext}`;
 }

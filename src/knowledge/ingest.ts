@@ -53,6 +53,9 @@ interface Candidate {
   rel: string;
 }
 
+/** Bumped when parsing changes, so re-ingest redoes files whose content did not change. */
+const INGEST_VERSION = "2";
+
 const SKIP_NAMES = new Set(["index.jsonl", "_index.md", "README.md", "readme.md"]);
 
 export async function ingestPaths(store: KnowledgeStore, paths: string[], options: IngestOptions = {}): Promise<IngestSummary> {
@@ -94,7 +97,7 @@ export async function ingestPaths(store: KnowledgeStore, paths: string[], option
       summary.skipped.push({ path: c.path, line: 0, message: `cannot read: ${(e as Error).message}` });
       continue;
     }
-    const hash = createHash("sha1").update(content).update(JSON.stringify(fileMeta ?? null)).digest("hex");
+    const hash = createHash("sha1").update(INGEST_VERSION).update(content).update(JSON.stringify(fileMeta ?? null)).digest("hex");
     const existing = await store.getSource(c.path);
     if (existing && existing.hash === hash) {
       summary.unchanged++;
@@ -176,7 +179,8 @@ function parseFile(c: Candidate, content: string, meta: LawMeta | undefined, now
       return out;
     }
     const title = meta?.title ?? law.title;
-    const isCivilCodeBook = law.subtitle !== null && /编$/.test(law.subtitle);
+    // A subtitle names a part of one law (the Civil Code's 总则, 物权编 … 附则), not a version.
+    const part = meta?.subtitle ?? law.subtitle;
     const history = law.history.map((h) => h.date).filter((d): d is string => d !== null).sort();
     const promulgated = meta?.promulgated ?? history[history.length - 1] ?? null;
     const effective = meta?.effective ?? null;
@@ -197,7 +201,7 @@ function parseFile(c: Candidate, content: string, meta: LawMeta | undefined, now
         articleNo: a.no,
         articleSub: a.sub,
         text: a.text,
-        chapters: isCivilCodeBook ? [law.subtitle!, ...a.chapters] : a.chapters,
+        chapters: part ? [part, ...a.chapters] : a.chapters,
         level,
         status,
         promulgated,
@@ -208,7 +212,7 @@ function parseFile(c: Candidate, content: string, meta: LawMeta | undefined, now
       });
     }
     out.kind = "law_markdown";
-    out.lawKey = isCivilCodeBook ? `${title}/${law.subtitle}` : title;
+    out.lawKey = part ? `${title}/${part}` : title;
     const fileDate = /\((\d{4}-\d{2}-\d{2})\)\.md$/.exec(c.path)?.[1] ?? null;
     out.lawDate = [fileDate, promulgated, effective, history[history.length - 1] ?? null].filter((d): d is string => !!d).sort().pop() ?? null;
   } catch (e) {

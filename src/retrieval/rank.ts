@@ -33,7 +33,8 @@ export interface RankOptions {
 }
 
 export interface RankedQuery {
-  id: string;
+  /** The query's id exactly as given (string or number). */
+  id: string | number;
   ranked: string[];
 }
 
@@ -116,6 +117,6 @@ export async function* rankCorpus(opts: RankOptions): AsyncGenerator<RankedQuery
   const k = opts.k ?? 100;
   for (const q of readJsonlLines<{ id: string | number; query: string }>(opts.queriesPath)) {
     const hits = index.search(String(q.query ?? ""), k);
-    yield { id: String(q.id), ranked: hits.map((h) => h.article.id) };
+    yield { id: q.id, ranked: hits.map((h) => h.article.id) };
   }
 }

@@ -16,6 +16,8 @@ import { WebChannelSender, WebChatLive } from "../channels/web/live.ts";
 import { webChatPlugin } from "../channels/web/plugin.ts";
 import { ConsoleLive } from "../console/live.ts";
 import { consoleApiPlugin } from "../console/routes.ts";
+import { adminApiPlugin } from "../console/admin/plugin.ts";
+import { dashboardPlugin } from "../console/dashboard/routes.ts";
 import { errorHandler, HttpError } from "./errors.ts";
 import { createMetrics, instrumentHttp } from "./metrics.ts";
 import { loadOrCreateSecret } from "./secrets.ts";
@@ -158,6 +160,8 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
 
   await server.register(webChatPlugin, { app, live: webLive, secureCookies: secure, messageRateLimit: opts.chatRateLimit ?? { max: 30, timeWindow: 60_000 } });
   await server.register(consoleApiPlugin, { app, live: consoleLive, secureCookies: secure, loginRateLimit: opts.loginRateLimit ?? { max: 20, timeWindow: 60_000 } });
+  await server.register(adminApiPlugin, { app, wechaty: opts.wechaty ?? null, telegram: opts.telegram ?? null });
+  await server.register(dashboardPlugin, { app, wechaty: opts.wechaty ?? null });
   for (const ch of opts.channels ?? []) {
     await server.register(ch.plugin, { app, prefix: ch.prefix });
     app.log.info({ channel: ch.name, prefix: ch.prefix ?? "/" }, "channel mounted");

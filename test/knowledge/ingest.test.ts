@@ -131,3 +131,13 @@ describe.skipIf(!HAS_LAWS)("ingest of real statutes with their index.jsonl", () 
     expect(local.source.endsWith(".md") && local.line > 0).toBe(true);
   });
 });
+
+describe.skipIf(!HAS_LAWS)("ingest of the whole Civil Code", () => {
+  it("keeps every part current: 总则 and 附则 are parts of one law, not versions of it", async () => {
+    await ingestPaths(store, [resolve(LAWS_DIR, "民法典")]);
+    const all = await store.allArticles();
+    expect(all.length).toBeGreaterThan(1200);
+    expect(all.filter((a) => a.status !== "现行有效")).toEqual([]);
+    expect((await store.findArticle("中华人民共和国民法典", 56, 0))[0].chapters[0]).toBe("总则");
+  });
+});
