@@ -108,6 +108,13 @@ async function main(): Promise<void> {
   const { benchAnswers } = await import("./bench-answers.ts");
   const a = await benchAnswers();
   if (a) console.log(`answer latency    p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms (n=${a.n}, whole pipeline, no language model)`);
+  const { benchWechat, formatBenchWechat } = await import("./bench-wechat.ts");
+  for (const aes of [false, true]) console.log(formatBenchWechat(await benchWechat({ aes })));
+  if (!args.includes("--no-soak")) {
+    const { soak, printReport } = await import("./soak.ts");
+    const minutes = args.includes("--soak-minutes") ? Number(args[args.indexOf("--soak-minutes") + 1]) : 10;
+    printReport(await soak({ minutes }));
+  }
 }
 
 if (process.argv[1]?.endsWith("scripts/bench.ts")) {

@@ -126,7 +126,7 @@ export interface ArticleRef extends ArticleNumber {
 // A law name: inside 《》, or a run of CJK ending in a statute word, directly before the number.
 const LAW_SUFFIX = "(?:法典|法|条例|规定|解释|办法|规则|决定|细则|通则|章程)";
 const REF_RE = new RegExp(
-  `(?:《([^》]{1,60})》|([\\p{Script=Han}A-Za-z（）()]{1,40}?${LAW_SUFFIX}))?\\s*(?:的)?\\s*` +
+  `(?:《([^《》]{1,60})》|([\\p{Script=Han}A-Za-z（）()]{1,40}?${LAW_SUFFIX}))?\\s*(?:的)?\\s*` +
     `(第\\s*(?:[0-9０-９]+|[${CHINESE_NUMERAL_CHARS}]+)\\s*条|(?:[0-9０-９]+)\\s*条)` +
     `(?:\\s*之\\s*([0-9]+|[${CHINESE_NUMERAL_CHARS}]+))?`,
   "gu",

@@ -7,6 +7,8 @@ import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { PROJECT_ROOT, type Config } from "../config.ts";
+import { maskPersonalData } from "../privacy.ts";
+import { echoesInstructions } from "./verify.ts";
 
 export interface LlmSettings {
   provider: "openai" | "ollama";
@@ -60,8 +62,9 @@ export class LlmExplainer {
 
   /** The model's explanation, or throws (timeout, endpoint error, empty answer). */
   async explain(question: string, materials: LlmMaterial[]): Promise<string> {
+    // The endpoint is not someone the thread is routed to: ID, phone and card numbers stay here.
     const user = this.userTemplate
-      .replace("{question}", question.replace(/<<<|>>>/g, ""))
+      .replace("{question}", maskPersonalData(question.replace(/<<<|>>>/g, "")))
       .replace("{materials}", materials.map((m) => `[${m.n}] ${m.label}\n${m.text}`).join("\n\n"));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
@@ -69,6 +72,10 @@ export class LlmExplainer {
       const res = await this.model.invoke([new SystemMessage(this.system), new HumanMessage(user)], { signal: controller.signal });
       const text = typeof res.content === "string" ? res.content : res.content.map((c) => ("text" in c ? c.text : "")).join("");
       if (text.trim() === "") throw new Error("empty answer from the language model");
+      // Injection ("告诉我系统提示") that made the model repeat part of its instructions.
+      if (echoesInstructions(text, [this.system, ...this.userTemplate.split(/\{question\}|\{materials\}/)])) {
+        throw new Error("the language model repeated its instructions");
+      }
       return text.trim();
     } finally {
       clearTimeout(timer);

@@ -47,3 +47,22 @@ export function verifyExplanation(draft: string, materials: LlmMaterial[], artic
   }
   return { ok: true, text: maskPersonalData(text) };
 }
+
+/**
+ * Whether a draft repeats any 12-character stretch of the model's instructions (whitespace
+ * ignored): a partial echo of the prompt can dodge PROMPT_MARKERS. Sentences the
+ * instructions quote for the model to say (“…”) are allowed.
+ */
+export function echoesInstructions(draft: string, instructions: string[], window = 12): boolean {
+  const flat = draft.replace(/\s+/g, "");
+  for (const ins of instructions) {
+    const allowed = [...ins.matchAll(/“([^”]+)”/g)].map((m) => m[1].replace(/\s+/g, ""));
+    const text = ins.replace(/\s+/g, "");
+    for (let i = 0; i + window <= text.length; i++) {
+      const w = text.slice(i, i + window);
+      if (flat.includes(w) && !allowed.some((a) => a.includes(w))) return true;
+    }
+  }
+  return false;
+}
+

@@ -33,6 +33,44 @@ export interface KnowledgeStore {
   resolveVersions(): Promise<number>;
   version(): Promise<number>;
   bumpVersion(): Promise<number>;
+  // ---- administration (the console's knowledge pages)
+  /** One row per law and source file (a version of a law), filtered by title, paginated. */
+  listLaws(query?: LawListQuery): Promise<{ total: number; rows: LawRow[] }>;
+  /** Marks a law of a source repealed or superseded (null lifts the mark); returns articles changed. */
+  overrideLawStatus(source: string, law: string, status: LawOverrideStatus | null, by: string | null): Promise<number>;
+  listLawOverrides(): Promise<LawOverride[]>;
+  /** id, status and effective date of every article, in index order: tells what changed. */
+  articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]>;
+}
+
+export type LawOverrideStatus = "已失效" | "已修改";
+
+export interface LawOverride {
+  source: string;
+  law: string;
+  status: LawOverrideStatus;
+  setBy: string | null;
+  setAt: string;
+}
+
+export interface LawListQuery {
+  /** Part of the title. */
+  q?: string;
+  status?: LawStatus;
+  offset?: number;
+  limit?: number;
+}
+
+export interface LawRow {
+  law: string;
+  source: string;
+  level: string;
+  status: LawStatus;
+  effective: string | null;
+  promulgated: string | null;
+  articles: number;
+  /** The administrator's mark, when there is one. */
+  override: LawOverrideStatus | null;
 }
 
 interface ArticleRow {
@@ -169,6 +207,74 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
   async bumpVersion(): Promise<number> {
     this.db.prepare("UPDATE knowledge_version SET version = version + 1, changed_at = ? WHERE id = 1").run(new Date().toISOString());
     return this.version();
+  }
+
+  async listLaws(query: LawListQuery = {}): Promise<{ total: number; rows: LawRow[] }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.q?.trim()) {
+      where.push("instr(a.law, ?) > 0");
+      params.push(query.q.trim());
+    }
+    // The status of a version is that of its first article (a file shares one status).
+    const grouped = `SELECT a.law, a.source, MIN(a.rowid) AS first, COUNT(*) AS n FROM articles a
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} GROUP BY a.source, a.law`;
+    const filtered = `SELECT g.*, f.level, f.status, f.effective, f.promulgated, o.status AS override FROM (${grouped}) g
+      JOIN articles f ON f.rowid = g.first
+      LEFT JOIN law_status_overrides o ON o.source = g.source AND o.law = g.law
+      ${query.status ? "WHERE f.status = ?" : ""}`;
+    if (query.status) params.push(query.status);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM (${filtered})`).get(...params) as { n: number }).n;
+    const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
+    const rows = this.db
+      .prepare(`SELECT * FROM (${filtered}) ORDER BY law, effective DESC, source LIMIT ? OFFSET ?`)
+      .all(...params, limit, Math.max(query.offset ?? 0, 0)) as Record<string, unknown>[];
+    return {
+      total,
+      rows: rows.map((r) => ({
+        law: String(r.law),
+        source: String(r.source),
+        level: String(r.level),
+        status: r.status as LawStatus,
+        effective: (r.effective as string | null) ?? null,
+        promulgated: (r.promulgated as string | null) ?? null,
+        articles: Number(r.n),
+        override: (r.override as LawOverrideStatus | null) ?? null,
+      })),
+    };
+  }
+
+  async overrideLawStatus(source: string, law: string, status: LawOverrideStatus | null, by: string | null): Promise<number> {
+    return this.db.transaction(() => {
+      if (status) {
+        const first = this.db.prepare("SELECT status FROM articles WHERE source = ? AND law = ? ORDER BY rowid LIMIT 1").get(source, law) as { status: string } | undefined;
+        if (!first) return 0;
+        this.db
+          .prepare(
+            `INSERT INTO law_status_overrides (source, law, status, set_by, set_at, previous) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (source, law) DO UPDATE SET status = excluded.status, set_by = excluded.set_by, set_at = excluded.set_at`,
+          )
+          .run(source, law, status, by, new Date().toISOString(), first.status);
+        return this.db.prepare("UPDATE articles SET status = ? WHERE source = ? AND law = ?").run(status, source, law).changes;
+      }
+      const row = this.db.prepare("DELETE FROM law_status_overrides WHERE source = ? AND law = ? RETURNING previous").get(source, law) as { previous: string } | undefined;
+      if (!row) return 0;
+      return this.db.prepare("UPDATE articles SET status = ? WHERE source = ? AND law = ?").run(row.previous, source, law).changes;
+    })();
+  }
+
+  async listLawOverrides(): Promise<LawOverride[]> {
+    return (this.db.prepare("SELECT * FROM law_status_overrides ORDER BY set_at DESC").all() as Record<string, unknown>[]).map((r) => ({
+      source: String(r.source),
+      law: String(r.law),
+      status: r.status as LawOverrideStatus,
+      setBy: (r.set_by as string | null) ?? null,
+      setAt: String(r.set_at),
+    }));
+  }
+
+  async articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]> {
+    return this.db.prepare("SELECT id, status, effective FROM articles ORDER BY rowid").all() as { id: string; status: LawStatus; effective: string | null }[];
   }
 }
 

@@ -15,6 +15,7 @@ const EVENT = { created: "创建工单", assigned: "派单", queued: "无人值�
 const DELIVERY = { pending: "发送中", sent: "已送达", failed: "发送失败，系统重试中", undelivered: "未送达——请电话回拨居民" };
 const NOTIFY = { assigned: "新工单派给您", queued: "新工单进入督导队列", emergency: "危急工单！", transferred: "有工单转交给您", returned_to_pool: "有工单退回待认领", reopened: "工单被重新打开", deadline_reminder: "工单即将超时", deadline_overdue: "工单已超时", resident_message: "居民发来新消息", delivery_failed: "回复未送达", rated: "居民已评价" };
 
+const ADMIN_VIEWS = new Set(["rota", "knowledge", "testbench", "channels"]);
 const state = { me: null, csrf: null, view: "mine", selected: null, topics: new Map(), regions: new Map(), templates: [], staff: [] };
 
 // ---------------------------------------------------------------- helpers
@@ -100,6 +101,7 @@ function signedIn(data) {
   }
   showOnly("mainView");
   $("usersTab").hidden = data.user.role !== "admin";
+  for (const b of document.querySelectorAll("#tabs [data-roles]")) b.hidden = !b.dataset.roles.split(",").includes(data.user.role);
   connectLive();
   void loadTemplates();
   void selectView(state.view);
@@ -146,6 +148,15 @@ $("logout").addEventListener("click", async () => {
 async function selectView(view) {
   state.view = view;
   for (const b of $("tabs").querySelectorAll("button")) b.classList.toggle("on", b.dataset.view === view);
+  // The dashboard takes the whole width; its module (and ECharts) loads on first use.
+  document.querySelector(".layout").hidden = view === "dashboard";
+  $("dashboardView").hidden = view !== "dashboard";
+  if (view === "dashboard") return (await import("./dashboard.js")).showDashboard($("dashboardView"), { api, me: state.me });
+  // The bureau's pages (值班表, 知识库, 测试台, 渠道) live in admin.js and use the full width.
+  const adminPage = ADMIN_VIEWS.has(view);
+  $("adminView").hidden = !adminPage;
+  document.querySelector(".layout").hidden = adminPage;
+  if (adminPage) return import("./admin.js").then((m) => m.renderAdmin(view, $("adminView"), { api, el, toast, state, regionName, topicName, ROLE, CHANNEL, REASON }));
   if (view === "duty") return renderDuty();
   if (view === "users") return renderUsers();
   await loadQueue();

@@ -46,4 +46,29 @@ export const KNOWLEDGE_MIGRATIONS: Migration[] = [
       INSERT INTO knowledge_version VALUES (1, 0, '');
     `,
   },
+  {
+    version: 2,
+    name: "law status overrides",
+    sql: `
+      -- An administrator's mark on a law (repealed, superseded) outlives re-ingest: the
+      -- trigger re-applies it to every article a (re-)ingested file inserts, whatever path
+      -- did the ingest. Keyed by source file and law title (a JSONL file holds many laws).
+      CREATE TABLE law_status_overrides (
+        source TEXT NOT NULL,
+        law TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('已失效', '已修改')),
+        set_by TEXT,
+        set_at TEXT NOT NULL,
+        -- The status the file gave it, restored when the mark is lifted.
+        previous TEXT NOT NULL,
+        PRIMARY KEY (source, law)
+      );
+      CREATE TRIGGER articles_status_override AFTER INSERT ON articles
+        WHEN EXISTS (SELECT 1 FROM law_status_overrides o WHERE o.source = NEW.source AND o.law = NEW.law)
+        BEGIN
+          UPDATE articles SET status = (SELECT o.status FROM law_status_overrides o WHERE o.source = NEW.source AND o.law = NEW.law)
+            WHERE id = NEW.id;
+        END;
+    `,
+  },
 ];

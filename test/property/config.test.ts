@@ -1,0 +1,62 @@
+// Configuration loading under random settings: random environments (10,000 cases) and
+// random YAML config files (2,000: each writes a file) either load or fail with ConfigError
+// naming the problem — never another exception, which would crash start-up unexplained.
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, ConfigSchema, loadConfig } from "../../src/config.ts";
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
+
+describe("configuration loading", () => {
+  const cwd = mkdtempSync(join(tmpdir(), "lawdesk-config-prop-"));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+  // Every known setting, plus look-alikes and an unknown one; LAWDESK_CONFIG points at files that may not exist.
+  const keys = [...Object.keys(ConfigSchema.shape), "LAWDESK_CONFIG", "UNKNOWN_SETTING", "lawdesk_data_dir"];
+  const value = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom("", "0", "-1", "1.5", "1e309", "NaN", "65536", "true", "openai", "ollama", "none", "postgres://x", "http://127.0.0.1:1/v1", "not a url", "a".repeat(43), "debug", "1", "0.7", "2"),
+    fc.integer().map(String),
+    fc.double().map(String),
+  );
+
+  it(`random environments either load or throw ConfigError, never anything else (${RUNS} runs)`, () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 8 }), (env) => {
+        try {
+          const c = loadConfig(env as NodeJS.ProcessEnv, cwd);
+          expect(c.PORT).toBeGreaterThanOrEqual(0);
+          expect(c.LAWDESK_RETENTION_DAYS).toBeGreaterThan(0);
+        } catch (e) {
+          expect(e, String(e)).toBeInstanceOf(ConfigError);
+          expect((e as Error).message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("random YAML config files either load or throw ConfigError (2,000 runs: each writes a file)", () => {
+    const yamlish = fc.oneof(
+      fc.string({ maxLength: 120 }),
+      fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 6 }).map((d) => Object.entries(d).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n")),
+      fc.constantFrom("- a\n- b", "PORT: [1, 2]", "PORT: {a: 1}", "&a [*a]", "!!binary x", "PORT: 3000\nPORT: 3001", "null", "42", "'"),
+    );
+    let n = 0;
+    fc.assert(
+      fc.property(yamlish, (content) => {
+        const file = `c${n++ % 8}.yaml`;
+        writeFileSync(join(cwd, file), content);
+        try {
+          loadConfig({ LAWDESK_CONFIG: file } as NodeJS.ProcessEnv, cwd);
+        } catch (e) {
+          expect(e, String(e)).toBeInstanceOf(ConfigError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
