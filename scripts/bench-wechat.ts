@@ -175,7 +175,7 @@ export async function benchWechat(opts: BenchWechatOptions = {}): Promise<BenchW
     // Warm-up: the first answers load the dictionaries.
     for (let i = 0; i < 20; i++) {
       const r = setupRequest({});
-      await (await fetch(`${address}${r.path}`, { method: "POST", body: r.body, headers: r.headers })).text();
+      await (await fetch(`${address}${r.path}`, { method: "POST", body: typeof r.body === "string" ? r.body : r.body ? new Uint8Array(r.body) : undefined, headers: r.headers })).text();
     }
     events.length = 0;
     const sendsBefore = apiHost.sends();

@@ -112,7 +112,7 @@ describe.skipIf(!haveChromium)("dashboard in a real browser", () => {
     await openDashboard(phone);
     await shot(phone, "dashboard-phone-top");
     // Nothing wider than the phone: wide tables scroll inside their card.
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await phone.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
     await phone.locator('[data-table="rising"]').scrollIntoViewIfNeeded();
     await shot(phone, "dashboard-phone-rising");
     await phone.locator('[data-table="escalations"]').screenshot({ path: join(SHOTS, "dashboard-phone-escalations.png") });
