@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { Config } from "./config.ts";
+import { ConfigError, type Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
 import { ConversationCore } from "./conversation/core.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
@@ -70,6 +70,10 @@ export async function createAnswerer(config: Config, knowledge: KnowledgeBase, d
 }
 
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
+  if (config.DATABASE_URL) {
+    // Better a clear stop than a silent fallback to a store the operator did not ask for.
+    throw new ConfigError("DATABASE_URL: PostgreSQL is not wired into this version yet; unset it to use the embedded SQLite store");
+  }
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const now = opts.now ?? (() => new Date());
   const db = openSqlite(join(config.dataDir, "lawdesk.db"));

@@ -85,7 +85,7 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
     const before = await page.locator(".msg.bot").count();
     await page.fill("#text", text);
     await page.click("#send");
-    await expect.poll(() => page.locator(".msg.bot").count(), { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect.poll(() => page.locator(".msg.bot").count(), { timeout: 30_000 }).toBeGreaterThan(before);
     return page.locator(".msg.bot").last();
   }
 
@@ -128,7 +128,7 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
     const resident = await open(PHONE, true);
     await resident.goto(`${t.base}/`);
     const handed = await residentAsks(resident, "转人工");
-    await expect.poll(() => handed.textContent(), { timeout: 10_000 }).toContain("值班律师");
+    await expect.poll(() => handed.textContent(), { timeout: 30_000 }).toContain("值班律师");
     await waitFor(async () => (await mine(wang.client)) === 1, 10_000, "the referral to reach 王律师");
     expect(await mine(li.client)).toBe(0);
 
@@ -161,7 +161,7 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
 
     // ---- the resident's web chat answers from it at once
     const answer = await residentAsks(resident, GUIDE_QUESTION);
-    await expect.poll(() => answer.textContent(), { timeout: 10_000 }).toContain("双倍返还定金");
+    await expect.poll(() => answer.textContent(), { timeout: 30_000 }).toContain("双倍返还定金");
     await shot(resident, "admin-chat-phone-uploaded-guide");
 
     // ---- the test console shows the reply and why
@@ -231,5 +231,5 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
     await shot(adminPhone, "admin-phone-laws");
 
     expect(pageErrors).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });

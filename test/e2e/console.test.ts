@@ -65,7 +65,7 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     await lawyer.fill("#newPassword2", "Lawyer-Own-Passw0rd7");
     await lawyer.click("#passwordForm button[type=submit]");
     await lawyer.waitForSelector("#mainView:not([hidden])");
-    await expect.poll(() => lawyer.textContent("#list"), { timeout: 10_000 }).toContain("暂无工单");
+    await expect.poll(() => lawyer.textContent("#list"), { timeout: 30_000 }).toContain("暂无工单");
 
     // Resident on a phone: a question the corpus answers, then one for a person.
     const residentCtx = await browser.newContext({ viewport: PHONE, locale: "zh-CN", isMobile: true, hasTouch: true });
@@ -88,9 +88,9 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
 
     // The lawyer's queue shows it without a reload.
     const row = lawyer.locator(".row", { hasText: "狗咬了邻居的鸡" });
-    await row.waitFor({ timeout: 10_000 });
+    await row.waitFor({ timeout: 30_000 });
     expect(await row.textContent()).toMatch(/已等待.*期限/);
-    await expect.poll(() => lawyer.textContent("#toast"), { timeout: 10_000 }).toMatch(/工单/);
+    await expect.poll(() => lawyer.textContent("#toast"), { timeout: 30_000 }).toMatch(/工单/);
     await shot(lawyer, "console-laptop-queue");
 
     await row.click();
@@ -106,11 +106,11 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     await lawyer.waitForSelector("#replyText");
     await lawyer.fill("#replyText", "您好，我是值班律师陈律师。饲养的动物造成他人损害的，一般由饲养人承担责任，赔多少要看鸡的实际价值，一万元明显过高，可以先找村调解委员会调解。");
     await lawyer.click("#replyBtn");
-    await expect.poll(() => lawyer.textContent("#detail .timeline"), { timeout: 10_000 }).toContain("已送达");
+    await expect.poll(() => lawyer.textContent("#detail .timeline"), { timeout: 30_000 }).toContain("已送达");
     await shot(lawyer, "console-laptop-detail");
 
     // The resident's page shows the reply live.
-    await resident.waitForSelector(".msg.lawyer", { timeout: 10_000 });
+    await resident.waitForSelector(".msg.lawyer", { timeout: 30_000 });
     expect(await resident.textContent(".msg.lawyer")).toContain("饲养的动物造成他人损害");
     expect(await resident.isVisible("#banner")).toBe(true);
     await shot(resident, "chat-phone-lawyer-reply");
@@ -119,16 +119,16 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     await lawyer.click("summary:has-text('办结工单')");
     await lawyer.fill("#outcomeText", "已解答，建议先调解");
     await lawyer.click("#closeBtn");
-    await resident.waitForSelector("#rating:not([hidden])", { timeout: 10_000 });
+    await resident.waitForSelector("#rating:not([hidden])", { timeout: 30_000 });
     await resident.click(".stars button[data-stars='5']");
     await resident.fill("#ratingComment", "律师很耐心");
     await shot(resident, "chat-phone-rating");
     await resident.click("#ratingSend");
-    await expect.poll(() => resident.textContent("#log"), { timeout: 10_000 }).toContain("感谢您的评价");
+    await expect.poll(() => resident.textContent("#log"), { timeout: 30_000 }).toContain("感谢您的评价");
     expect(await resident.isHidden("#rating")).toBe(true);
 
     // The rating reaches the console live.
-    await expect.poll(() => lawyer.textContent("#detail"), { timeout: 10_000 }).toContain("★★★★★");
+    await expect.poll(() => lawyer.textContent("#detail"), { timeout: 30_000 }).toContain("★★★★★");
     expect(await lawyer.textContent("#detail")).toContain("律师很耐心");
     await lawyer.click("button[data-view='closed']");
     await lawyer.locator(".row", { hasText: "狗咬了邻居的鸡" }).waitFor();
@@ -165,5 +165,5 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     await shot(adminPage, "console-laptop-users");
 
     expect(pageErrors).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });

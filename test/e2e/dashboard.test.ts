@@ -53,7 +53,7 @@ describe.skipIf(!haveChromium)("dashboard in a real browser", () => {
     await page.waitForSelector("#chart-daily canvas", { timeout: 15_000 });
     // The seeded history spans ten weeks.
     await page.fill("#dash-from", s.from);
-    await expect.poll(() => kpi(page, "questions"), { timeout: 10_000 }).toBe("67");
+    await expect.poll(() => kpi(page, "questions"), { timeout: 30_000 }).toBe("67");
   }
 
   test("a supervisor sees the numbers the events produced, and downloads them", async () => {
@@ -121,5 +121,5 @@ describe.skipIf(!haveChromium)("dashboard in a real browser", () => {
     await shot(phone, "dashboard-phone-full", true);
 
     expect(problems).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });

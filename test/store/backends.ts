@@ -1,0 +1,117 @@
+// The two stores the contract suites run against: SQLite in a temp file, and PostgreSQL in a
+// fresh schema per test (CREATE SCHEMA lawdesk_test_<random>, search_path set on the pool,
+// DROP SCHEMA … CASCADE afterwards), so tests are isolated and can run in parallel.
+// When PostgreSQL cannot be reached the postgres variant is skipped with a message saying why;
+// CI starts PostgreSQL (127.0.0.1:5432, trust auth, database `test`), so it runs there.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { SqliteConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
+import { PgConversationStore } from "../../src/store/pg/conversation-store.ts";
+import { openPg, type PgHandle } from "../../src/store/pg/pool.ts";
+import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
+
+export type BackendName = "sqlite" | "postgres";
+
+export interface Stores {
+  conversation: ConversationStore;
+}
+
+export interface Backend extends Stores {
+  name: BackendName;
+  /** An independent connection (SQLite) or pool (PostgreSQL) on the same database: another process. */
+  second(): Promise<Stores>;
+  /** Rows in a table (test assertions only). */
+  count(table: string): Promise<number>;
+  /** Runs one parameterless SQL statement; resolves to the number of rows changed. */
+  exec(sql: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const PG_URL = process.env.LAWDESK_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+async function probe(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message || err.name : String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const unreachable = await probe(PG_URL);
+/** Why the postgres variant is skipped, or null when PostgreSQL is reachable. */
+export const PG_SKIP_REASON: string | null = unreachable
+  ? `PostgreSQL unreachable at ${PG_URL} (${unreachable}); postgres contract tests skipped — start PostgreSQL or set LAWDESK_TEST_DATABASE_URL`
+  : null;
+if (PG_SKIP_REASON) console.warn(`[test/store] ${PG_SKIP_REASON}`);
+
+export async function makeSqlite(): Promise<Backend> {
+  const dir = mkdtempSync(join(tmpdir(), "lawdesk-contract-"));
+  const path = join(dir, "data", "lawdesk.db");
+  const db = openSqlite(path);
+  const opened: SqliteDb[] = [db];
+  const stores = (d: SqliteDb): Stores => ({ conversation: new SqliteConversationStore(d) });
+  return {
+    name: "sqlite",
+    ...stores(db),
+    async second() {
+      const d = openSqlite(path);
+      opened.push(d);
+      return stores(d);
+    },
+    async count(table) {
+      return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    },
+    async exec(sql) {
+      return db.prepare(sql).run().changes;
+    },
+    async close() {
+      for (const d of opened) if (d.open) d.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function makePg(): Promise<Backend> {
+  const main = await openPg(PG_URL, { freshSchema: true, max: 5 });
+  const others: PgHandle[] = [];
+  const stores = (h: PgHandle): Stores => ({ conversation: new PgConversationStore(h.pool) });
+  return {
+    name: "postgres",
+    ...stores(main),
+    async second() {
+      const h = await openPg(PG_URL, { schema: main.schema!, max: 5 });
+      others.push(h);
+      return stores(h);
+    },
+    async count(table) {
+      return Number((await main.pool.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n);
+    },
+    async exec(sql) {
+      return (await main.pool.query(sql)).rowCount ?? 0;
+    },
+    async close() {
+      for (const h of others) await h.close();
+      await main.close();
+    },
+  };
+}
+
+export const BACKENDS: [BackendName, () => Promise<Backend>][] = [
+  ["sqlite", makeSqlite],
+  ["postgres", makePg],
+];
+
+/** The describe title, saying why a variant is skipped. */
+export function title(suite: string, name: BackendName): string {
+  return name === "postgres" && PG_SKIP_REASON ? `${suite} (${name}) — SKIPPED: ${PG_SKIP_REASON}` : `${suite} (${name})`;
+}
+
+export const skipped = (name: BackendName): boolean => name === "postgres" && PG_SKIP_REASON !== null;
