@@ -3,6 +3,7 @@
 // event stream refreshes the queues and the open referral without reloading the page.
 // All text from the server is inserted with textContent, never as HTML.
 
+import { el } from "./dom.js";
 const $ = (id) => document.getElementById(id);
 
 const STATUS = { open: "待认领", claimed: "已认领", replied: "已回复", closed: "已办结", transferred: "已转交", reopened: "重新打开" };
@@ -20,18 +21,6 @@ const state = { me: null, csrf: null, view: "mine", selected: null, topics: new 
 
 // ---------------------------------------------------------------- helpers
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
 
 const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "—");
 const fmtMinutes = (m) => (m < 60 ? `${m}分钟` : m < 1440 ? `${Math.floor(m / 60)}小时${m % 60 ? `${m % 60}分` : ""}` : `${Math.floor(m / 1440)}天${Math.floor((m % 1440) / 60)}小时`);

@@ -3,6 +3,7 @@
 // its CSV download. Loaded by console.js when the 数据看板 tab is opened. All server text is
 // inserted with textContent.
 
+import { el } from "./dom.js";
 import * as echarts from "/console/vendor/echarts.esm.min.mjs";
 
 const BASE = "/api/console/dashboard";
@@ -11,18 +12,6 @@ const LEVEL_INDENT = { county: "", township: "　", village: "　　" };
 
 const state = { mounted: false, root: null, api: null, meta: null, charts: [], filters: null };
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
 
 const fmt = (v) => (v === null || v === undefined || v === "" ? "—" : typeof v === "number" ? v.toLocaleString("zh-CN") : String(v));
 
