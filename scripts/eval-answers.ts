@@ -137,7 +137,7 @@ function split(questions: StardQuestion[], lawOf: (id: string) => string, seed: 
   return { answerable, unanswerable, removed, bank };
 }
 
-type FeatureRow = ReturnType<Answerer["assess"]>["features"];
+type FeatureRow = Awaited<ReturnType<Answerer["assess"]>>["features"];
 
 /** Plain logistic regression by gradient descent (a few hundred rows, a handful of features). */
 function fitLogistic(rows: FeatureRow[], labels: number[], keys: (keyof FeatureRow)[]): Weights {
@@ -177,9 +177,14 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
   const answerer = buildAnswerer(corpus.filter((a) => !removed.has(a.law)), guides, bank, byId);
   const t1 = Date.now();
 
-  const fa = answerable.map((q) => answerer.assess(q.query));
-  const fr = unanswerable.map((q) => answerer.assess(q.query));
-  const fo = offTopic.map((q) => answerer.assess(q.question));
+  const assessAll = async (a: Answerer, texts: string[]) => {
+    const out = [];
+    for (const t of texts) out.push(await a.assess(t));
+    return out;
+  };
+  const fa = await assessAll(answerer, answerable.map((q) => q.query));
+  const fr = await assessAll(answerer, unanswerable.map((q) => q.query));
+  const fo = await assessAll(answerer, offTopic.map((q) => q.question));
   const pos = fa.map((a) => a.confidence);
   const negRemoved = fr.map((a) => a.confidence);
   const neg = [...negRemoved, ...fo.map((a) => a.confidence)];
@@ -199,7 +204,7 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
     // Shipped weights are fitted on a different split (seed 99) from the one reported here.
     const other = split(questions, lawOf, 99, opts.answerable ?? 400, opts.unanswerable ?? 200);
     const fitter = buildAnswerer(corpus.filter((a) => !other.removed.has(a.law)), guides, other.bank, byId);
-    const fitRows = [...other.answerable, ...other.unanswerable].map((q) => fitter.assess(q.query).features).concat(offTopic.map((q) => fitter.assess(q.question).features));
+    const fitRows = (await assessAll(fitter, [...other.answerable, ...other.unanswerable].map((q) => q.query).concat(offTopic.map((q) => q.question)))).map((a) => a.features);
     const fitLabels = [...other.answerable.map(() => 1), ...other.unanswerable.map(() => 0), ...offTopic.map(() => 0)];
     console.log(`article weights fitted on split 99: ${JSON.stringify(fitLogistic(fitRows, fitLabels, FITTED))}`);
   }

@@ -10,7 +10,7 @@ export async function runSearch(config: Config, question: string, k: number, jso
       return 1;
     }
     const t = performance.now();
-    const hits = kb.searchArticles(question, k);
+    const hits = await kb.searchArticles(question, k);
     const ms = performance.now() - t;
     if (json) {
       for (const h of hits) {

@@ -12,6 +12,8 @@ import type { GuideSearchHit } from "../retrieval/guide-index.ts";
 import { loadAliasesFile, loadTermsFile, type AliasEntry, type TermsFile } from "../retrieval/knowledge-files.ts";
 import { readLabelledQuestions, type BankQuestion, type NeighbourEvidence } from "../retrieval/question-bank.ts";
 import { SearchIndex, type TrainingQuestion } from "../retrieval/search-index.ts";
+import { createEmbeddings } from "../retrieval/embeddings/index.ts";
+import type { Embeddings } from "@langchain/core/embeddings";
 import { SqliteKnowledgeStore, type KnowledgeStore } from "../store/knowledge-store.ts";
 import { openSqlite, type SqliteDb } from "../store/sqlite.ts";
 import { GuideError, looksLikeGuide, parseGuide } from "./guides.ts";
@@ -44,6 +46,8 @@ export class KnowledgeBase {
   private lawSourcesSig: string | null = null;
   private refreshing: Promise<unknown> = Promise.resolve();
   readonly terms: TermsFile;
+  /** An embedding endpoint (OpenAI-compatible or Ollama) when configured; null: offline LSA. */
+  private readonly remoteEmbeddings: Embeddings | null;
   readonly aliases: AliasEntry[];
 
   constructor(
@@ -54,6 +58,14 @@ export class KnowledgeBase {
     private readonly log?: Logger,
   ) {
     this.terms = loadTermsFile(join(config.knowledgeDir, "terms.yaml"));
+    this.remoteEmbeddings =
+      config.EMBEDDINGS_PROVIDER === "lsa"
+        ? null
+        : createEmbeddings(
+            config.EMBEDDINGS_PROVIDER === "openai"
+              ? { provider: "openai", model: config.EMBEDDINGS_MODEL!, baseURL: config.EMBEDDINGS_BASE_URL, apiKey: config.EMBEDDINGS_API_KEY }
+              : { provider: "ollama", model: config.EMBEDDINGS_MODEL!, baseUrl: config.EMBEDDINGS_BASE_URL },
+          );
     this.aliases = loadAliasesFile(join(config.knowledgeDir, "law-aliases.yaml"));
   }
 
@@ -80,7 +92,7 @@ export class KnowledgeBase {
     const stamp = this.readStamp();
     if (stamp?.knowledgeVersion === version) {
       try {
-        this.index = SearchIndex.load(this.indexDir);
+        this.index = SearchIndex.load(this.indexDir, this.remoteEmbeddings);
       } catch (e) {
         this.log?.warn({ err: (e as Error).message }, "saved index unreadable; rebuilding");
         await this.rebuildIndex();
@@ -99,13 +111,17 @@ export class KnowledgeBase {
     const version = await this.store.version();
     const articles = await this.store.allArticles();
     const t = Date.now();
-    const index = SearchIndex.build(articles, {
+    const options = {
       terms: this.terms.terms,
       typos: this.terms.typos,
       aliases: this.aliases,
       training: this.trainingFor(articles),
-      onProgress: opts.progress ? (stage) => process.stderr.write(`index: ${stage}\n`) : undefined,
-    });
+      onProgress: opts.progress ? (stage: string) => process.stderr.write(`index: ${stage}\n`) : undefined,
+    };
+    // A bureau's own embedding model replaces the offline LSA vectors when configured.
+    const index = this.remoteEmbeddings
+      ? await SearchIndex.buildWithEmbeddings(articles, this.remoteEmbeddings, options)
+      : SearchIndex.build(articles, options);
     // Write to a temporary folder and swap, so a reader never sees half an index.
     const tmp = `${this.indexDir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -165,7 +181,7 @@ export class KnowledgeBase {
     return this.retriever;
   }
 
-  searchArticles(query: string, k: number): ArticleHit[] {
+  searchArticles(query: string, k: number): Promise<ArticleHit[]> {
     return this.requireRetriever().searchArticles(query, k);
   }
 

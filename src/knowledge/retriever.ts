@@ -34,8 +34,9 @@ export class IndexRetriever {
     return this.bank ? this.bank.neighbours(query, (key) => this.held.has(key)) : null;
   }
 
-  searchArticles(query: string, k: number): ArticleHit[] {
-    return this.index.search(query, k);
+  /** Async because a remote embedding model embeds the query over the network. */
+  searchArticles(query: string, k: number): Promise<ArticleHit[]> {
+    return this.index.searchAsync(query, k);
   }
 
   searchGuides(query: string, k: number): GuideSearchHit[] {

@@ -29,7 +29,7 @@ import { verifyExplanation } from "./verify.ts";
 
 /** What the pipeline needs from the knowledge base. */
 export interface Retriever {
-  searchArticles(query: string, k: number): ArticleHit[];
+  searchArticles(query: string, k: number): Promise<ArticleHit[]>;
   searchGuides(query: string, k: number): GuideHit[];
   /** The current version of an article a guide names, or null. */
   basisArticle(basis: GuideBasis): ArticleUnit | null;
@@ -147,9 +147,9 @@ export class Answerer implements AnswerPipeline {
   }
 
   /** Retrieval and the evidence-based confidence for a question, without composing. */
-  assess(query: string): Assessment {
+  async assess(query: string): Promise<Assessment> {
     const { retriever } = this.o;
-    const articles = retriever.searchArticles(query, 20);
+    const articles = await retriever.searchArticles(query, 20);
     const guides = retriever.searchGuides(query, 5);
     const bestGuide = guides[0]?.guide ?? null;
     const basis = bestGuide ? bestGuide.legalBasis.map((b) => retriever.basisArticle(b)).filter((a): a is ArticleUnit => a !== null) : [];
@@ -164,7 +164,7 @@ export class Answerer implements AnswerPipeline {
   private async answerLegal(query: string, asked: string, intent: Intent, ctx: ThreadContext, channel: ChannelName, note: string): Promise<PipelineResult> {
     const limits = CHANNEL_LIMITS[channel];
     const { directory } = this.o;
-    const { articles, guides, confidence, guide, basis, features: f } = this.assess(query);
+    const { articles, guides, confidence, guide, basis, features: f } = await this.assess(query);
     const quoted = pickArticles(guide ? basis : [], articles, f.exact > 0);
     const topic = guide?.topics[0] ?? this.topicOf(query);
     const region = ctx.region;

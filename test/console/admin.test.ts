@@ -229,7 +229,7 @@ describe("knowledge uploads", () => {
     const list = await admin.get(`/api/console/admin/knowledge/laws?q=${encodeURIComponent("测试条例")}`);
     expect(list.body.total).toBe(1);
     expect(list.body.rows[0]).toMatchObject({ law: "清河县测试条例", level: "地方性法规", status: "现行有效", effective: "2020-01-01", articles: 2 });
-    const hits = t.app.knowledge.searchArticles("蜂箱周围警示标志", 3);
+    const hits = await t.app.knowledge.searchArticles("蜂箱周围警示标志", 3);
     expect(hits[0].article.law).toBe("清河县测试条例");
   });
 });
@@ -256,7 +256,7 @@ describe("laws", () => {
     expect(listed).toMatchObject({ status: "已失效", override: "已失效" });
 
     // The other process stops presenting it as current too.
-    await waitFor(async () => other.knowledge.searchArticles("支付劳动报酬", 1)[0]?.article.status === "已失效", 5000, "the other process to see the repeal");
+    await waitFor(async () => (await other.knowledge.searchArticles("支付劳动报酬", 1))[0]?.article.status === "已失效", 5000, "the other process to see the repeal");
 
     const stale = await admin.get("/api/console/admin/knowledge/stale-guides");
     const wage = stale.body.guides.find((g: { id: string }) => g.id === "wage-arrears");

@@ -41,7 +41,7 @@ describe.each(BACKENDS)("%s", (name, make) => {
       const a = await s.recordInbound(m, clock.now());
       const again = await s.recordInbound({ ...m, text: "changed" }, clock.now());
       const c = await s.recordInbound(inbound({ region: null }), clock.now());
-      const other = await s.recordInbound({ ...m, channel: "webchat" }, clock.now());
+      const other = await s.recordInbound({ ...m, channel: "wechaty" }, clock.now());
       expect([a.created, again.created, c.created, other.created]).toEqual([true, false, true, true]);
       expect(again.inbound).toEqual(a.inbound);
       expect(c.inbound.threadId).toBe(a.inbound.threadId);

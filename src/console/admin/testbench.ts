@@ -34,7 +34,7 @@ export async function trial(app: App, answerer: Answerer, question: string, chan
   const threshold = app.config.LAWDESK_ANSWER_THRESHOLD;
   const result = await answerer.run(question, { ...EMPTY_CONTEXT }, channel);
   const norm = normalizeText(question, { maxChars: app.config.LAWDESK_MAX_MESSAGE_CHARS, typos: app.knowledge.terms.typos });
-  const assessment = norm.empty ? null : answerer.assess(norm.text);
+  const assessment = norm.empty ? null : await answerer.assess(norm.text);
   return { channel, limits: CHANNEL_LIMITS[channel], threshold, reply: replyView(result), assessment: assessment && assessmentView(assessment, threshold) };
 }
 
