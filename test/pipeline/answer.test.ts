@@ -1,0 +1,119 @@
+// The answering pipeline end to end over a small knowledge base the test builds: the
+// bundled guides plus a few real-shaped statutes (the shared corpus would take minutes).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAnswerer } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { openKnowledge, type KnowledgeBase } from "../../src/knowledge/base.ts";
+import { ServiceDirectory } from "../../src/knowledge/directory.ts";
+import type { Answerer } from "../../src/pipeline/answer.ts";
+import { nextContext } from "../../src/conversation/context.ts";
+import { CHANNEL_LIMITS, EMPTY_CONTEXT, type ThreadContext } from "../../src/pipeline/types.ts";
+import { LABOUR_LAW } from "../server/helpers.ts";
+
+const TRAFFIC_LAW = `# 中华人民共和国道路交通安全法
+
+<!-- INFO END -->
+
+第七十六条 机动车发生交通事故造成人身伤亡、财产损失的，由保险公司在机动车第三者责任强制保险责任限额范围内予以赔偿；不足的部分，按照下列规定承担赔偿责任。
+`;
+
+let dir: string;
+let kb: KnowledgeBase;
+let answerer: Answerer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "lawdesk-answer-"));
+  mkdirSync(join(dir, "laws"));
+  writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
+  writeFileSync(join(dir, "laws", "道路交通安全法.md"), TRAFFIC_LAW);
+  process.env.LAWDESK_TRAINING = "off";
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws") } as NodeJS.ProcessEnv);
+  kb = await openKnowledge(config);
+  answerer = await createAnswerer(config, kb, ServiceDirectory.load(config.knowledgeDir), pino({ level: "silent" }));
+}, 120_000);
+
+afterAll(() => {
+  kb.close();
+  delete process.env.LAWDESK_TRAINING;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const fresh = (): ThreadContext => ({ ...EMPTY_CONTEXT });
+
+describe("answering pipeline", () => {
+  it("answers a resident's wage question from the guide, quoting the article verbatim, with the next step", async () => {
+    const r = await answerer.run("老板欠我三个月工资不给咋办", fresh(), "web");
+    expect(r.intent).toBe("legal_question");
+    expect(r.escalation).toBeNull();
+    expect(r.guideId).toBe("wage-arrears");
+    const c = r.citations.find((x) => x.article === "第三十条")!;
+    expect(c).toMatchObject({ law: "中华人民共和国劳动合同法", status: "现行有效" });
+    expect(LABOUR_LAW.replace(/\n\n(?=用人单位拖欠)/, " ")).toContain(c.quote);
+    expect(r.text).toContain("下一步怎么做");
+    expect(r.text).toContain("不是针对您个案的法律意见");
+  });
+
+  it("reads a short follow-up together with the question before it", async () => {
+    const first = await answerer.run("上个月出了交通事故，对方全责，保险怎么处理", fresh(), "web");
+    const ctx = { ...nextContext(fresh(), "上个月出了交通事故，对方全责，保险怎么处理", first), ownedByPerson: false };
+    const r = await answerer.run("那要赔多少钱？", ctx, "web");
+    expect(r.intent).toBe("follow_up");
+    expect(r.topic).toBe("traffic");
+  });
+
+  it("gives safety numbers at once and escalates an emergency", async () => {
+    const r = await answerer.run("我老公正在打我，他拿着刀说要杀了我", fresh(), "wechat_oa");
+    expect(r.intent).toBe("emergency");
+    expect(r.text).toContain("110");
+    expect(r.escalation).toMatchObject({ reason: "emergency", urgency: "emergency" });
+  });
+
+  it("hands over to a person when asked, and when the topic always needs a lawyer", async () => {
+    expect((await answerer.run("转人工", fresh(), "web")).escalation?.reason).toBe("asked_human");
+    const detained = await answerer.run("我儿子昨天被派出所刑事拘留了，我该怎么办", fresh(), "web");
+    expect(detained.escalation).toMatchObject({ reason: expect.stringMatching(/always_lawyer|emergency/), urgency: "urgent" });
+  });
+
+  it("escalates instead of guessing when the evidence is weak", async () => {
+    const r = await answerer.run("我家的蜂箱被邻居挪到了河对岸，养蜂证要去哪里年检", fresh(), "web");
+    expect(r.escalation?.reason).toBe("low_confidence");
+    expect(r.citations).toEqual([]);
+    expect(r.text).toContain("值班律师");
+  });
+
+  it("escalates after repeated dissatisfaction, not after the first", async () => {
+    const ctx = { ...fresh(), lastTopic: "labour", lastQuestion: "老板欠工资", lastIntent: "legal_question" as const };
+    const once = await answerer.run("没用", ctx, "web");
+    expect(once.escalation).toBeNull();
+    expect(once.feedback).toBe("negative");
+    const twice = await answerer.run("没用", { ...ctx, negativeFeedbackCount: 1 }, "web");
+    expect(twice.escalation?.reason).toBe("dissatisfied");
+  });
+
+  it("fits WeChat's limit and shows the full answer on 详细", async () => {
+    const first = await answerer.run("老板欠我三个月工资不给咋办", fresh(), "wechat_oa");
+    expect(Buffer.byteLength(first.text)).toBeLessThanOrEqual(CHANNEL_LIMITS.wechat_oa.maxBytes!);
+    const ctx = { ...nextContext(fresh(), "老板欠我三个月工资不给咋办", first), ownedByPerson: false };
+    const more = await answerer.run("详细", ctx, "web");
+    expect(more.text.length).toBeGreaterThan(first.text.length);
+  });
+
+  it("answers empty and emoji-only messages with a prompt to write the question", async () => {
+    for (const text of ["", "   ", "😀😀", "[微笑]"]) {
+      const r = await answerer.run(text, fresh(), "web");
+      expect(r.kind).toBe("reply");
+      expect(r.escalation).toBeNull();
+      expect(r.text).toContain("文字");
+    }
+  });
+
+  it("finds an article named exactly, whatever the wording", async () => {
+    const r = await answerer.run("劳动合同法第82条是什么意思", fresh(), "web");
+    expect(r.citations[0]).toMatchObject({ law: "中华人民共和国劳动合同法", article: "第八十二条" });
+    expect(r.confidence).toBe(1);
+  });
+});
