@@ -10,8 +10,10 @@ import { join } from "node:path";
 import pg from "pg";
 import { SqliteConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
 import { SqliteKnowledgeStore, type KnowledgeStore } from "../../src/store/knowledge-store.ts";
+import { SqliteReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
 import { PgConversationStore } from "../../src/store/pg/conversation-store.ts";
 import { PgKnowledgeStore } from "../../src/store/pg/knowledge-store.ts";
+import { PgReferralStore } from "../../src/store/pg/referral-store.ts";
 import { openPg, type PgHandle } from "../../src/store/pg/pool.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
 
@@ -20,6 +22,7 @@ export type BackendName = "sqlite" | "postgres";
 export interface Stores {
   conversation: ConversationStore;
   knowledge: KnowledgeStore;
+  referral: ReferralStore;
 }
 
 export interface Backend extends Stores {
@@ -60,7 +63,9 @@ export async function makeSqlite(): Promise<Backend> {
   const path = join(dir, "data", "lawdesk.db");
   const db = openSqlite(path);
   const opened: SqliteDb[] = [db];
-  const stores = (d: SqliteDb): Stores => ({ conversation: new SqliteConversationStore(d), knowledge: new SqliteKnowledgeStore(d) });
+  const stores = (d: SqliteDb): Stores => ({ conversation: new SqliteConversationStore(d), knowledge: new SqliteKnowledgeStore(d),
+    referral: new SqliteReferralStore(d),
+  });
   return {
     name: "sqlite",
     ...stores(db),
@@ -85,7 +90,9 @@ export async function makeSqlite(): Promise<Backend> {
 export async function makePg(): Promise<Backend> {
   const main = await openPg(PG_URL, { freshSchema: true, max: 5 });
   const others: PgHandle[] = [];
-  const stores = (h: PgHandle): Stores => ({ conversation: new PgConversationStore(h.pool), knowledge: new PgKnowledgeStore(h.pool) });
+  const stores = (h: PgHandle): Stores => ({ conversation: new PgConversationStore(h.pool), knowledge: new PgKnowledgeStore(h.pool),
+    referral: new PgReferralStore(h.pool),
+  });
   return {
     name: "postgres",
     ...stores(main),

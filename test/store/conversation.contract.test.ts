@@ -303,6 +303,24 @@ describe.each(BACKENDS)("%s", (name, make) => {
       expect((await s.resetThread("telegram", "plain", clock.now()))?.context.region).toBeNull();
     });
 
+    it("accepts a NUL character in text and JSON (PostgreSQL stores it as U+FFFD)", async () => {
+      const s = b.conversation;
+      // SQLite keeps the NUL; PostgreSQL cannot store one and keeps U+FFFD in its place.
+      const norm = (v: unknown): unknown =>
+        typeof v === "string" ? v.replace(/\u0000/g, "\uFFFD") : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, norm(x)])) : v;
+      const same = (got: unknown, sent: unknown) => expect(norm(got)).toEqual(norm(sent));
+      const { inbound: row } = await s.recordInbound(inbound({ text: "工资\u0000拖欠", senderKey: "u\u0000" }), clock.now());
+      same(row.text, "工资\u0000拖欠");
+      const claimed = await s.claimInbound(row.id, { now: clock.now(), staleBefore: clock.now() });
+      const done = await s.complete(
+        completion(row.id, claimed!.attempts, { messages: [{ role: "resident", text: "a\u0000b", meta: { raw: "x\u0000y", slash: "\\u0000" } }] }),
+        clock.now(),
+      );
+      same(done.messages[0].meta, { raw: "x\u0000y", slash: "\\u0000" });
+      expect(done.messages[0].meta.slash).toBe("\\u0000");
+      same((await s.listMessages(row.threadId))[0].text, "a\u0000b");
+    });
+
     it("drives the conversation core: one answer per message, remembered by a second process", async () => {
       const pipeline = new FakePipeline();
       const core = new ConversationCore({ store: b.conversation, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now });

@@ -25,13 +25,13 @@ import {
   type ThreadMessageRow,
   type ThreadRow,
 } from "../conversation-store.ts";
-import { isoOf, isoOrNull, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
+import { isoOf, isoOrNull, pgJson, q, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
 
 type Raw = Record<string, unknown>;
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const json = (v: unknown): string => JSON.stringify(v);
+const json = (v: unknown): string => pgJson(v);
 
 function toInbound(r: Raw): InboundRow {
   return {
@@ -121,12 +121,12 @@ function toOutbox(r: Raw): OutboxRow {
 }
 
 async function one(db: PgQueryable, sql: string, params: unknown[]): Promise<Raw | undefined> {
-  const r = await db.query(sql, params);
+  const r = await q(db, sql, params);
   return r.rows[0] as Raw | undefined;
 }
 
 async function all(db: PgQueryable, sql: string, params: unknown[] = []): Promise<Raw[]> {
-  return (await db.query(sql, params)).rows as Raw[];
+  return (await q(db, sql, params)).rows as Raw[];
 }
 
 export class PgConversationStore implements ConversationStore {
@@ -199,8 +199,8 @@ export class PgConversationStore implements ConversationStore {
       if (!inbound) throw new ClaimLostError(c.inboundId);
       const threadId = Number(inbound.thread_id);
 
-      if (c.context) await db.query("UPDATE threads SET context = $1::jsonb WHERE id = $2", [json(c.context), threadId]);
-      if (c.ownerNoticeFor !== undefined) await db.query("UPDATE threads SET owner_notice_for = $1 WHERE id = $2", [c.ownerNoticeFor, threadId]);
+      if (c.context) await q(db, "UPDATE threads SET context = $1::jsonb WHERE id = $2", [json(c.context), threadId]);
+      if (c.ownerNoticeFor !== undefined) await q(db, "UPDATE threads SET owner_notice_for = $1 WHERE id = $2", [c.ownerNoticeFor, threadId]);
       const thread = toThread((await one(db, "UPDATE threads SET updated_at = $1 WHERE id = $2 RETURNING *", [now, threadId]))!);
 
       const messages: ThreadMessageRow[] = [];
@@ -245,11 +245,11 @@ export class PgConversationStore implements ConversationStore {
   }
 
   async assignThread(threadId: number, ownerId: string | null, now: Date): Promise<void> {
-    await this.pool.query("UPDATE threads SET owned_by = $1, owner_notice_for = NULL, updated_at = $2 WHERE id = $3", [ownerId, now, threadId]);
+    await q(this.pool, "UPDATE threads SET owned_by = $1, owner_notice_for = NULL, updated_at = $2 WHERE id = $3", [ownerId, now, threadId]);
   }
 
   async setAwaitingRating(threadId: number, referralId: string | null, now: Date): Promise<void> {
-    await this.pool.query(
+    await q(this.pool,
       `UPDATE threads SET context = jsonb_set(context, '{awaitingRating}', COALESCE(to_jsonb($1::text), 'null'::jsonb)), updated_at = $2
        WHERE id = $3`,
       [referralId, now, threadId],
@@ -294,7 +294,7 @@ export class PgConversationStore implements ConversationStore {
   }
 
   async markEscalation(id: number, status: string, now: Date): Promise<void> {
-    await this.pool.query("UPDATE escalations SET status = $1, updated_at = $2 WHERE id = $3", [status, now, id]);
+    await q(this.pool, "UPDATE escalations SET status = $1, updated_at = $2 WHERE id = $3", [status, now, id]);
   }
 
   async enqueueOutbox(row: NewOutbox, now: Date): Promise<OutboxRow> {
@@ -337,15 +337,15 @@ export class PgConversationStore implements ConversationStore {
   }
 
   async markOutboxSent(id: number, now: Date): Promise<void> {
-    await this.pool.query("UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2", [now, id]);
+    await q(this.pool, "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2", [now, id]);
   }
 
   async markOutboxFailed(id: number, error: string): Promise<void> {
-    await this.pool.query("UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status != 'sent'", [error, id]);
+    await q(this.pool, "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status != 'sent'", [error, id]);
   }
 
   async markOutboxUndelivered(id: number, error: string): Promise<void> {
-    await this.pool.query("UPDATE outbox SET status = 'undelivered', last_error = $1 WHERE id = $2 AND status != 'sent'", [error, id]);
+    await q(this.pool, "UPDATE outbox SET status = 'undelivered', last_error = $1 WHERE id = $2 AND status != 'sent'", [error, id]);
   }
 }
 

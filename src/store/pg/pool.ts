@@ -51,6 +51,10 @@ export async function openPg(url: string, opts: OpenPgOptions = {}): Promise<PgH
     await admin.connect();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    } catch (err) {
+      // Two processes creating the same schema at once: the loser sees a unique violation.
+      const code = (err as { code?: string }).code;
+      if (code !== "23505" && code !== "42P06") throw err;
     } finally {
       await admin.end();
     }
@@ -118,4 +122,27 @@ export function isoOrNull(v: unknown): string | null {
 
 export function isoOf(v: unknown): string {
   return isoOrNull(v) ?? "";
+}
+
+// PostgreSQL refuses the NUL character in TEXT and in JSONB, where SQLite stores it. A chat
+// message or payload carrying one must not make a write fail (a platform would retry it
+// forever), so every string parameter has NUL replaced by U+FFFD, and JSON parameters
+// (built with pgJson) have the escaped form replaced too.
+const NUL = /\u0000/g;
+const cleanText = (v: unknown): unknown => (typeof v === "string" && v.includes("\u0000") ? v.replace(NUL, "\uFFFD") : v);
+
+export function pgParams(params: unknown[] = []): unknown[] {
+  return params.map((p) => (Array.isArray(p) ? p.map(cleanText) : cleanText(p)));
+}
+
+/** JSON text for a JSONB parameter: an escaped NUL (\u0000) becomes \ufffd. */
+export function pgJson(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s.includes("\\u0000") ? s.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd") : s;
+}
+
+/** Runs one statement with cleaned parameters. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function q(db: PgQueryable, sql: string, params?: unknown[]): Promise<pg.QueryResult<any>> {
+  return db.query(sql, pgParams(params));
 }
