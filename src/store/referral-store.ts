@@ -298,7 +298,8 @@ function toTemplate(r: Row): ReplyTemplate {
   };
 }
 
-const USER_COLUMNS: Record<keyof UserPatch, string> = {
+/** Patch field -> column, shared with the PostgreSQL store (same schema names). */
+export const USER_COLUMNS: Record<keyof UserPatch, string> = {
   name: "name",
   role: "role",
   regions: "regions",
@@ -311,7 +312,7 @@ const USER_COLUMNS: Record<keyof UserPatch, string> = {
   lockedUntil: "locked_until",
 };
 
-const REFERRAL_COLUMNS: Record<Exclude<keyof ReferralPatch, "respondedAtIfUnset">, string> = {
+export const REFERRAL_COLUMNS: Record<Exclude<keyof ReferralPatch, "respondedAtIfUnset">, string> = {
   status: "status",
   ownerId: "owner_id",
   assignedTo: "assigned_to",

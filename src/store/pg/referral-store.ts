@@ -34,6 +34,7 @@ import {
   type UserPatch,
 } from "../referral-store.ts";
 import { isoOf, isoOrNull, pgJson, q, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
+import { REFERRAL_COLUMNS, USER_COLUMNS } from "../referral-store.ts";
 
 type Row = Record<string, unknown>;
 
@@ -160,36 +161,6 @@ function toTemplate(r: Row): ReplyTemplate {
     updatedAt: isoOf(r.updated_at),
   };
 }
-
-const USER_COLUMNS: Record<keyof UserPatch, string> = {
-  name: "name",
-  role: "role",
-  regions: "regions",
-  topics: "topics",
-  phone: "phone",
-  active: "active",
-  passwordHash: "password_hash",
-  mustChangePassword: "must_change_password",
-  failedLogins: "failed_logins",
-  lockedUntil: "locked_until",
-};
-
-const REFERRAL_COLUMNS: Record<Exclude<keyof ReferralPatch, "respondedAtIfUnset">, string> = {
-  status: "status",
-  ownerId: "owner_id",
-  assignedTo: "assigned_to",
-  assignedQueue: "assigned_queue",
-  threadOwned: "thread_owned",
-  cycle: "cycle",
-  clockStartedAt: "clock_started_at",
-  responseDue: "response_due",
-  respondedAt: "responded_at",
-  claimedAt: "claimed_at",
-  closedAt: "closed_at",
-  outcome: "outcome",
-  rating: "rating",
-  ratingComment: "rating_comment",
-};
 
 /** Parameter value: arrays go to JSONB columns as JSON text (node-postgres would send a PG array). */
 function sqlValue(v: unknown): unknown {
