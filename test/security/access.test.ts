@@ -112,7 +112,9 @@ describe("residents are isolated from each other", () => {
     expect(JSON.stringify(bobSame.body)).not.toContain("13912345678");
 
     // Forged cookies: Alice's key unsigned, with a wrong signature, or with a tampered key.
-    const forged = [aliceValue, `${aliceValue}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, `${aliceValue.slice(0, -1)}0.${aliceKey.split(".")[1]}`];
+    // The tampered key always differs in its last character (a fixed "0" would equal it one time in 16).
+    const tampered = `${aliceValue.slice(0, -1)}${aliceValue.endsWith("0") ? "1" : "0"}`;
+    const forged = [aliceValue, `${aliceValue}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, `${tampered}.${aliceKey.split(".")[1]}`];
     for (const cookie of forged) {
       const res = await fetch(`${t.base}/api/chat/history`, { headers: { cookie: `ld_rk=${cookie}` } });
       const body = await res.text();
