@@ -2,9 +2,8 @@
 // referral queue and outbox delivery. Channels and the HTTP server are attached on top.
 // Data flows one way: channel -> conversation core -> pipeline -> reply | escalation -> referral.
 
-import { join } from "node:path";
 import type { Logger } from "pino";
-import { ConfigError, type Config } from "./config.ts";
+import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
 import { ConversationCore } from "./conversation/core.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
@@ -13,34 +12,65 @@ import { createLogger } from "./log.ts";
 import { Answerer } from "./pipeline/answer.ts";
 import { createChatModel, LlmExplainer, llmSettingsFrom } from "./pipeline/llm.ts";
 import { loadTopics } from "./pipeline/topic.ts";
-import { createReferralModule, parseRating, type Notifier, type NotifyKind, type Referral, type ReferralModule } from "./referral/index.ts";
+import {
+  createReferralModule,
+  parseRating,
+  type Notifier,
+  type NotifyKind,
+  type Referral,
+  type ReferralChangeEvent,
+  type ReferralEventName,
+  type ReferralModule,
+} from "./referral/index.ts";
 import { ConversationThreadGateway } from "./referral/thread-gateway.ts";
-import { SqliteConversationStore, type EscalationRow } from "./store/conversation-store.ts";
-import { SqliteReferralStore } from "./store/referral-store.ts";
-import { openSqlite, type SqliteDb } from "./store/sqlite.ts";
+import type { ConversationStore, EscalationRow } from "./store/conversation-store.ts";
+import { LocalBus, type Bus } from "./store/bus.ts";
+import type { ReferralStore } from "./store/referral-store.ts";
+import { openStore } from "./store/open.ts";
+import type { DialectName, SqlDb } from "./store/sql.ts";
+import type { SqliteDb } from "./store/sqlite.ts";
 
-/** Notifications fan out to whoever registered (console live view, Telegram lawyers' group). */
+/**
+ * Notifications fan out to whoever registered in this process (console live view, Telegram
+ * lawyers' group) and, through the bus, to the same targets in the other processes.
+ */
 export class FanoutNotifier implements Notifier {
   private readonly targets: Notifier[] = [];
+  private relay: ((userIds: string[], referral: Referral, kind: NotifyKind) => Promise<void>) | null = null;
   add(target: Notifier): void {
     this.targets.push(target);
   }
+  /** Also hand every notification to `relay` (other processes); set by createApp on PostgreSQL. */
+  relayTo(relay: (userIds: string[], referral: Referral, kind: NotifyKind) => Promise<void>): void {
+    this.relay = relay;
+  }
   async notify(userIds: string[], referral: Referral, kind: NotifyKind): Promise<void> {
-    await Promise.allSettled(this.targets.map((t) => t.notify(userIds, referral, kind)));
+    const relayed = this.relay ? [this.relay(userIds, referral, kind)] : [];
+    await Promise.allSettled([...this.notifyLocal(userIds, referral, kind), ...relayed]);
+  }
+  /** The targets in this process only (a notification that came from another process). */
+  notifyLocal(userIds: string[], referral: Referral, kind: NotifyKind): Promise<void>[] {
+    return this.targets.map((t) => t.notify(userIds, referral, kind));
   }
 }
 
 export interface App extends ReferralModule {
   config: Config;
   log: Logger;
-  db: SqliteDb;
+  /** The embedded store's handle; null when the app runs on PostgreSQL. */
+  db: SqliteDb | null;
+  store: DialectName;
+  /** Plain queries over whichever store runs (dashboard, metrics, channel tables, purge). */
+  sql: SqlDb;
   knowledge: KnowledgeBase;
   directory: ServiceDirectory;
   answerer: Answerer;
-  conversations: SqliteConversationStore;
+  conversations: ConversationStore;
   core: ConversationCore;
   dispatcher: OutboxDispatcher;
   notifier: FanoutNotifier;
+  /** Messages to and from the other processes on the same database. */
+  bus: Bus;
   /** Finishes work a crash left behind: unanswered messages, escalations without a referral. */
   recover(): Promise<{ messages: number; escalations: number }>;
   close(): Promise<void>;
@@ -70,19 +100,22 @@ export async function createAnswerer(config: Config, knowledge: KnowledgeBase, d
 }
 
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
-  if (config.DATABASE_URL) {
-    // Better a clear stop than a silent fallback to a store the operator did not ask for.
-    throw new ConfigError("DATABASE_URL: PostgreSQL is not wired into this version yet; unset it to use the embedded SQLite store");
-  }
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const now = opts.now ?? (() => new Date());
-  const db = openSqlite(join(config.dataDir, "lawdesk.db"));
-  const knowledge = await openKnowledge(config, { db, log });
+  const store = await openStore(config, log);
+  log.info({ store: store.kind, schema: store.pg?.schema ?? undefined }, "store opened");
+  let knowledge: KnowledgeBase;
+  try {
+    knowledge = await openKnowledge(config, store.sqlite ? { db: store.sqlite, log } : { store: store.knowledge, log });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const directory = ServiceDirectory.load(config.knowledgeDir);
 
   const answerer = await createAnswerer(config, knowledge, directory, log, now);
 
-  const conversations = new SqliteConversationStore(db);
+  const conversations = store.conversations;
   const core = new ConversationCore({
     store: conversations,
     pipeline: answerer,
@@ -90,11 +123,12 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     rateLimitPerMinute: config.LAWDESK_RATE_LIMIT_PER_MINUTE,
     now,
     parseRating,
+    inboundLeaseMs: store.kind === "postgres" ? config.LAWDESK_CLAIM_LEASE_SECONDS * 1000 : undefined,
   });
 
   const notifier = new FanoutNotifier();
   const referralModule = createReferralModule(
-    new SqliteReferralStore(db),
+    store.referrals,
     { gateway: new ConversationThreadGateway(conversations, now), notifier },
     { clock: now, logger: log },
   );
@@ -144,11 +178,15 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     if (e.name === "referral.replied" || e.name === "referral.closed") void dispatcher.flush(e.referral.channel);
   });
 
+  relayAcrossProcesses(store.bus, store.referrals, referrals, notifier, log);
+
   return {
     ...referralModule,
     config,
     log,
-    db,
+    db: store.sqlite,
+    store: store.kind,
+    sql: store.sql,
     knowledge,
     directory,
     answerer,
@@ -156,6 +194,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     core,
     dispatcher,
     notifier,
+    bus: store.bus,
     async recover() {
       const messages = await core.recover();
       const pending = await conversations.listEscalations({ status: "new" });
@@ -165,7 +204,40 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     async close() {
       dispatcher.stop();
       await Promise.allSettled([...pending]);
-      db.close();
+      knowledge.close();
+      await store.close();
     },
   };
+}
+
+/**
+ * Several processes on one PostgreSQL: referral events and notifications raised here are
+ * announced on the bus, and those raised elsewhere are re-published locally (after reading
+ * the referral afresh), so every console server's live view and every channel hears them.
+ */
+function relayAcrossProcesses(bus: Bus, referralStore: ReferralStore, referrals: ReferralModule["referrals"], notifier: FanoutNotifier, log: Logger): void {
+  if (bus instanceof LocalBus) return;
+  const fromElsewhere = new WeakSet<ReferralChangeEvent>();
+  referrals.events.onEvent("referral.changed", (e) => {
+    if (fromElsewhere.has(e)) return;
+    void bus.publish("referral", { name: e.name, id: e.referral.id, actorId: e.actorId, at: e.at }).catch((err) => log.warn({ err }, "announcing a referral change failed"));
+  });
+  bus.subscribe("referral", (d) => {
+    void referralStore
+      .getReferral(String(d.id))
+      .then((referral) => {
+        if (!referral) return;
+        const e: ReferralChangeEvent = { name: d.name as ReferralEventName, referral, actorId: (d.actorId as string | null) ?? null, at: String(d.at) };
+        fromElsewhere.add(e);
+        referrals.events.publish(e);
+      })
+      .catch((err) => log.warn({ err }, "reading a referral changed elsewhere failed"));
+  });
+  notifier.relayTo((userIds, referral, kind) => bus.publish("notify", { userIds, id: referral.id, kind }));
+  bus.subscribe("notify", (d) => {
+    void referralStore
+      .getReferral(String(d.id))
+      .then((referral) => referral && Promise.allSettled(notifier.notifyLocal(d.userIds as string[], referral, d.kind as NotifyKind)))
+      .catch((err) => log.warn({ err }, "a notification from elsewhere could not be delivered here"));
+  });
 }

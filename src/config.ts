@@ -33,6 +33,17 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (leave unset for the embedded SQLite)")
     .optional(),
+  /** PostgreSQL schema for lawdesk's tables (created when missing); default: the server's (public). */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier such as lawdesk")
+    .optional(),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  /**
+   * Several processes on PostgreSQL: a message claimed by a process that has not finished it
+   * within this many seconds counts as abandoned (that process died) and is answered by another.
+   */
+  LAWDESK_CLAIM_LEASE_SECONDS: positiveInt.default(30),
   EMBEDDINGS_PROVIDER: z.enum(["lsa", "openai", "ollama"]).default("lsa"),
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_BASE_URL: optionalUrl,

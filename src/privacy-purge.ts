@@ -7,10 +7,12 @@
 
 import type { Logger } from "pino";
 import type { ReferralService } from "./referral/service.ts";
-import type { SqliteDb } from "./store/sqlite.ts";
+import type { SqlDb } from "./store/sql.ts";
 
 export const PURGED_TEXT = "[已清除]";
 const DAY_MS = 24 * 3600 * 1000;
+/** Threads per UPDATE … IN (…): well under SQLite's bound-parameter limit. */
+const PURGE_BATCH = 500;
 
 export interface PurgeResult {
   cutoff: string;
@@ -19,7 +21,8 @@ export interface PurgeResult {
 }
 
 export interface PurgeJobOptions {
-  db: SqliteDb;
+  /** The conversation and audit tables, on SQLite or PostgreSQL. */
+  sql: SqlDb;
   referrals: Pick<ReferralService, "redactClosedBefore">;
   retentionDays: number;
   now?: () => Date;
@@ -52,7 +55,7 @@ export class PurgeJob {
     const at = this.now();
     const cutoff = new Date(at.getTime() - this.o.retentionDays * DAY_MS).toISOString();
     const referrals = await this.o.referrals.redactClosedBefore(new Date(cutoff));
-    const threads = this.purgeThreads(cutoff, at.toISOString());
+    const threads = await this.purgeThreads(cutoff, at.toISOString());
     const result = { cutoff, threads, referrals };
     if (threads + referrals > 0) this.o.log?.info(result, "personal data purged after the retention period");
     return result;
@@ -67,44 +70,54 @@ export class PurgeJob {
     }
   }
 
-  private purgeThreads(cutoff: string, at: string): number {
-    const db = this.o.db;
-    return db.transaction(() => {
+  private async purgeThreads(cutoff: string, at: string): Promise<number> {
+    const sql = this.o.sql;
+    const pg = sql.dialect.name === "postgres";
+    const personal = (key: string) => `${sql.dialect.json("t.context", key)} IS NOT NULL`;
+    return sql.transaction(async (tx) => {
       // Quiet since the cutoff, not owned by a person, nothing unfinished, every referral closed before the cutoff.
+      // On PostgreSQL the thread rows are locked: a resident writing again at this moment bumps
+      // updated_at under the same lock, so the thread is then re-checked and left alone
+      // instead of having the new message blanked (SQLite's BEGIN IMMEDIATE already excludes writers).
       const ids = (
-        db
-          .prepare(
-            `SELECT t.id FROM threads t
-             WHERE t.updated_at < @cutoff AND t.owned_by IS NULL
-               AND NOT EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.created_at >= @cutoff)
-               AND NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND (i.received_at >= @cutoff OR i.status IN ('received', 'processing')))
-               AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.thread_id = CAST(t.id AS TEXT) AND (r.status <> 'closed' OR r.closed_at >= @cutoff))
-               AND (
-                 EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND i.text <> @purged)
-                 OR EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.text <> @purged)
-                 OR EXISTS (SELECT 1 FROM outbox o WHERE o.thread_id = t.id AND o.text <> @purged)
-                 OR json_extract(t.context, '$.lastQuestion') IS NOT NULL
-                 OR json_extract(t.context, '$.lastFullAnswer') IS NOT NULL
-               )`,
-          )
-          .all({ cutoff, purged: PURGED_TEXT }) as { id: number }[]
-      ).map((r) => r.id);
-      const statements = [
-        "UPDATE inbound_messages SET text = @purged, result = NULL WHERE thread_id = @id",
+        await tx.all<{ id: unknown }>(
+          `SELECT t.id FROM threads t
+           WHERE t.updated_at < ? AND t.owned_by IS NULL
+             AND NOT EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.created_at >= ?)
+             AND NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND (i.received_at >= ? OR i.status IN ('received', 'processing')))
+             AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.thread_id = CAST(t.id AS TEXT) AND (r.status <> 'closed' OR r.closed_at >= ?))
+             AND (
+               EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND i.text <> ?)
+               OR EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.text <> ?)
+               OR EXISTS (SELECT 1 FROM outbox o WHERE o.thread_id = t.id AND o.text <> ?)
+               OR ${personal("lastQuestion")}
+               OR ${personal("lastFullAnswer")}
+             )
+           ORDER BY t.id${pg ? " FOR UPDATE OF t" : ""}`,
+          [cutoff, cutoff, cutoff, cutoff, PURGED_TEXT, PURGED_TEXT, PURGED_TEXT],
+        )
+      ).map((r) => Number(r.id));
+      // Both keys kept as JSON null (what the context type says), on either store.
+      const clearContext = pg
+        ? `context = context || '{"lastQuestion": null, "lastFullAnswer": null}'::jsonb`
+        : "context = json_set(context, '$.lastQuestion', NULL, '$.lastFullAnswer', NULL)";
+      for (let i = 0; i < ids.length; i += PURGE_BATCH) {
+        const batch = ids.slice(i, i + PURGE_BATCH);
+        const inList = `(${batch.map(() => "?").join(", ")})`;
+        await tx.run(`UPDATE inbound_messages SET text = ?, result = NULL WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
         // Every history row: bot and system rows can repeat what the resident said (notes, 【详细】 texts).
-        "UPDATE thread_messages SET text = @purged WHERE thread_id = @id",
-        "UPDATE outbox SET text = @purged WHERE thread_id = @id",
-        "UPDATE escalations SET summary = @purged WHERE thread_id = @id",
-        "UPDATE threads SET context = json_set(context, '$.lastQuestion', NULL, '$.lastFullAnswer', NULL) WHERE id = @id",
-      ].map((sql) => db.prepare(sql));
-      for (const id of ids) for (const s of statements) s.run({ id, purged: PURGED_TEXT });
+        await tx.run(`UPDATE thread_messages SET text = ? WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
+        await tx.run(`UPDATE outbox SET text = ? WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
+        await tx.run(`UPDATE escalations SET summary = ? WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
+        await tx.run(`UPDATE threads SET ${clearContext} WHERE id IN ${inList}`, batch);
+      }
       if (ids.length > 0) {
-        db.prepare("INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail) VALUES (?, NULL, 'privacy.purge', 'system', NULL, ?)").run(
+        await tx.run("INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail) VALUES (?, NULL, 'privacy.purge', 'system', NULL, ?)", [
           at,
           JSON.stringify({ cutoff, threads: ids.length }),
-        );
+        ]);
       }
       return ids.length;
-    }).immediate();
+    });
   }
 }

@@ -59,6 +59,16 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
   const recovered = await app.recover();
   if (recovered.messages || recovered.escalations) log.info(recovered, "recovered unfinished work");
 
+  // Several processes on one PostgreSQL: messages a dead peer claimed are picked up here
+  // once their lease runs out, without waiting for that peer to restart.
+  const recoveryTimer =
+    app.store === "postgres"
+      ? setInterval(() => {
+          app.recover().catch((err) => log.error({ err }, "recovering abandoned work failed"));
+        }, Math.max(1000, (config.LAWDESK_CLAIM_LEASE_SECONDS * 1000) / 2))
+      : null;
+  recoveryTimer?.unref();
+
   app.dispatcher.start();
   void app.dispatcher.flushAll();
   const deadlineTimer = setInterval(() => {
@@ -66,7 +76,7 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
   }, DEADLINE_CHECK_MS);
   deadlineTimer.unref();
   // Personal data past the retention period: purged now, then daily.
-  const purge = new PurgeJob({ db: app.db, referrals: app.referrals, retentionDays: config.LAWDESK_RETENTION_DAYS, log });
+  const purge = new PurgeJob({ sql: app.sql, referrals: app.referrals, retentionDays: config.LAWDESK_RETENTION_DAYS, log });
   await purge.start();
 
   const address = await server.listen({ port: config.PORT, host: config.HOST });
@@ -87,6 +97,7 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
   });
 
   clearInterval(deadlineTimer);
+  if (recoveryTimer) clearInterval(recoveryTimer);
   stopKnowledgeWatch();
   purge.stop();
   try {

@@ -40,6 +40,19 @@ export interface ConversationCoreOptions {
   maxAttempts?: number;
   /** Reads a resident's answer to a rating request ("5", "四星 很好"); null when it is not one. */
   parseRating?: (text: string) => { stars: number; comment: string | null } | null;
+  /**
+   * Several processes share the store (PostgreSQL): a message another process claimed is
+   * left to it for this long before it counts as abandoned. Unset (one process, SQLite):
+   * any claim this process does not hold belongs to a dead process.
+   */
+  inboundLeaseMs?: number;
+}
+
+/** The message is being worked on by another process that is still within its lease. */
+export class ClaimedElsewhereError extends Error {
+  constructor(readonly inboundId: number) {
+    super(`inbound ${inboundId} is being processed elsewhere`);
+  }
 }
 
 export interface RatingEvent {
@@ -100,6 +113,7 @@ export class ConversationCore {
   private readonly syncChannels: ReadonlySet<ChannelName>;
   private readonly pipelineTimeoutMs: number;
   private readonly maxAttempts: number;
+  private readonly inboundLeaseMs: number | undefined;
   private readonly limiter: SlidingWindowLimiter;
   private readonly threads = new KeyedSerialQueue();
   /** Messages being handled by this process, so a concurrent retry joins instead of starting over. */
@@ -119,6 +133,7 @@ export class ConversationCore {
     this.syncChannels = new Set(opts.syncChannels ?? DEFAULT_SYNC_CHANNELS);
     this.pipelineTimeoutMs = opts.pipelineTimeoutMs ?? 120_000;
     this.maxAttempts = opts.maxAttempts ?? 3;
+    this.inboundLeaseMs = opts.inboundLeaseMs;
     this.limiter = new SlidingWindowLimiter(opts.rateLimitPerMinute ?? 10);
     const onError = (err: unknown) => this.log.error({ err }, "conversation listener failed");
     this.escalationHook = new Hook(onError);
@@ -173,14 +188,24 @@ export class ConversationCore {
   async recover(): Promise<number> {
     const rows = await this.store.listUnfinishedInbound();
     const runs: Promise<unknown>[] = [];
+    const lease = this.inboundLeaseMs;
+    const staleBefore = lease === undefined ? Infinity : this.now().getTime() - lease;
     for (const inbound of rows) {
+      // Another live process received or claimed it moments ago: its work, not abandoned.
+      const touched = Date.parse(inbound.claimedAt ?? inbound.receivedAt);
+      if (touched > staleBefore) continue;
       const key = messageKey(inbound.channel, inbound.platformMessageId);
       if (this.inFlight.has(key)) continue;
       const result = this.threads.run(threadQueueKey(inbound.channel, inbound.threadKey), () =>
         this.process({ inbound, verdict: "ok", live: false }),
       );
       this.track(key, Promise.resolve({ inboundId: inbound.id, threadId: inbound.threadId, result }));
-      runs.push(result.catch((err: unknown) => this.log.error({ err, inboundId: inbound.id }, "recovery failed")));
+      runs.push(
+        result.catch((err: unknown) => {
+          if (err instanceof ClaimedElsewhereError) return;
+          this.log.error({ err, inboundId: inbound.id }, "recovery failed");
+        }),
+      );
     }
     await Promise.all(runs);
     if (runs.length > 0) this.log.info({ count: runs.length }, "recovered unfinished messages");
@@ -229,6 +254,19 @@ export class ConversationCore {
     return recorded.then(({ inbound }) => ({ inboundId: inbound.id, threadId: inbound.threadId, result }));
   }
 
+  /** Polls a message claimed by another process until it is finished or its claim lapses. */
+  private async awaitElsewhere(id: number, leaseMs: number): Promise<{ finished: InboundRow; claimed?: never } | { finished?: never; claimed: InboundRow }> {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 200));
+      const current = await this.store.getInbound(id);
+      if (!current) throw new Error(`inbound ${id} disappeared`);
+      if (isFinished(current)) return { finished: current };
+      const now = this.now();
+      const claimed = await this.store.claimInbound(id, { now, staleBefore: new Date(now.getTime() - leaseMs) });
+      if (claimed) return { claimed };
+    }
+  }
+
   /** Keeps a message in the in-flight map until its answer settles. */
   private track(key: string, ticket: Promise<Ticket>): void {
     this.inFlight.set(key, ticket);
@@ -242,14 +280,22 @@ export class ConversationCore {
     const { inbound } = job;
     const log = this.log.child({ inboundId: inbound.id, threadId: inbound.threadId, channel: inbound.channel });
     // One process per database: a claim this process does not hold belongs to a dead one.
-    // With several processes (PostgreSQL) the cut-off becomes now - lease.
+    // With several processes (PostgreSQL) the cut-off is now - lease.
     const now = this.now();
-    const claimed = await this.store.claimInbound(inbound.id, { now, staleBefore: new Date(now.getTime() + 1) });
+    const lease = this.inboundLeaseMs;
+    const staleBefore = new Date(lease === undefined ? now.getTime() + 1 : now.getTime() - lease);
+    let claimed = await this.store.claimInbound(inbound.id, { now, staleBefore });
     if (!claimed) {
       const current = await this.store.getInbound(inbound.id);
       if (current && isFinished(current)) return { duplicate: true, outcome: await this.storedOutcome(current) };
-      throw new Error(`inbound ${inbound.id} is being processed elsewhere`);
+      // A platform retry that reached this process while another one works on the message:
+      // wait for that answer (or for its lease to lapse, then take over) instead of failing.
+      if (lease === undefined || !job.live) throw new ClaimedElsewhereError(inbound.id);
+      const settled = await this.awaitElsewhere(inbound.id, lease);
+      if (settled.finished) return { duplicate: true, outcome: await this.storedOutcome(settled.finished) };
+      claimed = settled.claimed;
     }
+    if (!claimed) throw new ClaimedElsewhereError(inbound.id);
     const thread = await this.store.getThread(claimed.threadId);
     if (!thread) throw new Error(`thread ${claimed.threadId} of inbound ${claimed.id} not found`);
     log.debug({ text: claimed.text, attempt: claimed.attempts }, "processing");

@@ -29,6 +29,8 @@ export interface OpenKnowledgeOptions {
   buildIndex?: boolean;
   log?: Logger;
   db?: SqliteDb;
+  /** The knowledge store to use (PostgreSQL); without it, the SQLite file in the data directory. */
+  store?: KnowledgeStore;
 }
 
 interface IndexStamp {
@@ -52,7 +54,7 @@ export class KnowledgeBase {
 
   constructor(
     readonly config: Config,
-    readonly db: SqliteDb,
+    private readonly db: SqliteDb | null,
     readonly store: KnowledgeStore,
     private readonly ownsDb: boolean,
     private readonly log?: Logger,
@@ -376,13 +378,18 @@ export class KnowledgeBase {
   }
 
   close(): void {
-    if (this.ownsDb) this.db.close();
+    if (this.ownsDb) this.db?.close();
   }
 }
 
 export async function openKnowledge(config: Config, opts: OpenKnowledgeOptions = {}): Promise<KnowledgeBase> {
-  const db = opts.db ?? openSqlite(join(config.dataDir, "lawdesk.db"));
-  const kb = new KnowledgeBase(config, db, new SqliteKnowledgeStore(db), !opts.db, opts.log);
+  let kb: KnowledgeBase;
+  if (opts.store) {
+    kb = new KnowledgeBase(config, null, opts.store, false, opts.log);
+  } else {
+    const db = opts.db ?? openSqlite(join(config.dataDir, "lawdesk.db"));
+    kb = new KnowledgeBase(config, db, new SqliteKnowledgeStore(db), !opts.db, opts.log);
+  }
   if (opts.buildIndex !== false) {
     await kb.ensureSeeded();
     await kb.refresh();

@@ -4,56 +4,57 @@
 
 import client from "prom-client";
 import type { FastifyInstance } from "fastify";
-import type { SqliteDb } from "../store/sqlite.ts";
+import { sqlValue, type SqlDb } from "../store/sql.ts";
 
 export interface ServerMetrics {
   registry: client.Registry;
   sseClients: client.Gauge<"stream">;
 }
 
-type CountRow = { n: number } & Record<string, string | null | number>;
+type CountRow = { n: unknown } & Record<string, unknown>;
+
+const labelsOf = (row: CountRow, labelNames: string[]) => Object.fromEntries(labelNames.map((l) => [l, row[l] === null || row[l] === undefined ? "unknown" : String(row[l])]));
 
 /** A counter whose value is the database's running total at scrape time. */
-function dbCounter(registry: client.Registry, name: string, help: string, labelNames: string[], query: () => CountRow[]): void {
+function dbCounter(registry: client.Registry, name: string, help: string, labelNames: string[], query: () => Promise<CountRow[]>): void {
   new client.Counter({
     name,
     help,
     labelNames,
     registers: [registry],
-    collect() {
+    async collect() {
+      // Read first, then reset and fill without an await in between: two scrapes at once
+      // must not interleave their increments.
+      const rows = await query();
       this.reset();
-      for (const row of query()) {
-        const labels = Object.fromEntries(labelNames.map((l) => [l, String(row[l] ?? "unknown")]));
-        this.inc(labels, row.n);
-      }
+      for (const row of rows) this.inc(labelsOf(row, labelNames), sqlValue.num(row.n));
     },
   });
 }
 
-export function createMetrics(db: SqliteDb): ServerMetrics {
+export function createMetrics(db: SqlDb): ServerMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "lawdesk_" });
 
+  // GROUP BY position: grouping by an output alias is not portable SQL.
   dbCounter(registry, "lawdesk_messages_total", "Residents' messages handled, by channel and intent", ["channel", "intent"], () =>
-    db
-      .prepare(
-        `SELECT channel, COALESCE(reason, json_extract(result, '$.intent'), 'pending') AS intent, COUNT(*) AS n
-         FROM inbound_messages GROUP BY channel, intent`,
-      )
-      .all() as CountRow[],
+    db.all<CountRow>(
+      `SELECT channel, COALESCE(reason, ${db.dialect.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n
+       FROM inbound_messages GROUP BY 1, 2`,
+    ),
   );
   dbCounter(registry, "lawdesk_escalations_total", "Threads escalated to a person, by reason and urgency", ["reason", "urgency"], () =>
-    db.prepare("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency").all() as CountRow[],
+    db.all<CountRow>("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency"),
   );
   new client.Gauge({
     name: "lawdesk_referrals",
     help: "Referrals (工单) by current status",
     labelNames: ["status"],
     registers: [registry],
-    collect() {
+    async collect() {
+      const rows = await db.all<CountRow>("SELECT status, COUNT(*) AS n FROM referrals GROUP BY status");
       this.reset();
-      const rows = db.prepare("SELECT status, COUNT(*) AS n FROM referrals GROUP BY status").all() as CountRow[];
-      for (const r of rows) this.set({ status: String(r.status) }, r.n);
+      for (const r of rows) this.set({ status: String(r.status) }, sqlValue.num(r.n));
     },
   });
   const sseClients = new client.Gauge({ name: "lawdesk_sse_clients", help: "Open live-update connections", labelNames: ["stream"], registers: [registry] });

@@ -1,9 +1,12 @@
-// The cookie-signing secret lives in the data directory, created once: residents keep their
-// anonymous key (and so their chat history) across restarts.
+// The cookie-signing secret, created once: residents keep their anonymous key (and so their
+// chat history) across restarts. One process (SQLite): a file in the data directory. Several
+// processes on PostgreSQL: a row in the database, so a resident's cookie signed by one server
+// is valid on every other one behind the load balancer.
 
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SqlDb } from "../store/sql.ts";
 
 export function loadOrCreateSecret(dataDir: string, name = "cookie-secret"): string {
   const path = join(dataDir, name);
@@ -15,4 +18,16 @@ export function loadOrCreateSecret(dataDir: string, name = "cookie-secret"): str
   const value = randomBytes(32).toString("base64url");
   writeFileSync(path, value + "\n", { mode: 0o600 });
   return value;
+}
+
+/** The shared secret `name` from the database; the first process to ask creates it. */
+export async function loadOrCreateSharedSecret(sql: SqlDb, name = "cookie-secret"): Promise<string> {
+  await sql.run("INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING", [
+    name,
+    randomBytes(32).toString("base64url"),
+    new Date().toISOString(),
+  ]);
+  const row = await sql.get<{ value: string }>("SELECT value FROM server_secrets WHERE name = ?", [name]);
+  if (!row) throw new Error(`secret ${name} could not be stored`);
+  return row.value;
 }

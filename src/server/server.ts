@@ -20,7 +20,7 @@ import { adminApiPlugin } from "../console/admin/plugin.ts";
 import { dashboardPlugin } from "../console/dashboard/routes.ts";
 import { errorHandler, HttpError } from "./errors.ts";
 import { createMetrics, instrumentHttp } from "./metrics.ts";
-import { loadOrCreateSecret } from "./secrets.ts";
+import { loadOrCreateSecret, loadOrCreateSharedSecret } from "./secrets.ts";
 import { SseHub } from "./sse.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -71,11 +71,11 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     trustProxy: opts.trustProxy ?? false,
   });
 
-  const metrics = createMetrics(app.db);
+  const metrics = createMetrics(app.sql);
   const hub = new SseHub((n) => metrics.sseClients.set({ stream: "all" }, n));
   const webLive = new WebChatLive(hub);
   const consoleLive = new ConsoleLive(app, hub);
-  app.dispatcher.register(new WebChannelSender(webLive));
+  app.dispatcher.register(new WebChannelSender(webLive, app.bus));
 
   server.setErrorHandler(errorHandler);
   server.setNotFoundHandler((request, reply) => {
@@ -83,7 +83,9 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   });
   instrumentHttp(server, metrics.registry);
 
-  await server.register(cookie, { secret: opts.cookieSecret ?? loadOrCreateSecret(app.config.dataDir) });
+  const cookieSecret =
+    opts.cookieSecret ?? (app.store === "postgres" ? await loadOrCreateSharedSecret(app.sql) : loadOrCreateSecret(app.config.dataDir));
+  await server.register(cookie, { secret: cookieSecret });
   await server.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -129,7 +131,7 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   server.get("/readyz", async (request, reply) => {
     const checks: Record<string, boolean> = { database: false, index: false };
     try {
-      checks.database = (app.db.prepare("SELECT 1 AS ok").get() as { ok: number }).ok === 1;
+      checks.database = Number((await app.sql.get<{ ok: number }>("SELECT 1 AS ok"))?.ok) === 1;
     } catch {
       /* not reachable */
     }

@@ -2,6 +2,8 @@
 // regions, a WeChat group and days (a wage-arrears surge over a flat marriage series),
 // escalations for every reason, and referrals answered, closed and rated at chosen times on
 // a frozen clock. `expected` holds the numbers worked out by hand from this script.
+// The same script runs on either store: SQLite in a temp directory, or PostgreSQL in a fresh
+// schema (DATABASE_URL + DATABASE_SCHEMA, dropped on close).
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +16,9 @@ import { addDays, dayStart, shanghaiDay } from "../../src/console/dashboard/filt
 import { createLogger } from "../../src/log.ts";
 import type { ChannelName } from "../../src/pipeline/types.ts";
 import { buildServer, type LawdeskServer } from "../../src/server/server.ts";
+import { dropSchema, randomTestSchema } from "../../src/store/pg/pool.ts";
+import { sqlValue } from "../../src/store/sql.ts";
+import { PG_URL, type BackendName } from "../store/backends.ts";
 import { ADMIN_PASSWORD, Client, createStaff, LABOUR_LAW, waitFor } from "../server/helpers.ts";
 
 export interface DashboardServer {
@@ -25,13 +30,16 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/** Like test/server/helpers.ts startTestServer, with a clock the test controls. */
-export async function startDashboardServer(): Promise<DashboardServer> {
+/** Like test/server/helpers.ts startTestServer, with a clock the test controls, on either store. */
+export async function startDashboardServer(backend: BackendName = "sqlite"): Promise<DashboardServer> {
   process.env.LAWDESK_TRAINING = "off";
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-dash-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD } as NodeJS.ProcessEnv, dir);
+  const schema = backend === "postgres" ? randomTestSchema() : null;
+  const env: Record<string, string> = { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD };
+  if (schema) Object.assign(env, { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, DATABASE_POOL_MAX: "5" });
+  const config = loadConfig(env as NodeJS.ProcessEnv, dir);
   let frozen: Date | null = null;
   const sink = new Writable({ write: (_c, _e, done) => done() });
   const app = await createApp(config, { log: createLogger("warn", sink), now: () => frozen ?? new Date() });
@@ -47,6 +55,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
       await server.close();
       await new Promise((r) => setTimeout(r, 50));
       await app.close();
+      if (schema) await dropSchema(PG_URL, schema);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -79,6 +88,7 @@ export interface Seeded {
 const MIN = 60_000;
 
 export async function seed(t: DashboardServer): Promise<Seeded> {
+  const count = async (sql: string) => sqlValue.num((await t.app.sql.get<{ n: unknown }>(sql))?.n);
   const realNow = new Date();
   const today = shanghaiDay(realNow);
   // The referral story runs three days ago, on a frozen clock, minute-exact.
@@ -123,11 +133,16 @@ export async function seed(t: DashboardServer): Promise<Seeded> {
   await ask(TEXT.phone, { region: "qinghe.dongzhen", at: t0 });
   await ask(TEXT.emergency, { region: "qinghe.dongzhen", at: t0 });
   await ask(TEXT.human, { channel: "telegram", region: "qinghe.xihe", at: t0 });
-  await waitFor(async () => (t.app.db.prepare("SELECT COUNT(*) AS n FROM referrals").get() as { n: number }).n === 5, 5000, "five referrals");
+  await waitFor(async () => (await count("SELECT COUNT(*) AS n FROM referrals")) === 5, 5000, "five referrals");
 
-  const idOf = (text: string) =>
-    (t.app.db.prepare("SELECT r.id FROM referrals r JOIN escalations e ON CAST(e.id AS TEXT) = r.escalation_id JOIN inbound_messages i ON i.id = e.inbound_id WHERE i.text = ?").get(text) as { id: string }).id;
-  const ids = { dog: idOf(TEXT.dog), dogVariant: idOf(TEXT.dogVariant), phone: idOf(TEXT.phone), emergency: idOf(TEXT.emergency), human: idOf(TEXT.human) };
+  const idOf = async (text: string) => {
+    const row = await t.app.sql.get<{ id: string }>(
+      "SELECT r.id FROM referrals r JOIN escalations e ON CAST(e.id AS TEXT) = r.escalation_id JOIN inbound_messages i ON i.id = e.inbound_id WHERE i.text = ?",
+      [text],
+    );
+    return row!.id;
+  };
+  const ids = { dog: await idOf(TEXT.dog), dogVariant: await idOf(TEXT.dogVariant), phone: await idOf(TEXT.phone), emergency: await idOf(TEXT.emergency), human: await idOf(TEXT.human) };
   const at = (minutes: number) => t.setClock(new Date(t0.getTime() + minutes * MIN));
   const answer = async (id: string, userId: string, minutes: number) => {
     at(minutes);
@@ -147,7 +162,7 @@ export async function seed(t: DashboardServer): Promise<Seeded> {
   await t.app.referrals.rate(ids.dog, 5);
   await t.app.referrals.rate(ids.dogVariant, 4);
   await t.app.referrals.rate(ids.phone, 2, "回复太慢");
-  await waitFor(async () => (t.app.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'undelivered'").get() as { n: number }).n === 1, 5000, "undelivered reply");
+  await waitFor(async () => (await count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'undelivered'")) === 1, 5000, "undelivered reply");
 
   // Back to real time: sign everyone in afresh (the frozen-clock sessions have gone idle).
   t.setClock(null);

@@ -11,6 +11,7 @@ import { createApp, type App } from "../../src/app.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { PURGED_TEXT, PurgeJob } from "../../src/privacy-purge.ts";
+import type { SqliteDb } from "../../src/store/sqlite.ts";
 import { buildServer, type LawdeskServer } from "../../src/server/server.ts";
 import { ADMIN_PASSWORD, Client, LABOUR_LAW, waitFor } from "../server/helpers.ts";
 
@@ -27,6 +28,8 @@ let offset = 0;
 const clock = () => new Date(Date.now() + offset);
 let dir: string;
 let app: App;
+/** This suite runs the whole app on SQLite; test/security/purge.backends.test.ts covers PostgreSQL. */
+let db: SqliteDb;
 let server: LawdeskServer;
 let base: string;
 let admin: Client;
@@ -38,6 +41,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_RETENTION_DAYS: String(RETENTION_DAYS) } as NodeJS.ProcessEnv, dir);
   app = await createApp(config, { log: createLogger("silent"), now: clock });
+  if (!app.db) throw new Error("expected the embedded SQLite store (DATABASE_URL unset)");
+  db = app.db;
   await app.auth.ensureAdmin({ password: ADMIN_PASSWORD });
   server = await buildServer(app, { cookieSecret: "purge-secret-0123456789-abcdefghijklmnop" });
   base = await server.listen({ port: 0, host: "127.0.0.1" });
@@ -73,10 +78,10 @@ function occurrences(needle: string): string[] {
     ["referrals", "summary || coalesce(outcome, '')"],
     ["referral_events", "coalesce(text, '')"],
   ];
-  return where.filter(([table, expr]) => (app.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE instr(${expr}, ?) > 0`).get(needle) as { n: number }).n > 0).map(([t]) => t);
+  return where.filter(([table, expr]) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE instr(${expr}, ?) > 0`).get(needle) as { n: number }).n > 0).map(([t]) => t);
 }
 
-const auditRows = () => app.db.prepare("SELECT * FROM audit_log ORDER BY id").all() as { id: number; action: string; detail: string }[];
+const auditRows = () => db.prepare("SELECT * FROM audit_log ORDER BY id").all() as { id: number; action: string; detail: string }[];
 
 describe("personal data purge after the retention period", () => {
   test("blanks closed old cases everywhere, keeps open and recent ones and the audit log", async () => {
@@ -99,12 +104,12 @@ describe("personal data purge after the retention period", () => {
     offset = 170 * DAY;
     const recent = new Client(base);
     await ask(recent, "recent-1", `没签劳动合同能要双倍工资吗 我电话${PHONE_RECENT}`);
-    expect(app.db.prepare("SELECT COUNT(*) AS n FROM referrals").get()).toEqual({ n: 2 }); // answered, not referred
+    expect(db.prepare("SELECT COUNT(*) AS n FROM referrals").get()).toEqual({ n: 2 }); // answered, not referred
 
     // Day 181: the old cases are past retention.
     offset = (RETENTION_DAYS + 1) * DAY;
     const auditBefore = auditRows();
-    const job = new PurgeJob({ db: app.db, referrals: app.referrals, retentionDays: RETENTION_DAYS, now: clock });
+    const job = new PurgeJob({ sql: app.sql, referrals: app.referrals, retentionDays: RETENTION_DAYS, now: clock });
     const result = await job.run();
     expect(result).toMatchObject({ threads: 2, referrals: 1 });
 
@@ -118,7 +123,7 @@ describe("personal data purge after the retention period", () => {
     const page = (await closed.get("/api/chat/history")).body.messages as { text: string }[];
     expect(page.length).toBeGreaterThan(0);
     expect(page.every((m) => m.text === PURGED_TEXT)).toBe(true);
-    const r = app.db.prepare("SELECT number, status, closed_at, redacted_at, summary FROM referrals WHERE id = ?").get(closedId) as Record<string, string>;
+    const r = db.prepare("SELECT number, status, closed_at, redacted_at, summary FROM referrals WHERE id = ?").get(closedId) as Record<string, string>;
     expect(r).toMatchObject({ status: "closed", summary: PURGED_TEXT });
     expect(r.number).toMatch(/^\d{4}-\d+$/);
     expect(r.redacted_at).toBeTruthy();
@@ -128,7 +133,7 @@ describe("personal data purge after the retention period", () => {
     expect(auditAfter.slice(0, auditBefore.length)).toEqual(auditBefore);
     expect(auditAfter.slice(auditBefore.length).map((a) => a.action).sort()).toEqual(["privacy.purge", "referral.redact"]);
     expect(JSON.stringify(auditAfter)).not.toContain(PHONE_OLD_CLOSED);
-    expect(() => app.db.prepare("DELETE FROM audit_log").run()).toThrow(/append-only/);
+    expect(() => db.prepare("DELETE FROM audit_log").run()).toThrow(/append-only/);
 
     // A retry of the purged message is still a duplicate: purging never re-opens a question.
     const retry = await closed.post("/api/chat/messages", { id: "old-closed-1", text: "转人工" });
@@ -139,7 +144,7 @@ describe("personal data purge after the retention period", () => {
     expect(auditRows().length).toBe(auditAfter.length);
 
     // Once the open case is closed and retention passes again, it goes too.
-    const openId = (app.db.prepare("SELECT id FROM referrals WHERE instr(summary, '宅基地') > 0").get() as { id: string }).id;
+    const openId = (db.prepare("SELECT id FROM referrals WHERE instr(summary, '宅基地') > 0").get() as { id: string }).id;
     expect((await admin.login("admin", ADMIN_PASSWORD)).status).toBe(200); // the day-0 session expired long ago
     expect((await admin.post(`/api/console/referrals/${openId}/close`, { outcome: "已处理" })).status).toBe(200);
     offset = (2 * RETENTION_DAYS + 2) * DAY;
@@ -150,7 +155,7 @@ describe("personal data purge after the retention period", () => {
 
   test("the job runs at start and again on its interval until stopped", async () => {
     let runs = 0;
-    const job = new PurgeJob({ db: app.db, referrals: { redactClosedBefore: async () => (runs++, 0) }, retentionDays: RETENTION_DAYS, now: clock });
+    const job = new PurgeJob({ sql: app.sql, referrals: { redactClosedBefore: async () => (runs++, 0) }, retentionDays: RETENTION_DAYS, now: clock });
     await job.start(40);
     expect(runs).toBe(1); // at start-up, before serving
     await new Promise((r) => setTimeout(r, 150));
@@ -165,7 +170,7 @@ describe("personal data purge after the retention period", () => {
     const lines: string[] = [];
     const log = createLogger("error", { write: (s: string) => void lines.push(s) } as never);
     let calls = 0;
-    const job = new PurgeJob({ db: app.db, referrals: { redactClosedBefore: async () => { calls++; throw new Error("disk full"); } }, retentionDays: 1, now: clock, log });
+    const job = new PurgeJob({ sql: app.sql, referrals: { redactClosedBefore: async () => { calls++; throw new Error("disk full"); } }, retentionDays: 1, now: clock, log });
     expect(await job.start(30)).toBeNull();
     await new Promise((r) => setTimeout(r, 80));
     job.stop();

@@ -29,7 +29,7 @@ import { chatThreadKey, groupThreadKey, parseTelegramThreadKey } from "./thread-
 
 const CHANNEL = "telegram" as const;
 
-export type TelegramChannelApp = Pick<App, "config" | "log" | "db" | "core" | "dispatcher" | "conversations" | "directory" | "referrals" | "auth" | "notifier">;
+export type TelegramChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "referrals" | "auth" | "notifier">;
 
 export interface TelegramChannelOptions {
   app: TelegramChannelApp;
@@ -78,8 +78,8 @@ export class TelegramChannel implements ChannelSender {
     const config = app.config;
     this.core = app.core;
     this.conversations = app.conversations;
-    this.groups = new GroupStore(app.db);
-    this.store = new TelegramStore(app.db);
+    this.groups = new GroupStore(app.sql);
+    this.store = new TelegramStore(app.sql);
     this.log = app.log.child({ module: "telegram" });
     this.now = o.now ?? (() => new Date());
     this.bot = o.bot ?? newBot(config);
@@ -172,7 +172,7 @@ export class TelegramChannel implements ChannelSender {
     return this.requireDesk().linkByAdmin(adminId, userId, telegramUserId);
   }
 
-  unlink(userId: string): boolean {
+  unlink(userId: string): Promise<boolean> {
     return this.store.unlink(userId);
   }
 
@@ -280,7 +280,7 @@ export class TelegramChannel implements ChannelSender {
     const askerId = thread.kind === "group" ? thread.userId : thread.chatId;
     // Anything for one member alone (a lawyer's reply, a notice) goes to their private chat.
     const chatId = inGroup || thread.kind === "chat" ? thread.chatId : thread.userId;
-    if (thread.kind === "group" && !inGroup) this.groups.setPrivateRoute(CHANNEL, String(thread.userId), row.threadKey, this.now());
+    if (thread.kind === "group" && !inGroup) await this.groups.setPrivateRoute(CHANNEL, String(thread.userId), row.threadKey, this.now());
 
     const parts = toHtmlMessages(inGroup ? maskPersonalData(row.text) : row.text);
     const keyboard = await this.keyboardFor(row, askerId);

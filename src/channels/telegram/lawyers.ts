@@ -51,9 +51,15 @@ export class LawyerDesk implements Notifier {
   /** Called by the referral service (through app.notifier) for every notification. */
   async notify(_userIds: string[], referral: Referral, kind: NotifyKind): Promise<void> {
     if (!POST_KINDS.has(kind) || referral.ownerId !== null) return;
-    const text = await this.postText(referral, kind);
-    const sent = await this.o.api.sendMessage(this.o.chatId, text, { parse_mode: "HTML", reply_markup: claimKeyboard(referral.id) });
-    this.o.store.recordPost(this.o.chatId, sent.message_id, referral.id, this.o.now());
+    try {
+      const text = await this.postText(referral, kind);
+      const sent = await this.o.api.sendMessage(this.o.chatId, text, { parse_mode: "HTML", reply_markup: claimKeyboard(referral.id) });
+      await this.o.store.recordPost(this.o.chatId, sent.message_id, referral.id, this.o.now());
+    } catch (err) {
+      // The fan-out notifier only settles its targets: say here what went wrong.
+      this.o.log.error({ err, referral: referral.number }, "posting a referral to the lawyers' group failed");
+      throw err;
+    }
   }
 
   private async postText(r: Referral, kind: NotifyKind): Promise<string> {
@@ -77,7 +83,7 @@ export class LawyerDesk implements Notifier {
   /** Keeps the posts honest when the referral is claimed elsewhere (the console). */
   async onReferralChanged(e: ReferralChangeEvent): Promise<void> {
     if (e.name !== "referral.claimed" && e.name !== "referral.closed") return;
-    for (const messageId of this.o.store.postsFor(e.referral.id, this.o.chatId)) {
+    for (const messageId of await this.o.store.postsFor(e.referral.id, this.o.chatId)) {
       const owner = e.referral.ownerId ? ((await this.o.auth.getUser(e.referral.ownerId))?.name ?? "律师") : null;
       const note = e.name === "referral.closed" ? `☑️ 工单 ${e.referral.number} 已办结` : `✅ 工单 ${e.referral.number} 已由${owner}认领`;
       // Only the button goes; the text edit is best effort (the post may be too old to edit).
@@ -90,7 +96,7 @@ export class LawyerDesk implements Notifier {
 
   /** The 认领 button. */
   async claim(ctx: Context, referralId: string): Promise<void> {
-    const userId = this.linkedUser(ctx);
+    const userId = await this.linkedUser(ctx);
     if (!userId) return void (await ctx.answerCallbackQuery({ text: "请先私聊我发送“/link 绑定码”（绑定码在管理台生成），绑定值班账号后再认领。", show_alert: true }));
     try {
       const r = await this.o.referrals.claim(referralId, userId);
@@ -109,10 +115,10 @@ export class LawyerDesk implements Notifier {
     const replyTo = msg?.reply_to_message;
     const text = msg?.text?.trim();
     if (!msg || !replyTo || !text) return;
-    const referralId = this.o.store.referralForPost(this.o.chatId, replyTo.message_id);
+    const referralId = await this.o.store.referralForPost(this.o.chatId, replyTo.message_id);
     if (!referralId) return;
     const answer = (t: string) => ctx.reply(escapeHtml(t), { parse_mode: "HTML", reply_parameters: { message_id: msg.message_id, allow_sending_without_reply: true } });
-    const userId = this.linkedUser(ctx);
+    const userId = await this.linkedUser(ctx);
     if (!userId) return void (await answer("您的 Telegram 账号还没有绑定值班账号：请私聊我发送“/link 绑定码”。"));
     try {
       const close = CLOSE_COMMAND.exec(text);
@@ -131,7 +137,7 @@ export class LawyerDesk implements Notifier {
     }
   }
 
-  private linkedUser(ctx: Context): string | null {
+  private async linkedUser(ctx: Context): Promise<string | null> {
     return ctx.from ? this.o.store.userFor(ctx.from.id) : null;
   }
 
@@ -140,11 +146,11 @@ export class LawyerDesk implements Notifier {
   /** `/link CODE` in a private chat. */
   async link(ctx: Context, code: string): Promise<void> {
     if (!ctx.from) return;
-    const userId = /^\d{8}$/.test(code.trim()) ? this.o.store.useCode(code, this.o.now()) : null;
+    const userId = /^\d{8}$/.test(code.trim()) ? await this.o.store.useCode(code, this.o.now()) : null;
     if (!userId) return void (await ctx.reply("绑定码无效或已过期，请在管理台重新生成。"));
     const user = await this.o.auth.getUser(userId);
     if (!user || !user.active || user.role === "admin") return void (await ctx.reply("该值班账号不可用，请联系管理员。"));
-    this.o.store.link(ctx.from.id, userId, userId, this.o.now());
+    await this.o.store.link(ctx.from.id, userId, userId, this.o.now());
     this.o.log.info({ userId }, "Telegram account linked");
     await ctx.reply(`已绑定值班账号：${user.name}。新工单会发到律师群，点【认领】即可接单。`);
   }
@@ -163,10 +169,10 @@ export class LawyerDesk implements Notifier {
     const user = await this.o.auth.getUser(userId);
     if (!user || !user.active || user.role === "admin") throw new ValidationError("值班账号不存在或已停用");
     if (!Number.isSafeInteger(telegramUserId) || telegramUserId <= 0) throw new ValidationError("Telegram 用户 ID 应为正整数");
-    this.o.store.link(telegramUserId, userId, adminId, this.o.now());
+    await this.o.store.link(telegramUserId, userId, adminId, this.o.now());
   }
 
-  unlink(userId: string): boolean {
+  unlink(userId: string): Promise<boolean> {
     return this.o.store.unlink(userId);
   }
 }

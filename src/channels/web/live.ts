@@ -3,6 +3,7 @@
 // so a reply with nobody connected is still delivered: it is in the history on next load.
 
 import type { ChannelSender } from "../dispatcher.ts";
+import type { Bus } from "../../store/bus.ts";
 import type { OutboxRow } from "../../store/conversation-store.ts";
 import type { SseHub, SseStream } from "../../server/sse.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -35,13 +36,24 @@ export class WebChatLive {
   }
 }
 
-/** Outbox delivery for channel "web": the reply is already in the thread history. */
+/**
+ * Outbox delivery for channel "web": the reply is already in the thread history. The
+ * resident's page may be connected to another server on the same database, so the push
+ * also goes out on the bus, and pushes from other servers reach the streams held here.
+ */
 export class WebChannelSender implements ChannelSender {
   readonly channel = "web" as const;
 
-  constructor(private readonly live: WebChatLive) {}
+  constructor(
+    private readonly live: WebChatLive,
+    private readonly bus: Bus,
+  ) {
+    bus.subscribe("web", (d) => void live.push(String(d.threadKey), { kind: d.kind, outboxId: d.outboxId }));
+  }
 
   async send(row: OutboxRow): Promise<void> {
-    this.live.push(row.threadKey, { kind: row.kind, outboxId: row.id });
+    const data = { kind: row.kind, outboxId: row.id };
+    this.live.push(row.threadKey, data);
+    await this.bus.publish("web", { threadKey: row.threadKey, ...data });
   }
 }

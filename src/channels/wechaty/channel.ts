@@ -64,7 +64,7 @@ export interface GroupNeed extends GroupNeedRow {
 }
 
 /** The parts of the app the channel uses. */
-export type WechatyChannelApp = Pick<App, "config" | "log" | "db" | "core" | "dispatcher" | "conversations" | "directory" | "referrals">;
+export type WechatyChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "referrals">;
 
 export interface WechatyChannelOptions {
   /** A bot from createWechatyBot(config), or one built on wechaty-puppet-mock in tests. */
@@ -114,7 +114,7 @@ export class WechatyChannel implements ChannelSender {
     this.core = app.core;
     this.conversations = app.conversations;
     this.log = app.log.child({ module: "wechaty" });
-    this.groups = new GroupStore(app.db);
+    this.groups = new GroupStore(app.sql);
     this.regions = o.regions ?? GroupRegionMap.fromConfig(app.config, app.directory);
     this.triggers = o.triggers ?? app.config.WECHATY_GROUP_TRIGGERS ?? DEFAULT_TRIGGERS;
     this.topics = o.topics ?? loadTopics(app.config.knowledgeDir);
@@ -149,29 +149,26 @@ export class WechatyChannel implements ChannelSender {
     return this.qr;
   }
 
-  status(): WechatyStatus {
+  async status(): Promise<WechatyStatus> {
     const loggedIn = this.bot.isLoggedIn;
-    return {
-      loggedIn,
-      account: loggedIn ? this.bot.currentUser.name() : null,
-      groups: this.groups.listGroups(CHANNEL).filter((g) => g.active).length,
-    };
+    const groups = (await this.groups.listGroups(CHANNEL)).filter((g) => g.active).length;
+    return { loggedIn, account: loggedIn ? this.bot.currentUser.name() : null, groups };
   }
 
-  listGroups(): GroupRow[] {
+  listGroups(): Promise<GroupRow[]> {
     return this.groups.listGroups(CHANNEL);
   }
 
   /** An administrator maps a group to a region from the console; it outranks the configured mapping. */
-  setGroupRegion(roomId: string, region: string | null): GroupRow | null {
+  async setGroupRegion(roomId: string, region: string | null): Promise<GroupRow | null> {
     if (region !== null && !this.o.app.directory.regions.has(region)) throw new Error(`unknown region: ${region}`);
     return this.groups.setRegion(CHANNEL, roomId, region, this.now());
   }
 
   /** Legal questions per group and topic over [from, to), for the console (townships collect villages' needs). */
-  groupNeeds(range: { from: Date; to: Date }): GroupNeed[] {
+  async groupNeeds(range: { from: Date; to: Date }): Promise<GroupNeed[]> {
     const labels = new Map(this.topics.map((t) => [t.id, t.label]));
-    return this.groups.groupNeeds(CHANNEL, range).map((r) => ({
+    return (await this.groups.groupNeeds(CHANNEL, range)).map((r) => ({
       ...r,
       regionName: r.region ? (this.o.app.directory.regions.get(r.region)?.name ?? null) : null,
       topicLabel: labels.get(r.topic) || r.topic,
@@ -265,16 +262,19 @@ export class WechatyChannel implements ChannelSender {
     }
     const assessed = assessGroupQuestion(a.text, this.topics);
     if (isGroupLegalQuestion(a.text, assessed.topic)) {
-      this.groups.recordQuestion({
-        channel: CHANNEL,
-        groupKey: room.id,
-        groupName: group.name,
-        region: group.region,
-        topic: assessed.topic,
-        sensitive: assessed.sensitive,
-        platformMessageId: msg.id,
-        askedAt: msg.date(),
-      });
+      // Statistics only: a failed write is logged, the resident is still answered.
+      await this.groups
+        .recordQuestion({
+          channel: CHANNEL,
+          groupKey: room.id,
+          groupName: group.name,
+          region: group.region,
+          topic: assessed.topic,
+          sensitive: assessed.sensitive,
+          platformMessageId: msg.id,
+          askedAt: msg.date(),
+        })
+        .catch((err: unknown) => this.log.error({ err, groupKey: room.id }, "recording a group question failed"));
     }
     const base = { channel: CHANNEL, senderKey: talker.id, region: group.region, text: a.text, platformMessageId: msg.id, receivedAt: msg.date() };
     if (!assessed.sensitive) {
@@ -313,8 +313,9 @@ export class WechatyChannel implements ChannelSender {
       await room.say(BOT_JOINED_TEXT);
     }
     await this.groupOf(room);
-    const fresh = invitees.filter((c) => c.id !== selfId && this.groups.markWelcomed(CHANNEL, room.id, c.id, now));
-    if (fresh.length === 0) return;
+    let fresh = 0;
+    for (const c of invitees) if (c.id !== selfId && (await this.groups.markWelcomed(CHANNEL, room.id, c.id, now))) fresh++;
+    if (fresh === 0) return;
     const last = this.lastWelcome.get(room.id) ?? 0;
     if (now.getTime() - last < WELCOME_INTERVAL_MS) return;
     this.lastWelcome.set(room.id, now.getTime());
@@ -324,13 +325,13 @@ export class WechatyChannel implements ChannelSender {
   private async onRoomLeave(room: Room, leavers: Contact[]): Promise<void> {
     const selfId = this.bot.isLoggedIn ? this.bot.currentUser.id : null;
     if (!selfId || !leavers.some((c) => c.id === selfId)) return;
-    this.groups.markLeft(CHANNEL, room.id, this.now());
+    await this.groups.markLeft(CHANNEL, room.id, this.now());
     this.log.warn({ groupKey: room.id }, "removed from a WeChat group");
   }
 
   private async onRoomTopic(room: Room, topic: string, oldTopic: string): Promise<void> {
-    const before = this.groups.getGroup(CHANNEL, room.id);
-    const g = this.groups.upsertGroup({ channel: CHANNEL, groupKey: room.id, name: topic, region: this.regions.resolve(room.id, topic) }, this.now());
+    const before = await this.groups.getGroup(CHANNEL, room.id);
+    const g = await this.groups.upsertGroup({ channel: CHANNEL, groupKey: room.id, name: topic, region: this.regions.resolve(room.id, topic) }, this.now());
     this.log.info({ groupKey: room.id, oldTopic, topic, region: g.region, regionBefore: before?.region ?? null }, "group renamed");
   }
 
@@ -344,7 +345,7 @@ export class WechatyChannel implements ChannelSender {
 
   /** The stored group, recorded (with its mapped region) the first time it is seen. */
   private async groupOf(room: Room, opts: { refresh?: boolean; joined?: boolean } = {}): Promise<GroupRow> {
-    const known = this.groups.getGroup(CHANNEL, room.id);
+    const known = await this.groups.getGroup(CHANNEL, room.id);
     if (known?.active && !opts.refresh) return known;
     const topic = await room.topic().catch(() => known?.name ?? "");
     return this.groups.upsertGroup(
@@ -360,7 +361,7 @@ export class WechatyChannel implements ChannelSender {
     const thread = parseThreadKey(row.threadKey);
     if (!thread) throw new PermanentDeliveryError(`not a WeChat thread key: ${row.threadKey}`);
     if (thread.kind === "room" && (await answersInGroup(this.conversations, row))) {
-      const group = this.groups.getGroup(CHANNEL, thread.roomId);
+      const group = await this.groups.getGroup(CHANNEL, thread.roomId);
       const room = group?.active === false ? undefined : await this.bot.Room.find({ id: thread.roomId });
       if (room) {
         const member = await this.bot.Contact.find({ id: thread.contactId });
@@ -374,7 +375,7 @@ export class WechatyChannel implements ChannelSender {
     const contact = await this.bot.Contact.find({ id: thread.contactId });
     if (!contact) throw new PermanentDeliveryError("contact not found (not a friend of the account?)");
     // The member's case continues in the private chat: their next private messages may belong to it.
-    if (thread.kind === "room") this.groups.setPrivateRoute(CHANNEL, thread.contactId, row.threadKey, this.now());
+    if (thread.kind === "room") await this.groups.setPrivateRoute(CHANNEL, thread.contactId, row.threadKey, this.now());
     for (const part of splitForChannel(row.text, CHANNEL_LIMITS.wechaty)) await contact.say(part);
   }
 }

@@ -24,7 +24,7 @@ export async function continuedGroupThread(
   memberKey: string,
   text: string,
 ): Promise<ContinuedThread | null> {
-  const threadKey = groups.getPrivateRoute(channel, memberKey);
+  const threadKey = await groups.getPrivateRoute(channel, memberKey);
   if (!threadKey) return null;
   const thread = await conversations.findThread(channel, threadKey);
   if (!thread) return null;

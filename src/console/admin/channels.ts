@@ -7,6 +7,7 @@ import type { App } from "../../app.ts";
 import type { TelegramChannel } from "../../channels/telegram/index.ts";
 import type { WechatyChannel } from "../../channels/wechaty/index.ts";
 import { HttpError } from "../../server/errors.ts";
+import { sqlValue } from "../../store/sql.ts";
 import { staffOf } from "../session.ts";
 import { audit, requireRole, str, type Body } from "./common.ts";
 import { qrSvg } from "./qr-svg.ts";
@@ -17,9 +18,10 @@ export interface ChannelHandles {
 }
 
 /** Telegram links as stored by the channel (the table exists whether or not the bot runs). */
-function telegramLinks(app: App): { userId: string; telegramUserId: string; linkedAt: string }[] {
+async function telegramLinks(app: App): Promise<{ userId: string; telegramUserId: string; linkedAt: string }[]> {
   try {
-    return (app.db.prepare("SELECT user_id, telegram_user_id, linked_at FROM telegram_links ORDER BY linked_at DESC").all() as Record<string, string>[]).map((r) => ({ userId: r.user_id, telegramUserId: r.telegram_user_id, linkedAt: r.linked_at }));
+    const rows = await app.sql.all("SELECT user_id, telegram_user_id, linked_at FROM telegram_links ORDER BY linked_at DESC");
+    return rows.map((r) => ({ userId: String(r.user_id), telegramUserId: String(r.telegram_user_id), linkedAt: sqlValue.iso(r.linked_at) ?? "" }));
   } catch {
     return [];
   }
@@ -38,7 +40,7 @@ export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelHandles
   /** Everyone sees their own Telegram link; administrators see everything. */
   api.get("/api/console/admin/channels", async (request) => {
     const { user } = staffOf(request);
-    const links = telegramLinks(app);
+    const links = await telegramLinks(app);
     const mine = links.find((l) => l.userId === user.id) ?? null;
     const telegram = { enabled: ch.telegram !== null, mine };
     if (user.role !== "admin") return { telegram };
@@ -54,9 +56,9 @@ export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelHandles
       wechaty: ch.wechaty
         ? {
             enabled: true,
-            status: ch.wechaty.status(),
+            status: await ch.wechaty.status(),
             qr: qr && { status: qr.status, at: qr.at, imageUrl: qr.imageUrl || null },
-            groups: ch.wechaty.listGroups().map((g) => ({ ...g, regionName: g.region ? (app.directory.regions.get(g.region)?.name ?? g.region) : null })),
+            groups: (await ch.wechaty.listGroups()).map((g) => ({ ...g, regionName: g.region ? (app.directory.regions.get(g.region)?.name ?? g.region) : null })),
           }
         : { enabled: false },
       regions: [...app.directory.regions.values()].map((r) => ({ id: r.id, name: r.name, level: r.level })),
@@ -77,7 +79,7 @@ export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelHandles
     const region = str(request.body, "region", 200) || null;
     if (!roomId) throw new HttpError(400, "请指定微信群", "missing");
     if (region && !app.directory.regions.has(region)) throw new HttpError(400, "未知的区域", "bad_region");
-    const row = requireWechaty().setGroupRegion(roomId, region);
+    const row = await requireWechaty().setGroupRegion(roomId, region);
     if (!row) throw new HttpError(404, "没有找到该微信群", "not_found");
     await audit(app, me.id, "channel.wechaty_group_region", roomId, { region, name: row.name });
     return { group: row };
@@ -107,7 +109,7 @@ export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelHandles
     const userId = str(request.body, "userId", 100) || user.id;
     // Anyone may unlink themselves; only an administrator someone else.
     if (userId !== user.id) requireRole(request, "admin");
-    const removed = requireTelegram().unlink(userId);
+    const removed = await requireTelegram().unlink(userId);
     if (removed) await audit(app, user.id, "channel.telegram_unlink", userId, {});
     return { ok: true, removed };
   });

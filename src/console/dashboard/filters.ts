@@ -74,15 +74,16 @@ function regionMatch(column: string, region: string, params: unknown[]): string 
  * (the same rule as referral access in src/referral/regions.ts).
  */
 export function scopeSql(column: string, scope: Scope, params: unknown[]): string {
-  if (scope === null) return "1";
-  if (scope.length === 0) return "0";
+  // Comparisons rather than bare 1/0: PostgreSQL wants a boolean here.
+  if (scope === null) return "1 = 1";
+  if (scope.length === 0) return "1 = 0";
   const parts = scope.map((s) => regionMatch(column, s, params));
   if (scope.some((s) => !s.includes("."))) parts.push(`${column} IS NULL`);
   return `(${parts.join(" OR ")})`;
 }
 
 export interface Columns {
-  /** Event time (ISO UTC text). */
+  /** Event time (ISO UTC text in SQLite, TIMESTAMPTZ in PostgreSQL; both compare with ISO params). */
   at: string;
   channel?: string;
   topic?: string;
@@ -114,6 +115,3 @@ export function whereSql(f: Filters, scope: Scope, cols: Columns): { sql: string
   }
   return { sql: parts.join(" AND "), params };
 }
-
-/** SQLite expression: the Shanghai day of an ISO UTC timestamp column. */
-export const dayOf = (column: string) => `date(${column}, '+8 hours')`;

@@ -1,9 +1,11 @@
-// The rows behind the dashboard, read straight from SQLite. Each reader returns light rows
-// for one kind of event (questions, referrals, ratings, undelivered replies, group
-// questions); tables.ts aggregates them. Every reader applies the same filters and scope.
+// The rows behind the dashboard, read through the SqlDb facade (SQLite or PostgreSQL). Each
+// reader returns light rows for one kind of event (questions, referrals, ratings,
+// undelivered replies, group questions); tables.ts aggregates them. Every reader applies the
+// same filters and scope. Driver-dependent values (Date vs ISO text, COUNT as string, JSONB
+// parsed vs text, BOOLEAN vs 0/1) are read with sqlValue so both stores give the same rows.
 
-import type { SqliteDb } from "../../store/sqlite.ts";
-import { dayOf, whereSql, type Filters, type Scope } from "./filters.ts";
+import { sqlValue, type Dialect, type SqlDb } from "../../store/sql.ts";
+import { whereSql, type Filters, type Scope } from "./filters.ts";
 
 /** Intents that are requests for help; greetings, thanks and chatter are not questions. */
 const QUESTION_INTENTS = "('legal_question', 'follow_up', 'ask_human', 'emergency')";
@@ -21,42 +23,43 @@ export interface QuestionRow {
   answered: boolean;
 }
 
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
 // One row per message the pipeline judged (rate-limited messages, ratings and messages to a
 // lawyer who owns the thread have a reason and are not new questions). The topic of an
 // escalated question is the escalation's: the same one its referral carries.
-const QUESTIONS = `
+const questions = (d: Dialect) => `
   SELECT i.id, i.received_at AS at, i.channel, i.region, i.group_key, i.text,
-         COALESCE(json_extract(i.result, '$.escalation.topic'), json_extract(i.result, '$.topic'), 'other') AS topic,
-         json_extract(i.result, '$.escalation.reason') AS reason,
-         json_extract(i.result, '$.escalation.urgency') AS urgency,
-         json_extract(i.result, '$.kind') AS kind
+         COALESCE(${d.json("i.result", "escalation", "topic")}, ${d.json("i.result", "topic")}, 'other') AS topic,
+         ${d.json("i.result", "escalation", "reason")} AS reason,
+         ${d.json("i.result", "escalation", "urgency")} AS urgency,
+         ${d.json("i.result", "kind")} AS kind
   FROM inbound_messages i
   WHERE i.result IS NOT NULL AND i.reason IS NULL
-    AND (json_extract(i.result, '$.intent') IN ${QUESTION_INTENTS} OR json_extract(i.result, '$.escalation') IS NOT NULL)`;
+    AND (${d.json("i.result", "intent")} IN ${QUESTION_INTENTS} OR ${d.json("i.result", "escalation")} IS NOT NULL)`;
 
 const Q_COLS = { at: "q.at", channel: "q.channel", topic: "q.topic", region: "q.region", group: "q.group_key" };
 
-export function questionRows(db: SqliteDb, f: Filters, scope: Scope): QuestionRow[] {
+export async function questionRows(db: SqlDb, f: Filters, scope: Scope): Promise<QuestionRow[]> {
   const w = whereSql(f, scope, Q_COLS);
-  const rows = db.prepare(`SELECT ${dayOf("q.at")} AS day, q.* FROM (${QUESTIONS}) q WHERE ${w.sql}`).all(...w.params) as Record<string, unknown>[];
+  const rows = await db.all(`SELECT ${db.dialect.day("q.at")} AS day, q.* FROM (${questions(db.dialect)}) q WHERE ${w.sql}`, w.params);
   return rows.map((r) => ({
     day: String(r.day),
     channel: String(r.channel),
-    region: (r.region as string | null) ?? null,
-    groupKey: (r.group_key as string | null) ?? null,
+    region: text(r.region),
+    groupKey: text(r.group_key),
     topic: String(r.topic),
-    reason: (r.reason as string | null) ?? null,
-    urgency: (r.urgency as string | null) ?? null,
+    reason: text(r.reason),
+    urgency: text(r.urgency),
     answered: r.reason === null && r.kind === "reply",
   }));
 }
 
 /** Texts of questions escalated for low confidence (for the wording list; masked there). */
-export function lowConfidenceTexts(db: SqliteDb, f: Filters, scope: Scope): { topic: string; text: string; day: string }[] {
+export async function lowConfidenceTexts(db: SqlDb, f: Filters, scope: Scope): Promise<{ topic: string; text: string; day: string }[]> {
   const w = whereSql(f, scope, Q_COLS);
-  return db
-    .prepare(`SELECT q.topic, q.text, ${dayOf("q.at")} AS day FROM (${QUESTIONS}) q WHERE q.reason = 'low_confidence' AND ${w.sql}`)
-    .all(...w.params) as { topic: string; text: string; day: string }[];
+  const rows = await db.all(`SELECT q.topic, q.text, ${db.dialect.day("q.at")} AS day FROM (${questions(db.dialect)}) q WHERE q.reason = 'low_confidence' AND ${w.sql}`, w.params);
+  return rows.map((r) => ({ topic: String(r.topic), text: String(r.text), day: String(r.day) }));
 }
 
 export interface ReferralRow {
@@ -69,22 +72,25 @@ export interface ReferralRow {
 }
 
 // threads.id is an integer, referrals.thread_id text (the two sides migrate independently).
-const R_FROM = "referrals r LEFT JOIN threads t ON t.id = CAST(r.thread_id AS INTEGER)";
+// BIGINT: PostgreSQL thread ids are BIGSERIAL; SQLite reads it as INTEGER affinity.
+const THREAD_OF_REFERRAL = "LEFT JOIN threads t ON t.id = CAST(r.thread_id AS BIGINT)";
 const R_COLS = { at: "r.created_at", channel: "r.channel", topic: "r.topic", region: "r.region", group: "t.group_key" };
 
 /** Referrals created in the range (their first cycle carries the deadline statistics). */
-export function referralRows(db: SqliteDb, f: Filters, scope: Scope): ReferralRow[] {
+export async function referralRows(db: SqlDb, f: Filters, scope: Scope): Promise<ReferralRow[]> {
   const w = whereSql(f, scope, R_COLS);
-  const rows = db
-    .prepare(`SELECT ${dayOf("r.created_at")} AS day, r.owner_id, r.created_at, r.first_response_at, r.first_response_due, r.closed_at FROM ${R_FROM} WHERE ${w.sql}`)
-    .all(...w.params) as Record<string, unknown>[];
+  const rows = await db.all(
+    `SELECT ${db.dialect.day("r.created_at")} AS day, r.owner_id, r.created_at, r.first_response_at, r.first_response_due, r.closed_at
+     FROM referrals r ${THREAD_OF_REFERRAL} WHERE ${w.sql}`,
+    w.params,
+  );
   return rows.map((r) => ({
     day: String(r.day),
-    ownerId: (r.owner_id as string | null) ?? null,
-    createdAt: String(r.created_at),
-    firstResponseAt: (r.first_response_at as string | null) ?? null,
-    firstResponseDue: String(r.first_response_due),
-    closedAt: (r.closed_at as string | null) ?? null,
+    ownerId: text(r.owner_id),
+    createdAt: sqlValue.iso(r.created_at)!,
+    firstResponseAt: sqlValue.iso(r.first_response_at),
+    firstResponseDue: sqlValue.iso(r.first_response_due)!,
+    closedAt: sqlValue.iso(r.closed_at),
   }));
 }
 
@@ -95,30 +101,34 @@ export interface RatingRow {
 }
 
 /** Ratings given in the range (一案一评: one per referral cycle), filtered through their referral. */
-export function ratingRows(db: SqliteDb, f: Filters, scope: Scope): RatingRow[] {
+export async function ratingRows(db: SqlDb, f: Filters, scope: Scope): Promise<RatingRow[]> {
   const w = whereSql(f, scope, { ...R_COLS, at: "rr.at" });
-  const rows = db
-    .prepare(`SELECT ${dayOf("rr.at")} AS day, rr.stars, rr.owner_id FROM referral_ratings rr JOIN referrals r ON r.id = rr.referral_id LEFT JOIN threads t ON t.id = CAST(r.thread_id AS INTEGER) WHERE ${w.sql}`)
-    .all(...w.params) as Record<string, unknown>[];
-  return rows.map((r) => ({ day: String(r.day), stars: Number(r.stars), ownerId: (r.owner_id as string | null) ?? null }));
+  const rows = await db.all(
+    `SELECT ${db.dialect.day("rr.at")} AS day, rr.stars, rr.owner_id
+     FROM referral_ratings rr JOIN referrals r ON r.id = rr.referral_id ${THREAD_OF_REFERRAL} WHERE ${w.sql}`,
+    w.params,
+  );
+  return rows.map((r) => ({ day: String(r.day), stars: sqlValue.num(r.stars), ownerId: text(r.owner_id) }));
 }
 
 /**
  * Replies that could not be delivered for good, by the day they were written. A lawyer's
  * reply takes its topic and region from its referral, a bot answer from its question.
  */
-export function undeliveredRows(db: SqliteDb, f: Filters, scope: Scope): { day: string; kind: string }[] {
+export async function undeliveredRows(db: SqlDb, f: Filters, scope: Scope): Promise<{ day: string; kind: string }[]> {
+  const d = db.dialect;
   const base = `
     SELECT o.created_at AS at, o.channel, o.kind, t.group_key,
            COALESCE(r.region, i.region, t.region) AS region,
-           COALESCE(r.topic, json_extract(i.result, '$.escalation.topic'), json_extract(i.result, '$.topic'), 'other') AS topic
+           COALESCE(r.topic, ${d.json("i.result", "escalation", "topic")}, ${d.json("i.result", "topic")}, 'other') AS topic
     FROM outbox o
     JOIN threads t ON t.id = o.thread_id
     LEFT JOIN inbound_messages i ON i.id = o.inbound_id
     LEFT JOIN referrals r ON r.id = (SELECT e.referral_id FROM referral_events e WHERE e.outbox_id = CAST(o.id AS TEXT) LIMIT 1)
     WHERE o.status = 'undelivered'`;
   const w = whereSql(f, scope, { at: "u.at", channel: "u.channel", topic: "u.topic", region: "u.region", group: "u.group_key" });
-  return db.prepare(`SELECT ${dayOf("u.at")} AS day, u.kind FROM (${base}) u WHERE ${w.sql}`).all(...w.params) as { day: string; kind: string }[];
+  const rows = await db.all(`SELECT ${d.day("u.at")} AS day, u.kind FROM (${base}) u WHERE ${w.sql}`, w.params);
+  return rows.map((r) => ({ day: String(r.day), kind: String(r.kind) }));
 }
 
 export interface UserRow {
@@ -129,9 +139,9 @@ export interface UserRow {
   active: boolean;
 }
 
-export function staffRows(db: SqliteDb): UserRow[] {
-  const rows = db.prepare("SELECT id, name, role, regions, active FROM users").all() as Record<string, unknown>[];
-  return rows.map((u) => ({ id: String(u.id), name: String(u.name), role: String(u.role), regions: JSON.parse(String(u.regions)) as string[], active: u.active === 1 }));
+export async function staffRows(db: SqlDb): Promise<UserRow[]> {
+  const rows = await db.all("SELECT id, name, role, regions, active FROM users");
+  return rows.map((u) => ({ id: String(u.id), name: String(u.name), role: String(u.role), regions: sqlValue.json<string[]>(u.regions), active: sqlValue.bool(u.active) }));
 }
 
 export interface GroupOption {
@@ -141,21 +151,21 @@ export interface GroupOption {
   region: string | null;
 }
 
-/** Groups known to the channels, and any group a question came from, for the group filter. */
-export function groupOptions(db: SqliteDb): GroupOption[] {
-  const rows = db
-    .prepare(
-      `SELECT channel, group_key, name, region FROM channel_groups
-       UNION
-       SELECT DISTINCT i.channel, i.group_key, '', i.region FROM inbound_messages i
-       WHERE i.group_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM channel_groups g WHERE g.channel = i.channel AND g.group_key = i.group_key)`,
-    )
-    .all() as Record<string, unknown>[];
+const byKey = (a: { groupKey: string; channel: string }, b: { groupKey: string; channel: string }) =>
+  a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0;
+
+/** Groups known to the channels, then any other group a question came from, for the group filter. */
+export async function groupOptions(db: SqlDb): Promise<GroupOption[]> {
+  const known = await db.all("SELECT channel, group_key, name, region FROM channel_groups");
+  const seenOnly = await db.all(
+    `SELECT DISTINCT i.channel, i.group_key, i.region FROM inbound_messages i
+     WHERE i.group_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM channel_groups g WHERE g.channel = i.channel AND g.group_key = i.group_key)`,
+  );
+  const option = (r: Record<string, unknown>): GroupOption => ({ channel: String(r.channel), groupKey: String(r.group_key), name: String(r.name || r.group_key), region: text(r.region) });
+  // Sorted here, not in SQL: the two stores collate text differently.
+  const rows = [...known.map(option).sort(byKey), ...seenOnly.map(option).sort(byKey)];
   const seen = new Map<string, GroupOption>();
-  for (const r of rows) {
-    const key = String(r.group_key);
-    if (!seen.has(key)) seen.set(key, { channel: String(r.channel), groupKey: key, name: String(r.name || key), region: (r.region as string | null) ?? null });
-  }
+  for (const r of rows) if (!seen.has(r.groupKey)) seen.set(r.groupKey, r);
   return [...seen.values()];
 }
 
@@ -169,23 +179,26 @@ export interface GroupNeedRow {
 }
 
 /** The table behind WechatyChannel.groupNeeds, for when the channel is not running in this process. */
-export function groupNeedRows(db: SqliteDb, range: { from: Date; to: Date }): GroupNeedRow[] {
-  const rows = db
-    .prepare(
-      `SELECT q.group_key, COALESCE(g.name, MAX(q.group_name)) AS group_name, COALESCE(g.region, MAX(q.region)) AS region,
-              q.topic, COUNT(*) AS n, SUM(q.sensitive) AS sensitive
-       FROM group_questions q LEFT JOIN channel_groups g ON g.channel = q.channel AND g.group_key = q.group_key
-       WHERE q.asked_at >= ? AND q.asked_at < ?
-       GROUP BY q.group_key, q.topic
-       ORDER BY n DESC, q.group_key, q.topic`,
-    )
-    .all(range.from.toISOString(), range.to.toISOString()) as Record<string, unknown>[];
-  return rows.map((r) => ({
+export async function groupNeedRows(db: SqlDb, range: { from: Date; to: Date }): Promise<GroupNeedRow[]> {
+  // MAX over the joined group: PostgreSQL refuses bare non-grouped columns. CASE turns
+  // PostgreSQL's BOOLEAN (SQLite's 0/1) into a number to add up.
+  const rows = await db.all(
+    `SELECT q.group_key, COALESCE(MAX(g.name), MAX(q.group_name)) AS group_name, COALESCE(MAX(g.region), MAX(q.region)) AS region,
+            q.topic, COUNT(*) AS n, SUM(CASE WHEN q.sensitive THEN 1 ELSE 0 END) AS sensitive
+     FROM group_questions q LEFT JOIN channel_groups g ON g.channel = q.channel AND g.group_key = q.group_key
+     WHERE q.asked_at >= ? AND q.asked_at < ?
+     GROUP BY q.group_key, q.topic`,
+    [range.from.toISOString(), range.to.toISOString()],
+  );
+  const out = rows.map((r) => ({
     groupKey: String(r.group_key),
     groupName: String(r.group_name ?? ""),
-    region: (r.region as string | null) ?? null,
+    region: text(r.region),
     topic: String(r.topic),
-    count: Number(r.n),
-    sensitive: Number(r.sensitive ?? 0),
+    count: sqlValue.num(r.n),
+    sensitive: sqlValue.num(r.sensitive),
   }));
+  // Most asked first, then by key in byte order (the same on both stores).
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort((a, b) => b.count - a.count || cmp(a.groupKey, b.groupKey) || cmp(a.topic, b.topic));
 }

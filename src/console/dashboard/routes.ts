@@ -24,7 +24,7 @@ import { buildTables, CHANNEL_LABEL, RESTRICTED, TABLE_NAMES, type TableContext,
 export interface DashboardOptions {
   app: App;
   /** The running WeChat group channel (its groupNeeds), or null: the table is read directly. */
-  wechaty?: { groupNeeds(range: { from: Date; to: Date }): GroupNeedRow[] } | null;
+  wechaty?: { groupNeeds(range: { from: Date; to: Date }): GroupNeedRow[] | Promise<GroupNeedRow[]> } | null;
   /** For tests; deadlines still running are judged against this. */
   now?: () => Date;
 }
@@ -56,7 +56,7 @@ export async function dashboardPlugin(server: FastifyInstance, opts: DashboardOp
       const { scope } = viewer(request);
       const filters = parseFilters(request.query as Record<string, unknown>, now());
       // Asking for a region outside one's own is not an error, just empty: the scope still applies.
-      return { db: app.db, filters, scope, topicLabel, regionName, now: now(), groupNeeds: opts.wechaty ? (range) => opts.wechaty!.groupNeeds(range) : null };
+      return { sql: app.sql, filters, scope, topicLabel, regionName, now: now(), groupNeeds: opts.wechaty ? (range) => opts.wechaty!.groupNeeds(range) : null };
     };
 
     const tableName = (request: FastifyRequest<{ Params: { table: string } }>): TableName => {
@@ -79,7 +79,7 @@ export async function dashboardPlugin(server: FastifyInstance, opts: DashboardOp
           .map(([id, label]) => ({ id, label })),
         topics: [...topics.map((t) => ({ id: t.id, label: t.label })), { id: "other", label: "其他" }],
         regions: [...app.directory.regions.values()].filter((r) => visible(r.id)).map((r) => ({ id: r.id, name: r.name, level: r.level })),
-        groups: groupOptions(app.db)
+        groups: (await groupOptions(app.sql))
           .filter((g) => visible(g.region))
           .map((g) => ({ id: g.groupKey, name: g.name, region: g.region })),
       };
@@ -89,20 +89,20 @@ export async function dashboardPlugin(server: FastifyInstance, opts: DashboardOp
       const ctx = context(request);
       const names = TABLE_NAMES.filter((n) => !RESTRICTED.has(n) || viewer(request).maySeeLawyers);
       void reply.header("cache-control", "no-store");
-      return { filters: ctx.filters, scope: ctx.scope, tables: Object.fromEntries(buildTables(ctx, names).map((t) => [t.name, t])) };
+      return { filters: ctx.filters, scope: ctx.scope, tables: Object.fromEntries((await buildTables(ctx, names)).map((t) => [t.name, t])) };
     });
 
     api.get<{ Params: { table: string } }>("/api/console/dashboard/:table", async (request, reply) => {
       const name = tableName(request);
       const ctx = context(request);
       void reply.header("cache-control", "no-store");
-      return { filters: ctx.filters, table: buildTables(ctx, [name])[0] };
+      return { filters: ctx.filters, table: (await buildTables(ctx, [name]))[0] };
     });
 
     api.get<{ Params: { table: string } }>("/api/console/dashboard/:table/csv", async (request, reply) => {
       const name = tableName(request);
       const ctx = context(request);
-      const [table] = buildTables(ctx, [name]);
+      const [table] = await buildTables(ctx, [name]);
       const file = `${name}_${ctx.filters.from}_${ctx.filters.to}.csv`;
       void reply
         .header("cache-control", "no-store")

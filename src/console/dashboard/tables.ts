@@ -4,9 +4,9 @@
 import { maskPersonalData } from "../../privacy.ts";
 import { normalizeText } from "../../pipeline/normalize.ts";
 import { anyRegionCovers, regionCovers } from "../../referral/regions.ts";
-import type { SqliteDb } from "../../store/sqlite.ts";
+import type { SqlDb } from "../../store/sql.ts";
 import { addDays, dayStart, daysBetween, type Filters, type Scope } from "./filters.ts";
-import { groupNeedRows, lowConfidenceTexts, questionRows, ratingRows, referralRows, staffRows, undeliveredRows, type GroupNeedRow, type QuestionRow, type ReferralRow } from "./queries.ts";
+import { groupNeedRows, lowConfidenceTexts, questionRows, ratingRows, referralRows, staffRows, undeliveredRows, type GroupNeedRow, type QuestionRow, type RatingRow, type ReferralRow } from "./queries.ts";
 import { judgeRising, mean, quantile, RISING_RULE, round } from "./stats.ts";
 
 export type Cell = string | number | null;
@@ -24,14 +24,14 @@ export interface Table {
 }
 
 export interface TableContext {
-  db: SqliteDb;
+  sql: SqlDb;
   filters: Filters;
   scope: Scope;
   topicLabel: (id: string) => string;
   regionName: (id: string | null) => string;
   now: Date;
   /** The running WeChat group channel, when there is one (issue 6's group needs). */
-  groupNeeds?: ((range: { from: Date; to: Date }) => GroupNeedRow[]) | null;
+  groupNeeds?: ((range: { from: Date; to: Date }) => GroupNeedRow[] | Promise<GroupNeedRow[]>) | null;
 }
 
 export const REASON_LABEL: Record<string, string> = {
@@ -111,7 +111,7 @@ function regionTable(ctx: TableContext, questions: QuestionRow[]): Table {
   const depth = ctx.filters.region ? ctx.filters.region.split(".").length + 1 : 2;
   const bucket = (region: string | null) => (region ? region.split(".").slice(0, depth).join(".") : "");
   const rows = [...countBy(questions, (r) => bucket(r.region))].map(([region, list]) => ({ region: region || null, name: region ? ctx.regionName(region) : "未知区域", ...questionCounts(list) }));
-  rows.sort((a, b) => b.questions - a.questions);
+  rows.sort((a, b) => b.questions - a.questions || (a.region ?? "").localeCompare(b.region ?? ""));
   return {
     name: "regions",
     title: "各地区咨询量",
@@ -132,7 +132,8 @@ const responseMinutes = (rows: readonly ReferralRow[]) => rows.filter((r) => r.f
  */
 function deadlineCounts(rows: readonly ReferralRow[], now: Date) {
   const judged = rows.filter((r) => r.firstResponseAt !== null || Date.parse(r.firstResponseDue) <= now.getTime());
-  const kept = judged.filter((r) => r.firstResponseAt !== null && r.firstResponseAt <= r.firstResponseDue).length;
+  // Compared as instants: the stores may differ in how they spell a timestamp.
+  const kept = judged.filter((r) => r.firstResponseAt !== null && Date.parse(r.firstResponseAt) <= Date.parse(r.firstResponseDue)).length;
   return { judged: judged.length, kept, keptShare: share(kept, judged.length) };
 }
 
@@ -172,8 +173,7 @@ function responseTable(ctx: TableContext, referrals: ReferralRow[]): Table {
   };
 }
 
-function ratingTable(ctx: TableContext): Table {
-  const ratings = ratingRows(ctx.db, ctx.filters, ctx.scope);
+function ratingTable(ratings: RatingRow[]): Table {
   const rows = [1, 2, 3, 4, 5].map((stars) => {
     const count = ratings.filter((r) => r.stars === stars).length;
     return { stars, label: `${stars}星`, count, share: share(count, ratings.length) };
@@ -189,10 +189,10 @@ function ratingTable(ctx: TableContext): Table {
 
 // ---------------------------------------------------------------- summary
 
-function summaryTable(ctx: TableContext, questions: QuestionRow[], referrals: ReferralRow[], undelivered: unknown[]): Table {
+function summaryTable(ctx: TableContext, questions: QuestionRow[], referrals: ReferralRow[], rated: RatingRow[], undelivered: unknown[]): Table {
   const q = questionCounts(questions);
   const r = responseRow(referrals, ctx.now);
-  const ratings = ratingRows(ctx.db, ctx.filters, ctx.scope).map((x) => x.stars);
+  const ratings = rated.map((x) => x.stars);
   const rows: Record<string, Cell>[] = [
     { key: "questions", label: "咨询问题", value: q.questions, unit: "条" },
     { key: "answered", label: "机器人解答", value: q.answered, unit: "条" },
@@ -217,11 +217,11 @@ function summaryTable(ctx: TableContext, questions: QuestionRow[], referrals: Re
  * 8 weeks before, each topic judged by judgeRising (ratio and Poisson test together).
  * Channel, region and group filters apply; the topic filter does not (all topics compete).
  */
-function risingTable(ctx: TableContext): Table {
+async function risingTable(ctx: TableContext): Promise<Table> {
   const weeks = RISING_RULE.baselineWeeks;
   const end = ctx.filters.to;
   const from = addDays(end, -7 * (weeks + 1) + 1);
-  const rows = questionRows(ctx.db, { ...ctx.filters, from, to: end, topic: null }, ctx.scope);
+  const rows = await questionRows(ctx.sql, { ...ctx.filters, from, to: end, topic: null }, ctx.scope);
   // Week 0 is the current week, 1..weeks the baseline, counted back from the last day.
   const weekOf = (day: string) => Math.floor((Date.parse(end) - Date.parse(day)) / (7 * 86_400_000));
   const perTopic = new Map<string, number[]>();
@@ -246,7 +246,7 @@ function risingTable(ctx: TableContext): Table {
       weekly: [...counts].reverse().join(" "),
     };
   });
-  out.sort((a, b) => Number(b.rising === "是") - Number(a.rising === "是") || a.pValue - b.pValue || b.current - a.current);
+  out.sort((a, b) => Number(b.rising === "是") - Number(a.rising === "是") || a.pValue - b.pValue || b.current - a.current || a.topic.localeCompare(b.topic));
   return {
     name: "rising",
     title: "上升话题（需求动态研判）",
@@ -265,9 +265,9 @@ export function normaliseWording(text: string): string {
     .trim();
 }
 
-function wordingTable(ctx: TableContext): Table {
+async function wordingTable(ctx: TableContext): Promise<Table> {
   const PER_TOPIC = 10;
-  const texts = lowConfidenceTexts(ctx.db, ctx.filters, ctx.scope);
+  const texts = await lowConfidenceTexts(ctx.sql, ctx.filters, ctx.scope);
   const rows: Record<string, Cell>[] = [];
   const byTopic = [...countBy(texts, (t) => t.topic)].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
   for (const [topic, list] of byTopic) {
@@ -292,10 +292,8 @@ function wordingTable(ctx: TableContext): Table {
  * median, and the ratings given to them in the range. Active lawyers of the viewer's regions
  * are listed even without work, so an idle adviser is visible too.
  */
-function lawyerTable(ctx: TableContext): Table {
-  const referrals = referralRows(ctx.db, ctx.filters, ctx.scope);
-  const ratings = ratingRows(ctx.db, ctx.filters, ctx.scope);
-  const staff = staffRows(ctx.db);
+async function lawyerTable(ctx: TableContext, referrals: ReferralRow[], ratings: RatingRow[]): Promise<Table> {
+  const staff = await staffRows(ctx.sql);
   const owned = countBy(
     referrals.filter((r) => r.ownerId),
     (r) => r.ownerId!,
@@ -322,7 +320,7 @@ function lawyerTable(ctx: TableContext): Table {
       ratingMean: round(mean(stars), 2),
     };
   });
-  rows.sort((a, b) => b.handled - a.handled || a.name.localeCompare(b.name, "zh-CN"));
+  rows.sort((a, b) => b.handled - a.handled || a.name.localeCompare(b.name, "zh-CN") || a.userId.localeCompare(b.userId));
   return {
     name: "lawyers",
     title: "律师工作量与评价",
@@ -333,10 +331,10 @@ function lawyerTable(ctx: TableContext): Table {
 }
 
 /** Questions per WeChat group and topic (issue 6): townships collect villages' needs ahead of time. */
-function groupTable(ctx: TableContext): Table {
+async function groupTable(ctx: TableContext): Promise<Table> {
   const f = ctx.filters;
   const range = { from: dayStart(f.from), to: dayStart(addDays(f.to, 1)) };
-  const all = ctx.groupNeeds ? ctx.groupNeeds(range) : groupNeedRows(ctx.db, range);
+  const all = ctx.groupNeeds ? await ctx.groupNeeds(range) : await groupNeedRows(ctx.sql, range);
   const inScope = (region: string | null) => ctx.scope === null || anyRegionCovers(ctx.scope, region);
   const rows = all
     .filter((r) => inScope(r.region) && (!f.region || regionCovers(f.region, r.region)) && (!f.topic || r.topic === f.topic) && (!f.group || r.groupKey === f.group))
@@ -360,25 +358,31 @@ export type TableName = (typeof TABLE_NAMES)[number];
 export const RESTRICTED: ReadonlySet<TableName> = new Set(["lawyers"]);
 
 /** Builds the requested tables, reading each kind of row once. */
-export function buildTables(ctx: TableContext, names: readonly TableName[]): Table[] {
-  let questions: QuestionRow[] | undefined;
-  let referrals: ReferralRow[] | undefined;
-  let undelivered: { day: string }[] | undefined;
-  const q = () => (questions ??= questionRows(ctx.db, ctx.filters, ctx.scope));
-  const r = () => (referrals ??= referralRows(ctx.db, ctx.filters, ctx.scope));
-  const u = () => (undelivered ??= undeliveredRows(ctx.db, ctx.filters, ctx.scope));
-  const build: Record<TableName, () => Table> = {
-    summary: () => summaryTable(ctx, q(), r(), u()),
-    daily: () => dailyTable(ctx, q(), u()),
-    escalations: () => escalationTable(q()),
-    topics: () => topicTable(ctx, q()),
-    regions: () => regionTable(ctx, q()),
-    response: () => responseTable(ctx, r()),
-    ratings: () => ratingTable(ctx),
+export async function buildTables(ctx: TableContext, names: readonly TableName[]): Promise<Table[]> {
+  // Each kind of row is read at most once, and only when a requested table needs it.
+  const once = <T>(read: () => Promise<T>) => {
+    let p: Promise<T> | undefined;
+    return () => (p ??= read());
+  };
+  const q = once(() => questionRows(ctx.sql, ctx.filters, ctx.scope));
+  const r = once(() => referralRows(ctx.sql, ctx.filters, ctx.scope));
+  const rt = once(() => ratingRows(ctx.sql, ctx.filters, ctx.scope));
+  const u = once(() => undeliveredRows(ctx.sql, ctx.filters, ctx.scope));
+  const build: Record<TableName, () => Promise<Table>> = {
+    summary: async () => summaryTable(ctx, await q(), await r(), await rt(), await u()),
+    daily: async () => dailyTable(ctx, await q(), await u()),
+    escalations: async () => escalationTable(await q()),
+    topics: async () => topicTable(ctx, await q()),
+    regions: async () => regionTable(ctx, await q()),
+    response: async () => responseTable(ctx, await r()),
+    ratings: async () => ratingTable(await rt()),
     rising: () => risingTable(ctx),
     wordings: () => wordingTable(ctx),
-    lawyers: () => lawyerTable(ctx),
+    lawyers: async () => lawyerTable(ctx, await r(), await rt()),
     groups: () => groupTable(ctx),
   };
-  return names.map((n) => build[n]());
+  // One after another: SQLite has one connection, and a pool need not be flooded by one page.
+  const out: Table[] = [];
+  for (const n of names) out.push(await build[n]());
+  return out;
 }

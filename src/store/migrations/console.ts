@@ -1,4 +1,12 @@
 import type { Migration } from "./types.ts";
 
 // Versions 30-39.
-export const CONSOLE_MIGRATIONS: Migration[] = [];
+export const CONSOLE_MIGRATIONS: Migration[] = [
+  {
+    // Secrets every server process must share (the residents' cookie-signing key). On
+    // SQLite the key stays in the data directory's file; the table keeps both schemas level.
+    version: 30,
+    name: "server_secrets",
+    sql: `CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL);`,
+  },
+];

@@ -64,7 +64,7 @@ describe("residents on Telegram", () => {
     // 有帮助 is feedback on the answer, through the core.
     await c.sendCallback(c.makeCallbackQuery(`fb:up:${RESIDENT}`, { message: { message_id: answer.messageId } }));
     await nth(RESIDENT, 3, "the reply to the feedback");
-    const rows = t.app.db.prepare("SELECT text FROM inbound_messages WHERE channel = 'telegram' ORDER BY id").all() as { text: string }[];
+    const rows = await t.app.sql.all<{ text: string }>("SELECT text FROM inbound_messages WHERE channel = 'telegram' ORDER BY id");
     expect(rows.map((r) => r.text)).toEqual(["老板欠我三个月工资不给怎么办？<急>", "有用"]);
     expect(calls.some((x) => x.method === "editMessageReplyMarkup" && x.payload.message_id === answer.messageId)).toBe(true);
   });
@@ -98,7 +98,7 @@ describe("residents on Telegram", () => {
     expect(answer.text).toContain("劳动合同法");
     expect(answer.replyTo).toBeGreaterThan(0);
     await channel.idle();
-    const rows = t.app.db.prepare("SELECT thread_key, group_key, text FROM inbound_messages ORDER BY id").all();
+    const rows = await t.app.sql.all("SELECT thread_key, group_key, text FROM inbound_messages ORDER BY id");
     expect(rows).toEqual([{ thread_key: "group:-300:102", group_key: "-300", text: "老板欠我工资不给怎么办" }]);
   });
 
@@ -113,7 +113,7 @@ describe("residents on Telegram", () => {
     const privately = api.client({ userId: 501, name: "王律师" });
     await privately.sendCommand(privately.makeCommand(`/link ${code}`));
     expect((await nth(501, 1)).text).toContain("已绑定值班账号：wanglv律师");
-    expect(channel.store.userFor(501)).toBe(lawyer.id);
+    expect(await channel.store.userFor(501)).toBe(lawyer.id);
 
     // The resident asks, then presses 转人工 under the answer.
     await ask("老板欠我三个月工资不给怎么办");
@@ -200,7 +200,7 @@ describe("flood limits", () => {
     expect(proxy.sendMessageCalls()).toBe(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     // One outbox attempt: the wait happened inside it, not as a failed delivery retried later.
-    const row = await waitFor(() => t.app.db.prepare("SELECT status, attempts FROM outbox WHERE channel = 'telegram' AND status = 'sent'").get(), 5000, "the row marked sent");
+    const row = await waitFor(() => t.app.sql.get("SELECT status, attempts FROM outbox WHERE channel = 'telegram' AND status = 'sent'"), 5000, "the row marked sent");
     expect(row).toEqual({ status: "sent", attempts: 1 });
     expect(api.sent(RESIDENT)).toHaveLength(1);
   });
@@ -222,7 +222,7 @@ describe("webhook mode", () => {
     try {
       const refused = await server.inject({ method: "POST", url: "/telegram/hook", payload: update, headers: { "x-telegram-bot-api-secret-token": "wrong" } });
       expect(refused.statusCode).toBe(401);
-      expect(t.app.db.prepare("SELECT COUNT(*) AS n FROM inbound_messages").get()).toEqual({ n: 0 });
+      expect(await t.app.sql.get("SELECT COUNT(*) AS n FROM inbound_messages")).toEqual({ n: 0 });
 
       const ok = await server.inject({ method: "POST", url: "/telegram/hook", payload: update, headers: { "x-telegram-bot-api-secret-token": "s3cret-token" } });
       expect(ok.statusCode).toBe(200);

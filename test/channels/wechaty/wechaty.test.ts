@@ -38,12 +38,10 @@ afterEach(async () => {
   await t.close();
 });
 
-const inbound = () => t.app.db.prepare("SELECT thread_key, group_key, region, text FROM inbound_messages WHERE channel = 'wechaty' ORDER BY id").all() as {
-  thread_key: string;
-  group_key: string | null;
-  region: string | null;
-  text: string;
-}[];
+const inbound = () =>
+  t.app.sql.all<{ thread_key: string; group_key: string | null; region: string | null; text: string }>(
+    "SELECT thread_key, group_key, region, text FROM inbound_messages WHERE channel = 'wechaty' ORDER BY id",
+  );
 
 describe("private chat", () => {
   it("answers a resident with the law behind it, once, and ignores its own messages", async () => {
@@ -56,7 +54,7 @@ describe("private chat", () => {
     await waitFor(() => w.toContact(zhang.id).length === 2, 5000, "the second answer");
     await w.settle();
     expect(w.toContact(zhang.id)).toHaveLength(2);
-    expect(inbound()).toEqual([
+    expect(await inbound()).toEqual([
       { thread_key: `dm:${zhang.id}`, group_key: null, region: null, text: "老板欠我三个月工资不给怎么办" },
       { thread_key: `dm:${zhang.id}`, group_key: null, region: null, text: "谢谢" },
     ]);
@@ -76,7 +74,7 @@ describe("township group", () => {
     await w.settle();
     expect(w.toContact(zhang.id)).toEqual([]);
 
-    const rows = inbound();
+    const rows = await inbound();
     expect(rows.map((r) => [r.thread_key, r.group_key, r.region])).toEqual([
       [`room:${GROUP}:${zhang.id}`, GROUP, TOWNSHIP],
       [`room:${GROUP}:${li.id}`, GROUP, TOWNSHIP],
@@ -84,7 +82,7 @@ describe("township group", () => {
     // The mention and the trigger are not part of the question.
     expect(rows.map((r) => r.text)).toEqual(["老板欠我三个月工资不给怎么办", "包工头不发工资咋办"]);
 
-    const needs = w.channel.groupNeeds({ from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 60_000) });
+    const needs = await w.channel.groupNeeds({ from: new Date(Date.now() - 60_000), to: new Date(Date.now() + 60_000) });
     expect(needs).toEqual([
       { groupKey: GROUP, groupName: "东镇法律服务群", region: TOWNSHIP, regionName: "东镇", topic: "labour", topicLabel: expect.any(String), count: 2, sensitive: 0 },
     ]);
@@ -100,9 +98,9 @@ describe("township group", () => {
     await waitFor(() => w.toRoom(GROUP).length > 0, 5000, "the answer to the addressed message");
     await w.settle();
     expect(w.sent()).toHaveLength(1);
-    expect(inbound().map((r) => r.text)).toEqual(["你好"]);
+    expect((await inbound()).map((r) => r.text)).toEqual(["你好"]);
     // A greeting is not a legal need.
-    expect(w.channel.groupNeeds({ from: new Date(0), to: new Date(Date.now() + 60_000) })).toEqual([]);
+    expect(await w.channel.groupNeeds({ from: new Date(0), to: new Date(Date.now() + 60_000) })).toEqual([]);
   });
 
   it("moves a personal matter to a private chat: general words in the group, no personal details, the answer privately", async () => {
@@ -134,7 +132,7 @@ describe("township group", () => {
     expect(history.filter((m) => m.role === "resident").map((m) => m.text)).toEqual(["我要离婚，孩子归谁？我电话13812345678", "那房子怎么分"]);
     expect(await t.app.conversations.findThread("wechaty", `room:${GROUP}:${zhang.id}`)).toBeUndefined();
     expect(w.toRoom(GROUP)).toHaveLength(1);
-    expect(w.channel.groupNeeds({ from: new Date(0), to: new Date(Date.now() + 60_000) })).toMatchObject([{ topic: "marriage", count: 1, sensitive: 1 }]);
+    expect(await w.channel.groupNeeds({ from: new Date(0), to: new Date(Date.now() + 60_000) })).toMatchObject([{ topic: "marriage", count: 1, sensitive: 1 }]);
   });
 
   it("routes a group's referral to its township's duty lawyer, an unmapped group's to the county", async () => {
@@ -146,9 +144,9 @@ describe("township group", () => {
     li.say("@法律助手 我要找律师", [w.me]).to(other);
     await w.settle();
 
-    const fromGroup = await waitFor(() => t.app.referrals.latestForThread(threadIdOf(`room:${GROUP}:${zhang.id}`)), 5000, "the township referral");
+    const fromGroup = await waitFor(async () => t.app.referrals.latestForThread(await threadIdOf(`room:${GROUP}:${zhang.id}`)), 5000, "the township referral");
     expect(fromGroup).toMatchObject({ channel: "wechaty", region: TOWNSHIP, assignedTo: township.id, reason: "asked_human" });
-    const unmapped = await waitFor(() => t.app.referrals.latestForThread(threadIdOf(`room:r-unmapped@chatroom:${li.id}`)), 5000, "the county referral");
+    const unmapped = await waitFor(async () => t.app.referrals.latestForThread(await threadIdOf(`room:r-unmapped@chatroom:${li.id}`)), 5000, "the county referral");
     expect(unmapped).toMatchObject({ region: null, assignedTo: county.id });
   });
 
@@ -156,7 +154,7 @@ describe("township group", () => {
     const lawyer = await t.addLawyer("wanglv", [TOWNSHIP]);
     zhang.say("@法律助手 转人工", [w.me]).to(room);
     await w.settle();
-    const referral = await waitFor(() => t.app.referrals.latestForThread(threadIdOf(`room:${GROUP}:${zhang.id}`)), 5000, "the referral");
+    const referral = await waitFor(async () => t.app.referrals.latestForThread(await threadIdOf(`room:${GROUP}:${zhang.id}`)), 5000, "the referral");
     const groupBefore = w.toRoom(GROUP).length;
 
     await t.app.referrals.claim(referral.id, lawyer.id);
@@ -202,16 +200,16 @@ describe("group events and login", () => {
     // Renamed to a village's group name: the region follows the mapping of the new name.
     const w2 = w.channel;
     room.topic("李家村普法群").by(zhang);
-    const renamed = await waitFor(() => w2.listGroups().find((g) => g.groupKey === GROUP && g.name === "李家村普法群"), 5000, "the rename");
+    const renamed = await waitFor(async () => (await w2.listGroups()).find((g) => g.groupKey === GROUP && g.name === "李家村普法群"), 5000, "the rename");
     expect(renamed.region).toBeNull();
 
     const other = w.mocker.createRoom({ id: "r-new@chatroom", topic: "东镇法律服务群", memberIdList: [zhang.id] });
     other.add(w.me).by(zhang);
     await waitFor(() => w.toRoom("r-new@chatroom").length === 1, 5000, "the introduction");
     expect(w.toRoom("r-new@chatroom")[0]).toContain("@我");
-    expect(w2.listGroups().find((g) => g.groupKey === "r-new@chatroom")).toMatchObject({ active: true, region: TOWNSHIP });
+    expect((await w2.listGroups()).find((g) => g.groupKey === "r-new@chatroom")).toMatchObject({ active: true, region: TOWNSHIP });
     other.remove(w.me).by(zhang);
-    await waitFor(() => w2.listGroups().find((g) => g.groupKey === "r-new@chatroom" && !g.active), 5000, "the group marked left");
+    await waitFor(async () => (await w2.listGroups()).find((g) => g.groupKey === "r-new@chatroom" && !g.active), 5000, "the group marked left");
   });
 
   it("keeps the login QR for the console until the account logs in", async () => {
@@ -225,7 +223,7 @@ describe("group events and login", () => {
       expect(w2.qrArt()).toContain("█"); // drawn in the terminal
       await w2.login();
       expect(w2.channel.currentQr()).toBeNull();
-      expect(w2.channel.status()).toMatchObject({ loggedIn: true, account: "法律助手" });
+      expect(await w2.channel.status()).toMatchObject({ loggedIn: true, account: "法律助手" });
     } finally {
       await w2.stop();
       await t2.close();
@@ -233,7 +231,7 @@ describe("group events and login", () => {
   });
 });
 
-function threadIdOf(threadKey: string): string {
-  const row = t.app.db.prepare("SELECT id FROM threads WHERE channel = 'wechaty' AND thread_key = ?").get(threadKey) as { id: number } | undefined;
+async function threadIdOf(threadKey: string): Promise<string> {
+  const row = await t.app.conversations.findThread("wechaty", threadKey);
   return row ? String(row.id) : "none";
 }

@@ -1,0 +1,172 @@
+// One small async SQL interface over both stores, for the readers that are plain queries
+// rather than a store of their own (dashboard, metrics, channel tables, the privacy purge).
+// Statements use `?` placeholders; the PostgreSQL side numbers them ($1, $2, …). Where the
+// two dialects differ (JSON paths, day boundaries, booleans) a statement asks `dialect`
+// for the fragment instead of spelling it. Written here rather than taken from a query
+// builder: the stores already own their SQL, and this is the thin common part they lack.
+
+import type pg from "pg";
+import type { SqliteDb } from "./sqlite.ts";
+import { pgParams, withTransaction, type PgPool, type PgQueryable } from "./pg/pool.ts";
+
+export type DialectName = "sqlite" | "postgres";
+
+/** Dialect-specific SQL fragments. Column names are trusted (written in the code). */
+export interface Dialect {
+  name: DialectName;
+  /** Text at a JSON path of a JSON column: json(col, "escalation", "topic"). */
+  json(column: string, ...path: string[]): string;
+  /** The China-time calendar day (YYYY-MM-DD) of a timestamp column. */
+  day(column: string): string;
+  /** A boolean literal. */
+  bool(v: boolean): string;
+}
+
+export interface SqlDb {
+  readonly dialect: Dialect;
+  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  get<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  /** A write; `changes` is the number of rows affected. */
+  run(sql: string, params?: unknown[]): Promise<{ changes: number }>;
+  /** Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE); rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T>;
+}
+
+const jsonPath = (path: string[]) => {
+  for (const p of path) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)) throw new Error(`invalid JSON path segment: ${p}`);
+  return path;
+};
+
+export const SQLITE_DIALECT: Dialect = {
+  name: "sqlite",
+  json: (column, ...path) => `json_extract(${column}, '$.${jsonPath(path).join(".")}')`,
+  day: (column) => `date(${column}, '+8 hours')`,
+  bool: (v) => (v ? "1" : "0"),
+};
+
+export const POSTGRES_DIALECT: Dialect = {
+  name: "postgres",
+  json: (column, ...path) => `(${column} #>> '{${jsonPath(path).join(",")}}')`,
+  // Timestamps are TIMESTAMPTZ; China has had no daylight saving since 1991, so +8 is exact.
+  day: (column) => `to_char((${column})::timestamptz AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`,
+  bool: (v) => (v ? "true" : "false"),
+};
+
+/** `?` placeholders to `$1…$n`, skipping quoted strings and identifiers. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  let out = "";
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === "?") {
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/** better-sqlite3 binds booleans and Dates poorly; give it what it stores. */
+function sqliteParams(params: unknown[]): unknown[] {
+  return params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p instanceof Date ? p.toISOString() : p));
+}
+
+export class SqliteSql implements SqlDb {
+  readonly dialect = SQLITE_DIALECT;
+  // SQLite has one connection: transactions are serialised so that an await inside one
+  // does not let another caller's statements slip into it.
+  private txQueue: Promise<unknown> = Promise.resolve();
+  private inTx = false;
+
+  constructor(readonly db: SqliteDb) {}
+
+  async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.db.prepare(sql).all(...sqliteParams(params)) as T[];
+  }
+
+  async get<T>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return this.db.prepare(sql).get(...sqliteParams(params)) as T | undefined;
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<{ changes: number }> {
+    return { changes: this.db.prepare(sql).run(...sqliteParams(params)).changes };
+  }
+
+  transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
+    if (this.inTx) return fn(this); // nested: joins the outer transaction
+    const run = async () => {
+      this.inTx = true;
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const out = await fn(this);
+        this.db.exec("COMMIT");
+        return out;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      } finally {
+        this.inTx = false;
+      }
+    };
+    const next = this.txQueue.then(run, run);
+    this.txQueue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class PgSql implements SqlDb {
+  readonly dialect = POSTGRES_DIALECT;
+
+  constructor(
+    readonly pool: PgPool,
+    private readonly client: PgQueryable | null = null,
+  ) {}
+
+  private query(sql: string, params: unknown[]): Promise<pg.QueryResult> {
+    return (this.client ?? this.pool).query(numberPlaceholders(sql), pgParams(params));
+  }
+
+  async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.query(sql, params)).rows as T[];
+  }
+
+  async get<T>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.query(sql, params)).rows[0] as T | undefined;
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<{ changes: number }> {
+    return { changes: (await this.query(sql, params)).rowCount ?? 0 };
+  }
+
+  transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
+    if (this.client) return fn(this);
+    return withTransaction(this.pool, (c) => fn(new PgSql(this.pool, c)));
+  }
+}
+
+/** Row values that differ by driver, read the same way. */
+export const sqlValue = {
+  /** TIMESTAMPTZ comes back as Date from PostgreSQL, as ISO text from SQLite. */
+  iso(v: unknown): string | null {
+    if (v === null || v === undefined) return null;
+    return v instanceof Date ? v.toISOString() : String(v);
+  },
+  /** COUNT(*) is a bigint string from PostgreSQL. */
+  num(v: unknown): number {
+    return v === null || v === undefined ? 0 : Number(v);
+  },
+  bool(v: unknown): boolean {
+    return v === true || v === 1 || v === "1" || v === "t";
+  },
+  /** JSONB arrives parsed from PostgreSQL, as text from SQLite. */
+  json<T>(v: unknown): T {
+    return (typeof v === "string" ? JSON.parse(v) : v) as T;
+  },
+};
