@@ -81,10 +81,13 @@ export class KnowledgeBase {
 
   /** First start: the bundled knowledge and the configured statute corpora go in unasked. */
   async ensureSeeded(): Promise<IngestSummary | null> {
-    if ((await this.store.listSources()).length > 0) return null;
-    const paths = [join(this.config.knowledgeDir, "guides"), ...defaultLawSources(this.config)];
-    this.log?.info({ paths }, "first start: ingesting the bundled knowledge");
-    return ingestPaths(this.store, paths);
+    // Checked under the ingest lock: another server starting at the same moment may be seeding.
+    return this.store.exclusive(async () => {
+      if ((await this.store.listSources()).length > 0) return null;
+      const paths = [join(this.config.knowledgeDir, "guides"), ...defaultLawSources(this.config)];
+      this.log?.info({ paths }, "first start: ingesting the bundled knowledge");
+      return ingestPaths(this.store, paths);
+    });
   }
 
   /** Loads the persisted index when it matches the store, else rebuilds it. */

@@ -58,7 +58,12 @@ const INGEST_VERSION = "2";
 
 const SKIP_NAMES = new Set(["index.jsonl", "_index.md", "README.md", "readme.md"]);
 
-export async function ingestPaths(store: KnowledgeStore, paths: string[], options: IngestOptions = {}): Promise<IngestSummary> {
+export function ingestPaths(store: KnowledgeStore, paths: string[], options: IngestOptions = {}): Promise<IngestSummary> {
+  // One ingest at a time per store, across processes (see KnowledgeStore.exclusive).
+  return store.exclusive(() => ingestUnlocked(store, paths, options));
+}
+
+async function ingestUnlocked(store: KnowledgeStore, paths: string[], options: IngestOptions): Promise<IngestSummary> {
   const summary: IngestSummary = { files: 0, added: 0, updated: 0, unchanged: 0, removed: 0, articles: 0, guides: 0, skipped: [], changed: false };
   const candidates: Candidate[] = [];
   const roots = new Set<string>();

@@ -110,7 +110,14 @@ export class AuthService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.insertUser(user, [this.audit(null, "user.bootstrap_admin", "user", user.id, { username: "admin", generated: !!oneTime })]);
+    try {
+      await this.store.insertUser(user, [this.audit(null, "user.bootstrap_admin", "user", user.id, { username: "admin", generated: !!oneTime })]);
+    } catch (err) {
+      // Another server on the same database created it a moment ago: theirs stands.
+      const now = await this.store.listUsers({ role: "admin" });
+      if (now.length > 0) return { created: false, username: now[0].username };
+      throw err;
+    }
     return { created: true, username: "admin", oneTimePassword: oneTime };
   }
 

@@ -1,6 +1,7 @@
 // Persistence of the knowledge base: ingested sources, their articles and guides.
 // Async interface so a PostgreSQL implementation can stand beside the SQLite one.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { ArticleUnit, Guide, LawStatus } from "../knowledge/types.ts";
 import type { SqliteDb } from "./sqlite.ts";
 
@@ -18,6 +19,11 @@ export interface SourceRow {
 }
 
 export interface KnowledgeStore {
+  /**
+   * Runs `fn` while no other process ingests into this store (PostgreSQL: an advisory lock;
+   * two servers starting at once must not both seed the bundled knowledge). Re-entrant.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   getSource(path: string): Promise<SourceRow | undefined>;
   listSources(root?: string): Promise<SourceRow[]>;
   /** Replaces everything a source contributed, atomically. */
@@ -112,6 +118,21 @@ function toUnit(r: ArticleRow): ArticleUnit {
 const STATUS_ORDER = "CASE status WHEN '现行有效' THEN 0 WHEN '尚未生效' THEN 1 WHEN '已修改' THEN 2 ELSE 3 END";
 
 export class SqliteKnowledgeStore implements KnowledgeStore {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly holder = new AsyncLocalStorage<true>();
+
+  /**
+   * The embedded store serves one server process: its ingests run one after another. (A
+   * `lawdesk ingest` run beside it is safe without this: each source is replaced atomically.)
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.holder.getStore()) return fn();
+    const run = () => this.holder.run(true, fn);
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   constructor(private readonly db: SqliteDb) {}
 
   async getSource(path: string): Promise<SourceRow | undefined> {

@@ -4,7 +4,8 @@
 // each referral with exactly one owner; 1,000 messages spread over both are each answered
 // once (and a platform retry on the other server is a duplicate with the same answer);
 // a lawyer's reply on one server reaches the resident's live stream on the other; a guide
-// uploaded on one server answers on the other without a restart.
+// uploaded on one server answers on the other without a restart. Both start at once on an
+// empty schema.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GOOD_GUIDE, GUIDE_QUESTION } from "../console/admin-fixtures.ts";
@@ -57,9 +58,9 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two server processes on one PostgreSQL
   beforeAll(async () => {
     wsA = makeWorkspace("lawdesk-pg-a-");
     wsB = makeWorkspace("lawdesk-pg-b-");
-    // The first start migrates and seeds the knowledge; the second joins the same database.
-    a = await startChild(wsA, env(), 120_000);
-    b = await startChild(wsB, env(), 120_000);
+    // Both start at the same moment on an empty schema, as replicas do: migrations, seeding
+    // the knowledge and creating the first administrator must each happen once.
+    [a, b] = await Promise.all([startChild(wsA, env(), 120_000), startChild(wsB, env(), 120_000)]);
     pg = await openPg(PG_URL, { schema, migrate: false, max: 3 });
     sql = new PgSql(pg.pool);
   }, 300_000);

@@ -242,5 +242,30 @@ describe.each(BACKENDS)("%s", (name, make) => {
       expect(await other.knowledge.version()).toBe(start + 10);
       expect(Math.max(...got)).toBe(start + 10);
     });
+
+    it("runs ingests one at a time (PostgreSQL: also across processes), and lets an ingest nest", async () => {
+      // SQLite has one server process: its lock serialises the ingests of that process. On
+      // PostgreSQL a second pool stands for another server.
+      const other = name === "postgres" ? await b.second() : b;
+      const log: string[] = [];
+      const work = (who: string) => async () => {
+        log.push(`${who}:start`);
+        await new Promise((r) => setTimeout(r, 30));
+        log.push(`${who}:end`);
+        return who;
+      };
+      const results = await Promise.all([
+        b.knowledge.exclusive(work("a1")),
+        other.knowledge.exclusive(work("b1")),
+        b.knowledge.exclusive(async () => b.knowledge.exclusive(work("a2"))), // re-entrant: no deadlock
+        other.knowledge.exclusive(work("b2")),
+      ]);
+      expect(results).toEqual(["a1", "b1", "a2", "b2"]);
+      // Never two inside at once: every start is followed by its own end.
+      for (let i = 0; i < log.length; i += 2) expect(log[i + 1]).toBe(log[i].replace(":start", ":end"));
+      // A failing ingest releases the lock.
+      await expect(b.knowledge.exclusive(async () => Promise.reject(new Error("bad file")))).rejects.toThrow("bad file");
+      expect(await other.knowledge.exclusive(async () => "free")).toBe("free");
+    });
   });
 });

@@ -2,7 +2,7 @@
 //
 //   const wechaty = await startWechatyChannel(app);   // null when not configured
 //   wechaty?.currentQr();                              // login QR for the console
-//   wechaty?.groupNeeds({ from, to });                 // questions per group and topic
+//   await wechaty?.groupNeeds({ from, to });           // questions per group and topic
 
 import type { App } from "../../app.ts";
 import { createWechatyBot, wechatyEnabled } from "./bot.ts";

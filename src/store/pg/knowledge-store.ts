@@ -3,6 +3,7 @@
 // gets a new seq, as INSERT OR REPLACE gives it a new rowid. Text sorts use the "C"
 // collation (byte order, like SQLite) and DESC sorts put NULLs last, as SQLite does.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { ArticleUnit, Guide, LawStatus } from "../../knowledge/types.ts";
 import type {
   KnowledgeStore,
@@ -61,7 +62,25 @@ function lastById<T extends { id: string }>(items: T[]): T[] {
 }
 
 export class PgKnowledgeStore implements KnowledgeStore {
+  private readonly holder = new AsyncLocalStorage<true>();
+
   constructor(private readonly pool: PgPool) {}
+
+  /** A session advisory lock on one connection for the whole of `fn` (per schema). */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.holder.getStore()) return fn();
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext('lawdesk.ingest.' || current_schema()))");
+      try {
+        return await this.holder.run(true, fn);
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext('lawdesk.ingest.' || current_schema()))");
+      }
+    } finally {
+      client.release();
+    }
+  }
 
   async getSource(path: string): Promise<SourceRow | undefined> {
     const r = (await q(this.pool, "SELECT * FROM sources WHERE path = $1", [path])).rows[0] as Raw | undefined;
