@@ -111,9 +111,14 @@ async function main(): Promise<void> {
   const { benchWechat, formatBenchWechat } = await import("./bench-wechat.ts");
   for (const aes of [false, true]) console.log(formatBenchWechat(await benchWechat({ aes })));
   if (!args.includes("--no-soak")) {
-    const { soak, printReport } = await import("./soak.ts");
+    // Soak: mixed traffic against a real `lawdesk serve`, on SQLite and then on PostgreSQL
+    // (skipped with the reason when unreachable), 10 minutes each unless --soak-minutes N;
+    // --soak-store sqlite|postgres|both.
+    const { runSoaks, printComparison, parseStores } = await import("./soak.ts");
     const minutes = args.includes("--soak-minutes") ? Number(args[args.indexOf("--soak-minutes") + 1]) : 10;
-    printReport(await soak({ minutes }));
+    const stores = parseStores(args.includes("--soak-store") ? args[args.indexOf("--soak-store") + 1] : undefined);
+    if (!(minutes > 0) || !stores) throw new Error("--soak-minutes needs a positive number, --soak-store sqlite|postgres|both");
+    printComparison(await runSoaks({ minutes, stores }));
   }
 }
 

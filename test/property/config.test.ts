@@ -39,7 +39,7 @@ describe("configuration loading", () => {
     );
   });
 
-  it("random YAML config files either load or throw ConfigError (2,000 runs: each writes a file)", () => {
+  it(`random YAML config files either load or throw ConfigError (${RUNS} runs, each writing a file)`, () => {
     const yamlish = fc.oneof(
       fc.string({ maxLength: 120 }),
       fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 6 }).map((d) => Object.entries(d).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join("\n")),
@@ -56,7 +56,7 @@ describe("configuration loading", () => {
           expect(e, String(e)).toBeInstanceOf(ConfigError);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: RUNS },
     );
   });
 });

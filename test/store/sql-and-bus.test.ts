@@ -33,7 +33,9 @@ afterEach(async () => {
 
 async function backends(): Promise<[string, SqlDb][]> {
   const db = openSqlite(":memory:");
-  closers.push(() => db.close());
+  closers.push(() => {
+    db.close();
+  });
   const list: [string, SqlDb][] = [["sqlite", new SqliteSql(db)]];
   if (!PG_SKIP_REASON) {
     const h = await openPg(PG_URL, { freshSchema: true, max: 3 });

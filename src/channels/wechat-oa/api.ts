@@ -4,6 +4,7 @@
 // are handled by errcode: the 48-hour window (45015) and refused recipients are permanent,
 // rate limits and "system busy" are retried with backoff, the rest is retried later.
 
+import type { SharedToken, TokenStore } from "./token-store.ts";
 import type { Logger } from "pino";
 import { PermanentDeliveryError } from "../dispatcher.ts";
 
@@ -62,19 +63,19 @@ export interface WechatApiOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** Several processes on one database: the token is shared through it, fetched by one at a time. */
+  tokenStore?: TokenStore;
 }
 
-interface CachedToken {
-  token: string;
-  /** When to stop using it (epoch ms): some minutes before WeChat's expiry. */
-  refreshAt: number;
-}
+type CachedToken = SharedToken;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class WechatApiClient {
   private cached: CachedToken | null = null;
   private fetching: Promise<string> | null = null;
+  /** Tokens WeChat refused lately: never taken back from the shared store. */
+  private readonly refused: string[] = [];
   private readonly retry: { attempts: number; baseDelayMs: number };
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -94,10 +95,22 @@ export class WechatApiClient {
   /** A valid access token; concurrent callers share one fetch. */
   accessToken(): Promise<string> {
     if (this.cached && this.now() < this.cached.refreshAt) return Promise.resolve(this.cached.token);
-    this.fetching ??= this.fetchToken().finally(() => {
+    this.fetching ??= this.obtainToken().finally(() => {
       this.fetching = null;
     });
     return this.fetching;
+  }
+
+  private async obtainToken(): Promise<string> {
+    const shared = this.o.tokenStore;
+    if (!shared) {
+      this.cached = await this.fetchToken();
+      return this.cached.token;
+    }
+    const usable = (t: SharedToken | null) => (t && this.now() < t.refreshAt && !this.refused.includes(t.token) ? t : null);
+    // Another process may hold a good token already; if not, renew it under the shared lock.
+    this.cached = usable(await shared.read(this.o.appId)) ?? (await shared.refresh(this.o.appId, async (stored) => usable(stored) ?? this.fetchToken()));
+    return this.cached.token;
   }
 
   /** Sends one text message to a resident (客服消息). */
@@ -108,9 +121,11 @@ export class WechatApiClient {
   /** Drops the cached token unless someone already replaced it (so N failures cause one refresh). */
   private invalidate(token: string): void {
     if (this.cached?.token === token) this.cached = null;
+    if (!this.refused.includes(token)) this.refused.push(token);
+    if (this.refused.length > 8) this.refused.shift();
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<CachedToken> {
     this.tokenFetches += 1;
     const url = new URL("/cgi-bin/token", this.o.apiBase);
     url.search = new URLSearchParams({ grant_type: "client_credential", appid: this.o.appId, secret: this.o.appSecret }).toString();
@@ -125,8 +140,7 @@ export class WechatApiClient {
     }
     // Renew a little early: WeChat's clock and ours differ, and a send takes time.
     const margin = Math.min(300, expiresIn / 4);
-    this.cached = { token, refreshAt: this.now() + (expiresIn - margin) * 1000 };
-    return token;
+    return { token, refreshAt: this.now() + (expiresIn - margin) * 1000 };
   }
 
   private async callWithToken(path: string, payload: unknown): Promise<void> {

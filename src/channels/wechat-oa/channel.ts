@@ -2,6 +2,8 @@
 // the customer-service API client, the passive-reply board and the delivery that the outbox
 // dispatcher uses for this channel (so lawyers' replies take the same path).
 
+import type { SqlDb } from "../../store/sql.ts";
+import { SqlTokenStore } from "./token-store.ts";
 import type { Logger } from "pino";
 import type { ConversationCore } from "../../conversation/core.ts";
 import type { OutboxDispatcher } from "../dispatcher.ts";
@@ -20,6 +22,8 @@ export interface WechatOaApp {
   log: Logger;
   knowledge?: { allGuides(): readonly { id: string; title: string }[] };
   referrals?: { recordDelivery(outboxId: string, status: "sent", detail?: Record<string, unknown>): Promise<unknown> };
+  /** The database, when the access token is to be shared with other processes. */
+  sql?: SqlDb;
 }
 
 export interface WechatOaChannel {
@@ -48,7 +52,17 @@ export function createWechatOaChannel(app: WechatOaApp, settings: WechatOaSettin
   const cipher = settings.aesKey && settings.appId ? new WechatCipher(settings.aesKey, settings.appId) : null;
   const api =
     settings.appId && settings.appSecret
-      ? new WechatApiClient({ apiBase: settings.apiBase, appId: settings.appId, appSecret: settings.appSecret, log, retry: settings.retry, now, fetch: opts.fetch })
+      ? new WechatApiClient({
+          apiBase: settings.apiBase,
+          appId: settings.appId,
+          appSecret: settings.appSecret,
+          log,
+          retry: settings.retry,
+          now,
+          fetch: opts.fetch,
+          // Several processes (PostgreSQL): one shared token instead of one per process.
+          tokenStore: app.sql?.dialect.name === "postgres" ? new SqlTokenStore(app.sql) : undefined,
+        })
       : null;
   if (!api) log.warn("WECHAT_OA_APPID/WECHAT_OA_APPSECRET not set: only passive replies; slow answers and lawyers' replies cannot be delivered");
   const passive = new PassiveReplies();

@@ -82,4 +82,19 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
       CREATE INDEX telegram_referral_posts_referral ON telegram_referral_posts (referral_id);
     `,
   },
+  {
+    // The official account's access token, shared by every process on the database: WeChat
+    // lets a newly fetched token retire the previous one, so processes fetching their own
+    // would keep invalidating each other (WeChat's advice: one central token holder).
+    version: 41,
+    name: "wechat_tokens",
+    sql: `
+      CREATE TABLE wechat_tokens (
+        app_id TEXT PRIMARY KEY,
+        token TEXT NOT NULL,
+        refresh_at BIGINT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
