@@ -59,9 +59,13 @@ export interface RssReport {
   q4Median: number;
   /** (q4Median - q2Median) / q2Median, percent. */
   lateGrowthPct: number;
+  /** Lowest RSS in the second and in the last quarter (the floor between garbage collections), and its growth in percent. */
+  q2Min: number;
+  q4Min: number;
+  floorGrowthPct: number;
   /** Least-squares slope over the second half of the run, MB per minute. */
   lateSlopeMbPerMin: number;
-  verdict: "bounded" | "growing" | "inconclusive";
+  verdict: "bounded" | "growing" | "unclear" | "inconclusive";
   samples: { s: number; mb: number }[];
 }
 
@@ -164,11 +168,13 @@ function median(xs: number[]): number {
 }
 
 /**
- * Bounded growth, defined before looking at any run: the median RSS of the last quarter of
- * the run is at most BOUNDED_LATE_GROWTH_PCT above the median of the second quarter. The
- * first quarter is left out (V8's heap, SQLite's page cache and pg's pool fill up there);
- * a leak shows as the second half still climbing. Fewer than 3 samples in a quarter:
- * inconclusive.
+ * Bounded growth: the median RSS of the last quarter of the run is at most
+ * BOUNDED_LATE_GROWTH_PCT above the median of the second quarter. The first quarter is left
+ * out (V8's heap, SQLite's page cache and pg's pool fill up there); a leak shows as the
+ * second half still climbing. When the median grew but the floor (each quarter's lowest
+ * sample, after a collection) did not, the run is "unclear": a garbage-collection sawtooth
+ * caught at its peak, or the start of a leak; a longer run decides. "growing" needs both
+ * to have grown. Fewer than 3 samples in a quarter: inconclusive.
  */
 export function rssReport(samples: { s: number; mb: number }[], seconds: number): RssReport {
   const inRange = (a: number, b: number) => samples.filter((x) => x.s >= a * seconds && x.s <= b * seconds);
@@ -186,6 +192,9 @@ export function rssReport(samples: { s: number; mb: number }[], seconds: number)
   const q2Median = median(q2);
   const q4Median = median(q4);
   const lateGrowthPct = q2Median > 0 ? ((q4Median - q2Median) / q2Median) * 100 : 0;
+  const q2Min = q2.length ? Math.min(...q2) : 0;
+  const q4Min = q4.length ? Math.min(...q4) : 0;
+  const floorGrowthPct = q2Min > 0 ? ((q4Min - q2Min) / q2Min) * 100 : 0;
   const start = samples[0]?.mb ?? 0;
   const end = samples[samples.length - 1]?.mb ?? 0;
   return {
@@ -196,8 +205,18 @@ export function rssReport(samples: { s: number; mb: number }[], seconds: number)
     q2Median,
     q4Median,
     lateGrowthPct: round1(lateGrowthPct),
+    q2Min,
+    q4Min,
+    floorGrowthPct: round1(floorGrowthPct),
     lateSlopeMbPerMin: round1(slope),
-    verdict: q2.length < 3 || q4.length < 3 ? "inconclusive" : lateGrowthPct <= BOUNDED_LATE_GROWTH_PCT ? "bounded" : "growing",
+    verdict:
+      q2.length < 3 || q4.length < 3
+        ? "inconclusive"
+        : lateGrowthPct <= BOUNDED_LATE_GROWTH_PCT
+          ? "bounded"
+          : floorGrowthPct > BOUNDED_LATE_GROWTH_PCT
+            ? "growing"
+            : "unclear",
     samples,
   };
 }
@@ -231,6 +250,16 @@ function residentKeyOf(actor: HttpActor): string | null {
   return dot > 0 ? value.slice(0, dot) : null;
 }
 
+/** A request that never throws: a refused connection counts as a failed request (status 0). */
+async function call(actor: HttpActor, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; ms: number }> {
+  const t0 = performance.now();
+  try {
+    return await actor.request(method, path, body);
+  } catch (err) {
+    return { status: 0, body: String((err as Error).cause ?? err), ms: performance.now() - t0 };
+  }
+}
+
 const redactUrl = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 
 export async function soak(opts: SoakOptions): Promise<SoakReport> {
@@ -245,6 +274,8 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
   const ws = makeWorkspace(`lawdesk-soak-${store}-`);
   const pgEnv: Record<string, string> = schema ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema } : {};
   let child: Awaited<ReturnType<typeof startChild>> | null = null;
+  let sampler: NodeJS.Timeout | undefined;
+  let progress: NodeJS.Timeout | undefined;
 
   try {
     // Each simulated resident posts from its own address (X-Forwarded-For), as behind the bureau's proxy.
@@ -296,21 +327,22 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
     for (const [i, q] of QUESTIONS.slice(0, 3).entries()) await warm.request("POST", "/api/chat/messages", { id: `warm-${i}-${Date.now()}`, text: q });
     const started = Date.now();
     const deadline = started + minutes * 60_000;
+    const exited = () => server.process.exitCode !== null || server.process.signalCode !== null;
     const more = () => {
       if (requests >= maxRequests) stoppedByRequestCap = true;
-      return Date.now() < deadline && requests < maxRequests;
+      return Date.now() < deadline && requests < maxRequests && !exited();
     };
     const sampleRss = () => rssSamples.push({ s: (Date.now() - started) / 1000, mb: Math.round((server.rssBytes() ?? 0) / 2 ** 20) });
     sampleRss();
-    const sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
-    const progress =
+    sampler = setInterval(sampleRss, RSS_SAMPLE_MS);
+    progress =
       progressSeconds > 0
         ? setInterval(() => {
             const s = (Date.now() - started) / 1000;
             const rss = rssSamples[rssSamples.length - 1]?.mb;
-            process.stdout.write(`  [${store}] ${Math.round(s)} s: ${requests} requests, ${(requests / s).toFixed(1)}/s, RSS ${rss} MB, referrals ${counts.escalated} escalated / ${counts.replied} replied\n`);
+            process.stdout.write(`  [${store}] ${Math.round(s)} s: ${requests} requests, ${(requests / s).toFixed(1)}/s, RSS ${rss} MB, referrals ${counts.escalated} + ${counts.botEscalated} escalated / ${counts.replied} replied\n`);
           }, progressSeconds * 1000)
-        : null;
+        : undefined;
 
     /** Residents whose thread went to a person (转人工, or the bot escalated), by resident key (the referral's residentKey). */
     const escalatedResidents = new Map<string, HttpActor>();
@@ -321,7 +353,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
       while (more()) {
         const n = ++residentNo;
         const actor = new HttpActor(server.base, `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`);
-        record("history", await actor.request("GET", "/api/chat/history"));
+        record("history", await call(actor, "GET", "/api/chat/history"));
         const key = residentKeyOf(actor);
         // Once the thread went to a person, the resident's further messages may go to the
         // lawyer instead of the bot (a reply of null, or the "a lawyer follows up" notice).
@@ -329,7 +361,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
         for (let k = 0; k < MESSAGES_PER_RESIDENT && more(); k++) {
           const escalate = !handedOver && k === MESSAGES_PER_RESIDENT - 1 && n % ESCALATE_EVERY_NTH_RESIDENT === 0;
           const text = escalate ? "转人工" : QUESTIONS[(n + k + worker) % QUESTIONS.length];
-          const res = await actor.request("POST", "/api/chat/messages", { id: `soak-${n}-${k}`, text });
+          const res = await call(actor, "POST", "/api/chat/messages", { id: `soak-${n}-${k}`, text });
           if (res.status === 200) messagesPosted++;
           const reply = res.body?.reply as { escalated?: boolean } | null | undefined;
           if (escalate) record("escalation", res, res.status === 200 && reply?.escalated === true);
@@ -348,7 +380,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
     const lawyerLoop = async (i: number) => {
       const lawyer = lawyerActors[i];
       while (more()) {
-        const queue = await lawyer.request("GET", "/api/console/queue?view=unclaimed");
+        const queue = await call(lawyer, "GET", "/api/console/queue?view=unclaimed");
         record("console.queue", queue);
         const rows = (queue.body?.rows ?? []) as { id: string; number: string }[];
         if (!rows.length) {
@@ -357,10 +389,10 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
         }
         // Lawyers take different rows when there are enough; otherwise they race for one (a 409 for the loser).
         const row = rows[i % rows.length];
-        const detail = await lawyer.request("GET", `/api/console/referrals/${row.id}`);
+        const detail = await call(lawyer, "GET", `/api/console/referrals/${row.id}`);
         record("console.detail", detail);
         const residentKey = (detail.body?.referral?.residentKey as string | undefined) ?? null;
-        const claim = await lawyer.request("POST", `/api/console/referrals/${row.id}/claim`);
+        const claim = await call(lawyer, "POST", `/api/console/referrals/${row.id}/claim`);
         if (claim.status === 409) {
           claimConflicts++;
           record("console.claim", claim, true);
@@ -369,13 +401,13 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
         record("console.claim", claim);
         if (claim.status !== 200) continue;
         const text = `您好，我是值班律师${i + 1}号（工单${row.number}）。请带上劳动合同和工资记录到司法所，我们当面帮您看。`;
-        const reply = await lawyer.request("POST", `/api/console/referrals/${row.id}/reply`, { text });
+        const reply = await call(lawyer, "POST", `/api/console/referrals/${row.id}/reply`, { text });
         record("lawyer reply", reply);
         if (reply.status === 200) {
           counts.replied++;
           replies.push({ residentKey, text });
         }
-        const close = await lawyer.request("POST", `/api/console/referrals/${row.id}/close`, { outcome: "已答复" });
+        const close = await call(lawyer, "POST", `/api/console/referrals/${row.id}/close`, { outcome: "已答复" });
         record("console.close", close);
         if (close.status === 200) counts.closed++;
       }
@@ -383,10 +415,14 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
 
     await Promise.all([...Array.from({ length: concurrency }, (_, i) => residentLoop(i)), ...lawyerActors.map((_, i) => lawyerLoop(i))]);
     clearInterval(sampler);
-    if (progress) clearInterval(progress);
+    clearInterval(progress);
     sampleRss();
     const seconds = (Date.now() - started) / 1000;
     const rss = rssReport(rssSamples, seconds);
+    if (exited()) {
+      const code = server.process.exitCode ?? server.process.signalCode;
+      throw new Error(`lawdesk serve (${store}) exited during the soak (${code}) after ${Math.round(seconds)} s:\n${server.output().slice(-4000)}`);
+    }
 
     // Each accepted lawyer reply, looked up in its resident's own history: exactly once.
     let seenOnce = 0;
@@ -402,7 +438,7 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
             unmapped++;
             continue;
           }
-          const h = await actor.request("GET", "/api/chat/history");
+          const h = await call(actor, "GET", "/api/chat/history");
           const seen = ((h.body?.messages ?? []) as { role: string; text: string }[]).filter((m) => m.role === "lawyer" && m.text === r.text).length;
           if (seen === 1) seenOnce++;
           else if (seen === 0) missing++;
@@ -444,6 +480,8 @@ export async function soak(opts: SoakOptions): Promise<SoakReport> {
       checks,
     };
   } finally {
+    clearInterval(sampler);
+    clearInterval(progress);
     if (child) await child.kill("SIGTERM");
     ws.remove();
     if (schema) await dropSchema(databaseUrl, schema).catch((err) => console.error(`dropping schema ${schema} failed: ${(err as Error).message}`));
@@ -592,6 +630,7 @@ export function printComparison(run: SoakRun): void {
   add("RSS start → end (MB)", (r) => `${r.rssMb.start} → ${r.rssMb.end} (peak ${r.rssMb.peak})`);
   add("RSS growth start→end", (r) => `${r.rssMb.growthPct}%`);
   add("RSS median Q2 → Q4 (MB)", (r) => `${r.rssMb.q2Median} → ${r.rssMb.q4Median} (${r.rssMb.lateGrowthPct}%)`);
+  add("RSS floor Q2 → Q4 (MB)", (r) => `${r.rssMb.q2Min} → ${r.rssMb.q4Min} (${r.rssMb.floorGrowthPct}%)`);
   add("RSS slope 2nd half", (r) => `${r.rssMb.lateSlopeMbPerMin} MB/min`);
   add("memory verdict", (r) => r.rssMb.verdict);
   add("messages acked / stored", (r) => `${r.checks.messagesPosted} / ${r.checks.inboundRows}`);
@@ -612,7 +651,8 @@ export function printComparison(run: SoakRun): void {
   for (const [label, vals] of rows) console.log((pad(label, w0) + vals.map((v, i) => pad(v, widths[i])).join("")).trimEnd());
   console.log(
     `memory verdict: "bounded" when the median RSS of the run's last quarter is at most ${BOUNDED_LATE_GROWTH_PCT}% above the second quarter's ` +
-      `(first quarter excluded as warm-up; RSS sampled every ${RSS_SAMPLE_MS / 1000} s); "inconclusive" with under 3 samples per quarter.`,
+      `(first quarter excluded as warm-up; RSS sampled every ${RSS_SAMPLE_MS / 1000} s); "growing" when the median and the floor (lowest sample) both grew more; ` +
+      `"unclear" when only the median did (a GC sawtooth at its peak, or a leak starting: run longer); "inconclusive" with under 3 samples per quarter.`,
   );
   for (const r of reports) for (const f of r.checks.failures) console.log(`  ${r.store}: FAILED: ${f}`);
 }

@@ -27,7 +27,7 @@ import type { ConversationStore, EscalationRow } from "./store/conversation-stor
 import { LocalBus, type Bus } from "./store/bus.ts";
 import type { ReferralStore } from "./store/referral-store.ts";
 import { openStore } from "./store/open.ts";
-import type { DialectName, SqlDb } from "./store/sql.ts";
+import { sqlValue, type DialectName, type SqlDb } from "./store/sql.ts";
 import type { SqliteDb } from "./store/sqlite.ts";
 
 /**
@@ -72,7 +72,7 @@ export interface App extends ReferralModule {
   /** Messages to and from the other processes on the same database. */
   bus: Bus;
   /** Finishes work a crash left behind: unanswered messages, escalations without a referral. */
-  recover(): Promise<{ messages: number; escalations: number }>;
+  recover(): Promise<{ messages: number; escalations: number; replies: number }>;
   close(): Promise<void>;
 }
 
@@ -199,7 +199,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       const messages = await core.recover();
       const pending = await conversations.listEscalations({ status: "new" });
       for (const e of pending) await refer(e);
-      return { messages, escalations: pending.length };
+      const replies = await recordUnloggedReplies(store.sql, referrals, now());
+      return { messages, escalations: pending.length, replies };
     },
     async close() {
       dispatcher.stop();
@@ -240,4 +241,28 @@ function relayAcrossProcesses(bus: Bus, referralStore: ReferralStore, referrals:
       .then((referral) => referral && Promise.allSettled(notifier.notifyLocal(d.userIds as string[], referral, d.kind as NotifyKind)))
       .catch((err) => log.warn({ err }, "a notification from elsewhere could not be delivered here"));
   });
+}
+
+/**
+ * Lawyers' replies in a thread's history (so queued for the resident) that their referral's
+ * timeline does not show: the process died between the two writes. Only replies older than a
+ * minute: a younger one may be mid-way on another process. Recent week only, to stay cheap.
+ */
+async function recordUnloggedReplies(sql: SqlDb, referrals: ReferralModule["referrals"], now: Date): Promise<number> {
+  const d = sql.dialect;
+  const rows = await sql.all<{ text: string; author_id: string | null; created_at: unknown; referral_id: string; outbox_id: string }>(
+    `SELECT m.text, m.author_id, m.created_at, ${d.json("m.meta", "referralId")} AS referral_id, ${d.json("m.meta", "outboxId")} AS outbox_id
+     FROM thread_messages m
+     WHERE m.role = 'lawyer' AND m.created_at < ? AND m.created_at > ?
+       AND ${d.json("m.meta", "referralId")} IS NOT NULL AND ${d.json("m.meta", "outboxId")} IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.outbox_id = ${d.json("m.meta", "outboxId")})`,
+    [new Date(now.getTime() - 60_000).toISOString(), new Date(now.getTime() - 7 * 86_400_000).toISOString()],
+  );
+  let recorded = 0;
+  for (const r of rows) {
+    if (!r.author_id) continue;
+    const at = sqlValue.iso(r.created_at) ?? now.toISOString();
+    if (await referrals.recordUnloggedReply({ referralId: r.referral_id, userId: r.author_id, text: r.text, outboxId: r.outbox_id, at })) recorded++;
+  }
+  return recorded;
 }

@@ -26,8 +26,11 @@ export interface ThreadGateway {
   /** First-ask ownership: while set, the bot does not answer the thread. null hands it back. */
   setOwner(threadId: string, userId: string | null): Promise<void>;
   appendMessage(threadId: string, role: ThreadRole, text: string, meta: Record<string, unknown>): Promise<void>;
-  /** Queues a lawyer reply for delivery on the thread's own channel; returns the outbox id. */
-  enqueueReply(threadId: string, text: string): Promise<string>;
+  /**
+   * A lawyer's reply, in one write: `text` into the thread's history (with `meta`) and
+   * `deliveredText` queued for the thread's own channel. Returns the outbox id.
+   */
+  enqueueReply(threadId: string, reply: { authorId: string; text: string; deliveredText: string; meta: Record<string, unknown> }): Promise<string>;
   /**
    * Asks the resident to rate the service (一案一评). The conversation core sends `text` and
    * treats the resident's next "1"-"5" as the rating for `referralId` (then calls rate()).

@@ -344,29 +344,52 @@ export class ReferralService {
       throw new ForbiddenError("请先认领该工单再回复");
     }
     assertCan(user, r, "reply");
-    // The conversation core first: once the outbox holds the reply it will be delivered, and
-    // the referral must never claim a reply the resident will not get.
-    await this.gateway.appendMessage(r.threadId, "lawyer", body, { referralId: r.id, number: r.number, userId: user.id });
-    const outboxId = await this.gateway.enqueueReply(r.threadId, this.formatReply(body, r, user));
+    // The conversation first (history and outbox in one write): once the outbox holds the
+    // reply it will be delivered, and the referral must never claim a reply the resident will
+    // not get. Should the process die before the timeline records it, recovery does
+    // (recordUnloggedReply, from the history row's meta).
+    const outboxId = await this.gateway.enqueueReply(r.threadId, {
+      authorId: user.id,
+      text: body,
+      deliveredText: this.formatReply(body, r, user),
+      meta: { referralId: r.id, number: r.number, userId: user.id },
+    });
+    return { referral: await this.logReply(r, user.id, body, outboxId, this.nowIso()), outboxId };
+  }
+
+  /**
+   * Recovery: a reply that reached the outbox but not the timeline (the process died between
+   * the two writes) is recorded now, once; false when it already was or the referral is gone.
+   */
+  async recordUnloggedReply(u: { referralId: string; userId: string; text: string; outboxId: string; at: string }): Promise<boolean> {
+    const r = await this.store.getReferral(u.referralId);
+    if (!r) return false;
+    if (await this.store.findEventByOutbox(u.outboxId)) return false;
+    this.log.warn({ referral: r.number, outboxId: u.outboxId }, "recording a reply the timeline missed (crash between writes)");
+    await this.logReply(r, u.userId, u.text, u.outboxId, u.at);
+    return true;
+  }
+
+  /** The reply on the referral's timeline; status replied when the author still owns it. */
+  private async logReply(r: Referral, userId: string, body: string, outboxId: string, at: string): Promise<Referral> {
     const now = this.nowIso();
     const record = {
-      events: [this.event(user.id, "reply", { text: body, outboxId, detail: { channel: r.channel } })],
-      audit: [this.audit(user.id, "referral.reply", r.id, { outboxId, length: body.length })],
+      events: [this.event(userId, "reply", { text: body, outboxId, detail: { channel: r.channel } })],
+      audit: [this.audit(userId, "referral.reply", r.id, { outboxId, length: body.length })],
     };
     const updated = await this.store.applyChange(
       r.id,
-      { guard: { statuses: ["claimed", "replied"], ownerId: user.id }, patch: { status: "replied", respondedAtIfUnset: now }, ...record },
+      { guard: { statuses: ["claimed", "replied"], ownerId: userId }, patch: { status: "replied", respondedAtIfUnset: at }, ...record },
       now,
     );
     if (updated) {
-      this.publish("referral.replied", updated, user.id);
-      return { referral: updated, outboxId };
+      this.publish("referral.replied", updated, userId);
+      return updated;
     }
     // Ownership moved between the check and the write: the reply is already queued, so keep
     // it on the timeline without taking the referral back.
     this.log.warn({ referral: r.number }, "reply sent after ownership changed");
-    const logged = await this.store.applyChange(r.id, { patch: {}, ...record }, now);
-    return { referral: logged ?? r, outboxId };
+    return (await this.store.applyChange(r.id, { patch: {}, ...record }, now)) ?? r;
   }
 
   /** An internal note on the timeline; never sent to the resident. */

@@ -18,9 +18,9 @@ export class ConversationThreadGateway implements ThreadGateway {
     await this.store.appendMessage(Number(threadId), { role, text, meta, authorId }, this.now());
   }
 
-  async enqueueReply(threadId: string, text: string): Promise<string> {
-    const row = await this.store.enqueueOutbox({ threadId: Number(threadId), kind: "lawyer_reply", text }, this.now());
-    return String(row.id);
+  async enqueueReply(threadId: string, reply: { authorId: string; text: string; deliveredText: string; meta: Record<string, unknown> }): Promise<string> {
+    const { outbox } = await this.store.addLawyerReply(Number(threadId), reply.authorId, reply.text, this.now(), { outboxText: reply.deliveredText, meta: reply.meta });
+    return String(outbox.id);
   }
 
   async requestRating(threadId: string, referralId: string, text: string): Promise<string> {

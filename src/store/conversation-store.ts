@@ -158,6 +158,11 @@ export class ClaimLostError extends Error {
   }
 }
 
+export interface LawyerReplyOptions {
+  outboxText?: string;
+  meta?: Record<string, unknown>;
+}
+
 export interface ConversationStore {
   /** Records a message (and its thread) unless (channel, platformMessageId) is known already. */
   recordInbound(msg: InboundMessage, now: Date): Promise<{ inbound: InboundRow; created: boolean }>;
@@ -181,7 +186,11 @@ export interface ConversationStore {
   appendMessage(threadId: number, msg: NewThreadMessage, now: Date): Promise<ThreadMessageRow>;
   listMessages(threadId: number): Promise<ThreadMessageRow[]>;
   /** A lawyer's reply: history row and outbox row in one transaction. */
-  addLawyerReply(threadId: number, authorId: string, text: string, now: Date): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }>;
+  /**
+   * A person's reply: the history row and the outbox row in one transaction. `outboxText`
+   * (default `text`) is what the channel delivers; the history row's meta records `outboxId`.
+   */
+  addLawyerReply(threadId: number, authorId: string, text: string, now: Date, opts?: LawyerReplyOptions): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }>;
 
   getEscalation(id: number): Promise<EscalationRow | undefined>;
   findEscalationByInbound(inboundId: number): Promise<EscalationRow | undefined>;
@@ -441,12 +450,12 @@ export class SqliteConversationStore implements ConversationStore {
     return (this.db.prepare("SELECT * FROM thread_messages WHERE thread_id = ? ORDER BY id").all(threadId) as Raw[]).map(toMessage);
   }
 
-  async addLawyerReply(threadId: number, authorId: string, text: string, now: Date): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }> {
+  async addLawyerReply(threadId: number, authorId: string, text: string, now: Date, opts: LawyerReplyOptions = {}): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }> {
     const at = iso(now);
     return this.db.transaction(() => {
       const thread = this.threadOrThrow(threadId);
-      const message = this.insertMessage(threadId, { role: "lawyer", text, authorId }, at);
-      const outbox = this.insertOutbox(thread, { threadId, kind: "lawyer_reply", text }, at);
+      const outbox = this.insertOutbox(thread, { threadId, kind: "lawyer_reply", text: opts.outboxText ?? text }, at);
+      const message = this.insertMessage(threadId, { role: "lawyer", text, authorId, meta: { ...opts.meta, outboxId: String(outbox.id) } }, at);
       return { message, outbox };
     })();
   }

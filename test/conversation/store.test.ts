@@ -144,11 +144,11 @@ describe("SqliteConversationStore", () => {
   it("appends messages of every role with their meta", async () => {
     const { inbound: row } = await t.store.recordInbound(inbound(), clock.now());
     await t.store.appendMessage(row.threadId, { role: "system", text: "转交值班律师", meta: { event: "assigned" } }, clock.now());
-    const { message } = await t.store.addLawyerReply(row.threadId, "lawyer-1", "请来中心", clock.now());
+    const { message, outbox } = await t.store.addLawyerReply(row.threadId, "lawyer-1", "请来中心", clock.now());
     expect(message).toMatchObject({ role: "lawyer", authorId: "lawyer-1", inboundId: null });
     expect((await t.store.listMessages(row.threadId)).map((m) => [m.role, m.meta])).toEqual([
       ["system", { event: "assigned" }],
-      ["lawyer", {}],
+      ["lawyer", { outboxId: String(outbox.id) }],
     ]);
   });
 });

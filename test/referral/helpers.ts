@@ -30,9 +30,10 @@ export class MemoryThreadGateway implements ThreadGateway {
     list.push({ role, text, at: new Date().toISOString(), meta });
     this.history.set(threadId, list);
   }
-  async enqueueReply(threadId: string, text: string): Promise<string> {
+  async enqueueReply(threadId: string, reply: { text: string; deliveredText: string; meta: Record<string, unknown> }): Promise<string> {
     const id = `out-${this.outbox.length + 1}`;
-    this.outbox.push({ id, threadId, text });
+    await this.appendMessage(threadId, "lawyer", reply.text, { ...reply.meta, outboxId: id });
+    this.outbox.push({ id, threadId, text: reply.deliveredText });
     return id;
   }
   async requestRating(threadId: string, referralId: string, text: string): Promise<string> {

@@ -266,11 +266,19 @@ describe.each(BACKENDS)("%s", (name, make) => {
       const { message, outbox } = await s.addLawyerReply(row.threadId, "lawyer-1", "请来中心", clock.now());
       expect(message).toMatchObject({ role: "lawyer", authorId: "lawyer-1", inboundId: null, createdAt: clock.now().toISOString() });
       expect(outbox).toMatchObject({ kind: "lawyer_reply", status: "pending", inboundId: null, text: "请来中心", attempts: 0 });
+      // The history row names its outbox row (recovery matches replies to the timeline by it);
+      // the channel may deliver a different text than the history shows.
+      const second = await s.addLawyerReply(row.threadId, "lawyer-1", "带上身份证", clock.now(), { outboxText: "【李律师】带上身份证", meta: { referralId: "r-1" } });
+      expect(second.outbox.text).toBe("【李律师】带上身份证");
+      expect(second.message.text).toBe("带上身份证");
       expect((await s.listMessages(row.threadId)).map((m) => [m.role, m.meta])).toEqual([
         ["system", { event: "assigned" }],
-        ["lawyer", {}],
+        ["lawyer", { outboxId: String(outbox.id) }],
+        ["lawyer", { referralId: "r-1", outboxId: String(second.outbox.id) }],
       ]);
       await expect(s.addLawyerReply(999_999, "lawyer-1", "x", clock.now())).rejects.toThrow(/not found/);
+      // Nothing half-written by the failed reply.
+      expect((await s.listOutbox({ threadId: row.threadId })).map((o) => o.id)).toEqual([outbox.id, second.outbox.id]);
       await expect(s.appendMessage(row.threadId, { role: "robot" as never, text: "x" }, clock.now())).rejects.toThrow(/check/i);
     });
 

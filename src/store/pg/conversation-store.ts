@@ -14,6 +14,7 @@ import {
   type EscalationRow,
   type InboundRow,
   type InboundStatus,
+  type LawyerReplyOptions,
   type MessageRole,
   type NewOutbox,
   type NewThreadMessage,
@@ -264,11 +265,11 @@ export class PgConversationStore implements ConversationStore {
     return (await all(this.pool, "SELECT * FROM thread_messages WHERE thread_id = $1 ORDER BY id", [threadId])).map(toMessage);
   }
 
-  async addLawyerReply(threadId: number, authorId: string, text: string, now: Date): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }> {
+  async addLawyerReply(threadId: number, authorId: string, text: string, now: Date, opts: LawyerReplyOptions = {}): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }> {
     return withTransaction(this.pool, async (db) => {
       const thread = await threadOrThrow(db, threadId);
-      const message = await insertMessage(db, threadId, { role: "lawyer", text, authorId }, now);
-      const outbox = await insertOutbox(db, thread, { threadId, kind: "lawyer_reply", text }, now);
+      const outbox = await insertOutbox(db, thread, { threadId, kind: "lawyer_reply", text: opts.outboxText ?? text }, now);
+      const message = await insertMessage(db, threadId, { role: "lawyer", text, authorId, meta: { ...opts.meta, outboxId: String(outbox.id) } }, now);
       return { message, outbox };
     });
   }

@@ -94,4 +94,10 @@ export const PG_CONVERSATION_MIGRATIONS: Migration[] = [
       CREATE INDEX outbox_thread ON outbox (thread_id);
     `,
   },
+  {
+    // Recovery looks for lawyers' replies the referral timeline missed (app.ts): by time.
+    version: 11,
+    name: "thread_messages_lawyer",
+    sql: `CREATE INDEX thread_messages_lawyer ON thread_messages (created_at) WHERE role = 'lawyer';`,
+  },
 ];
