@@ -27,10 +27,15 @@ const RESIDENTS = 6;
 const PER_RESIDENT = 10;
 /** Kill once this many answers came back: well before the 60 messages are through. */
 const KILL_AFTER_ACKS = 8;
-/** PostgreSQL: seconds before a dead process's claim counts as abandoned. */
+/**
+ * PostgreSQL: seconds before a dead process's claim counts as abandoned. Short, but longer
+ * than a restart usually takes, so the restarted server finds claims it must not take yet
+ * (start-up recovery skips them) and its periodic recovery (every lease/2) takes them over
+ * later. On a slow machine the restart outlasts the lease and start-up recovery does it all.
+ */
 const PG_LEASE_SECONDS = 10;
-/** PostgreSQL: how long the restarted server may take to finish the dead one's messages. */
-const PG_RECOVERY_WAIT_MS = 30_000;
+/** PostgreSQL: how long after the restart the dead process's messages may stay unfinished. */
+const PG_RECOVERY_WAIT_MS = PG_LEASE_SECONDS * 1000 + 30_000;
 
 const QUESTIONS = [
   "老板欠我三个月工资不给咋办",
@@ -227,8 +232,6 @@ for (const variant of [sqliteVariant(), postgresVariant()]) {
       const unfinishedAtCrash = recordedAtCrash.filter((r) => r.status === "received" || r.status === "processing");
       // Recorded (so acknowledgeable) but unanswered when the process died: recovery's work.
       expect(unfinishedAtCrash.length).toBeGreaterThan(0);
-      console.log("DIAG", variant.name, "acked", ackedBeforeCrash.length, "recorded", recordedAtCrash.length, "unfinished", JSON.stringify(unfinishedAtCrash.reduce((a: Record<string, number>, r) => ((a[r.status] = (a[r.status] ?? 0) + 1), a), {})));
-      const tRestart = Date.now();
 
       // Restart on the same data: recovery runs before the server listens.
       child = await startChild(ws, env(), 120_000);
@@ -236,7 +239,6 @@ for (const variant of [sqliteVariant(), postgresVariant()]) {
       escalated.base = child.base;
       admin.base = child.base;
 
-      console.log("DIAG startChild took", Date.now() - tRestart, "ms; unfinished right after:", await read((db) => countOf(db, UNFINISHED)));
       if (variant.name === "sqlite") {
         // One process per file: every claim the dead process held is abandoned at once.
         expect(await read((db) => countOf(db, UNFINISHED))).toBe(0);
@@ -246,7 +248,7 @@ for (const variant of [sqliteVariant(), postgresVariant()]) {
         const deadline = Date.now() + PG_RECOVERY_WAIT_MS;
         for (;;) {
           const left = await read((db) => countOf(db, UNFINISHED));
-          if (left === 0) { console.log("DIAG recovered after", Date.now() - tRestart, "ms"); break; }
+          if (left === 0) break;
           if (Date.now() > deadline) throw new Error(`${left} messages still unfinished ${PG_RECOVERY_WAIT_MS} ms after the restart:\n${child.output()}`);
           await sleep(200);
         }
@@ -273,7 +275,6 @@ for (const variant of [sqliteVariant(), postgresVariant()]) {
       expect(detail.body.events.filter((e: { kind: string }) => e.kind === "reply")).toHaveLength(1);
 
       await child.kill("SIGTERM");
-      console.log("DIAG child output:", child.output().slice(0, 3000));
       child = null;
 
       // The database, read directly after a clean stop.
@@ -333,6 +334,6 @@ for (const variant of [sqliteVariant(), postgresVariant()]) {
         expect(await countOf(db, "SELECT COUNT(*) AS n FROM referral_events WHERE referral_id = ? AND kind = 'reply'", [referral.id])).toBe(1);
         expect(await countOf(db, "SELECT COUNT(*) AS n FROM referrals WHERE id = ? AND owner_id IS NOT NULL AND status = 'replied'", [referral.id])).toBe(1);
       });
-    });
+    }, 180_000);
   });
 }
