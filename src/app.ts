@@ -205,7 +205,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     async close() {
       dispatcher.stop();
       await Promise.allSettled([...pending]);
-      knowledge.close();
+      await knowledge.close();
       await store.close();
     },
   };

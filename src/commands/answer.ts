@@ -52,7 +52,7 @@ export async function runAnswer(config: Config, questionsPath: string, channel: 
       process.stdout.write(JSON.stringify(answerLine(q.id ?? n, result)) + "\n");
     }
   } finally {
-    kb.close();
+    await kb.close();
   }
   return failed > 0 ? 1 : 0;
 }

@@ -15,7 +15,7 @@ export async function runIngest(config: Config, paths: string[]): Promise<number
     }
     return summary.added + summary.updated + summary.unchanged > 0 || summary.skipped.length === 0 ? 0 : 1;
   } finally {
-    kb.close();
+    await kb.close();
   }
 }
 

@@ -29,6 +29,6 @@ export async function runSearch(config: Config, question: string, k: number, jso
     console.log(`${hits.length} articles in ${ms.toFixed(1)} ms`);
     return 0;
   } finally {
-    kb.close();
+    await kb.close();
   }
 }

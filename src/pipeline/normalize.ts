@@ -43,7 +43,15 @@ function toSimplified(s: string): string {
     }
     t2s = convert;
   }
-  return t2s(s);
+  // Some characters convert in two steps (薴 → 苧 → 苎): repeat until stable, so normalising
+  // normalised text changes nothing (a follow-up's stored text must match its re-normalised form).
+  let out = t2s(s);
+  for (let i = 0; i < 3; i++) {
+    const again = t2s(out);
+    if (again === out) break;
+    out = again;
+  }
+  return out;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

@@ -13,4 +13,5 @@ export const articleNo = fc.record({ no: fc.integer({ min: 1, max: 3000 }), sub:
 /** Small JSON values of every type, for fields that expect strings. */
 export const jsonValue = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }));
 /** Article text that cannot be mistaken for structure (no line starting with 第…条 or #). */
-export const bodyLine = hanText(60).map((s) => s.replace(/[#\n\t]/g, "").replace(/^第/, "按").trim()).filter((s) => s.length > 0 && s !== "<!-- INFO END -->");
+// Trimmed before the leading 第 is replaced: " 第万条" trimmed would read as an article heading.
+export const bodyLine = hanText(60).map((s) => s.replace(/[#\n\t]/g, "").trim().replace(/^第/, "按")).filter((s) => s.length > 0 && s !== "<!-- INFO END -->");
