@@ -88,7 +88,9 @@ const CUES: Cue[] = [
   {
     kind: "detained",
     re: new RegExp(
-      `被(?:${POLICE}|人)?.{0,4}?(?:抓走|抓了|抓进去|抓起来|带走|扣着|扣在|扣了|关起来|关了|关进|拘[留流]|刑拘|逮捕|留置)|被抓|看守所|拘留所|留置|刑拘|${POLICE}.{0,6}(?:抓|带走|扣)`,
+      // 扣 alone is mostly about money or things (工资被克扣了, 押金被扣了): it counts only
+      // when the police or a person did it, said right after 被.
+      `被(?:${POLICE}|人)?.{0,4}?(?:抓走|抓了|抓进去|抓起来|带走|关起来|关了|关进|拘[留流]|刑拘|逮捕|留置)|被(?:${POLICE}|人)(?:给)?扣(?:着|在|了|住|下)|被抓|看守所|拘留所|留置|刑拘|${POLICE}.{0,6}(?:抓|带走|扣)`,
     ),
     level: "current",
   },

@@ -17,6 +17,7 @@ describe("detectEmergency", () => {
     ["我准备喝农药了", "self_harm"],
     ["我家娃不见了 找不到", "child"],
     ["我老公刚被派出所带走了", "detained"],
+    ["我儿子被派出所扣了 还没放出来", "detained"],
     ["我現在被老公打 怎麼辦", "violence"],
   ])("catches %s as %s", (text, kind) => {
     expect(kindsOf(text)).toContain(kind);
@@ -36,6 +37,10 @@ describe("detectEmergency", () => {
     "去年被行政拘留5天 能申请国家赔偿吗",
     "保险合同里自杀条款是怎么规定的",
     "我没有被打 只是吵架 能离婚吗",
+    // 扣 of money, not of a person (found by the soak: these once raised a detention alarm).
+    "工资被克扣了去哪里投诉",
+    "工资被扣了去哪投诉",
+    "押金被房东扣了不退",
   ])("does not raise an alarm for %s", (text) => {
     expect(detectEmergency(normalizeText(text).text)).toEqual({ emergency: false, kinds: [], cues: [] });
   });
