@@ -1,52 +1,30 @@
 // A bureau's own embedding model: the index is built and queried through an
 // OpenAI-compatible /v1/embeddings endpoint (a local fake speaking the real protocol).
-import { createServer, type Server } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { openKnowledge } from "../../src/knowledge/base.ts";
+import { startFakeEmbeddings, type FakeEmbeddings } from "../helpers/fake-embeddings.ts";
 import { LABOUR_LAW } from "../server/helpers.ts";
 
-/** Deterministic 32-dim vectors from character hashes: similar texts get similar vectors. */
-function embed(text: string): number[] {
-  const v = new Array(32).fill(0);
-  for (const ch of text) v[ch.codePointAt(0)! % 32] += 1;
-  return v;
-}
-
-let server: Server;
+let fake: FakeEmbeddings;
 let base = "";
 let dir = "";
-const inputs: string[] = [];
+let inputs: string[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      if (req.method !== "POST" || !req.url?.endsWith("/embeddings")) {
-        res.writeHead(404).end();
-        return;
-      }
-      const input = (JSON.parse(body) as { input: string | string[] }).input;
-      const list = Array.isArray(input) ? input : [input];
-      inputs.push(...list);
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ object: "list", model: "fake", data: list.map((t, index) => ({ object: "embedding", index, embedding: embed(t) })), usage: { prompt_tokens: 1, total_tokens: 1 } }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/v1`;
+  fake = await startFakeEmbeddings();
+  base = fake.base;
+  inputs = fake.inputs;
   dir = mkdtempSync(join(tmpdir(), "lawdesk-embed-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
 });
 
-afterAll(() => {
-  server.close();
+afterAll(async () => {
+  await fake.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
