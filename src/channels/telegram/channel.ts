@@ -10,6 +10,7 @@
 import { createHmac } from "node:crypto";
 import { Bot, GrammyError, webhookCallback, type Context } from "grammy";
 import type { InlineKeyboardMarkup, Message, MessageEntity, UserFromGetMe } from "grammy/types";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { App } from "../../app.ts";
 import type { ConversationCore } from "../../conversation/core.ts";
@@ -155,7 +156,18 @@ export class TelegramChannel implements ChannelSender {
   /** For the HTTP server in webhook mode: `fastify.post(channel.webhookPath, channel.webhookHandler())`. */
   webhookHandler() {
     if (!this.webhook) throw new Error("TELEGRAM_WEBHOOK_URL is not set: the bot uses long polling");
-    return webhookCallback(this.bot, "fastify", { secretToken: this.webhook.secret });
+    const secret = this.webhook.secret;
+    const handle = webhookCallback(this.bot, "fastify", { secretToken: secret });
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      // grammY refuses a wrong secret (401). With the right one, a body that is not a well-formed
+      // update (null, an array, no numeric update_id, a message without its chat) is a clear
+      // 400 rather than a crash in the handlers, which would answer 500 and have Telegram
+      // resend it; Telegram itself never sends one.
+      if (request.headers["x-telegram-bot-api-secret-token"] === secret && !looksLikeUpdate(request.body)) {
+        return reply.code(400).send({ error: "不是有效的 Telegram 更新", code: "bad_update" });
+      }
+      return handle(request, reply);
+    };
   }
 
   get webhookPath(): string | null {
@@ -350,4 +362,23 @@ export function addressedText(msg: Message, me: UserFromGetMe): string | null {
 function isMentionOf(e: MessageEntity, text: string, me: UserFromGetMe): boolean {
   if (e.type === "text_mention") return e.user.id === me.id;
   return e.type === "mention" && text.slice(e.offset, e.offset + e.length).toLowerCase() === `@${me.username}`.toLowerCase();
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
+const isString = (v: unknown) => typeof v === "string";
+const isInt = (v: unknown) => Number.isSafeInteger(v);
+const isUser = (v: unknown) => isObject(v) && isInt(v.id) && optional(v.first_name, isString) && optional(v.is_bot, (b) => typeof b === "boolean");
+
+/**
+ * The parts of an update the handlers rely on, for the two kinds the bot asks for (message,
+ * callback_query) and group membership changes: Bot API types, checked before use.
+ */
+export function looksLikeUpdate(body: unknown): boolean {
+  if (!isObject(body) || !isInt(body.update_id)) return false;
+  const message = (m: unknown) =>
+    isObject(m) && isInt(m.message_id) && isInt(m.date) && isObject(m.chat) && isInt(m.chat.id) && isString(m.chat.type) && optional(m.from, isUser) && optional(m.text, isString) && optional(m.caption, isString);
+  const callback = (q: unknown) => isObject(q) && isString(q.id) && isUser(q.from) && optional(q.data, isString) && optional(q.message, message);
+  const member = (c: unknown) => isObject(c) && isObject(c.chat) && isInt(c.chat.id) && isUser(c.from);
+  return optional(body.message, message) && optional(body.edited_message, message) && optional(body.callback_query, callback) && optional(body.my_chat_member, member);
 }
