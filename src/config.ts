@@ -106,7 +106,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const path = resolve(cwd, file);
     if (!existsSync(path)) throw new ConfigError(`LAWDESK_CONFIG: file not found: ${path}`);
     try {
-      const parsed = YAML.parse(readFileSync(path, "utf8")) ?? {};
+      // A warning (an unknown !tag) would silently change a value: refused like an error.
+      const doc = YAML.parseDocument(readFileSync(path, "utf8"));
+      const problem = doc.errors[0] ?? doc.warnings[0];
+      if (problem) throw new Error(problem.message);
+      const parsed = doc.toJS() ?? {};
       if (typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a mapping of SETTING: value");
       fromFile = parsed as Record<string, unknown>;
     } catch (e) {

@@ -1,6 +1,6 @@
-// Configuration loading under random settings: random environments (10,000 cases) and
-// random YAML config files (2,000: each writes a file) either load or fail with ConfigError
-// naming the problem — never another exception, which would crash start-up unexplained.
+// Configuration loading under random settings: random environments and random YAML config
+// files (10,000 cases each) either load or fail with ConfigError naming the problem — never
+// another exception, which would crash start-up unexplained.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,5 +58,14 @@ describe("configuration loading", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it("loads a config file, lets the environment win, and refuses a YAML tag it cannot resolve", () => {
+    writeFileSync(join(cwd, "good.yaml"), "PORT: 3100\nDATABASE_URL: postgres://lawdesk@db/lawdesk\nDATABASE_SCHEMA: county_a\n");
+    const c = loadConfig({ LAWDESK_CONFIG: "good.yaml", DATABASE_SCHEMA: "county_b" } as NodeJS.ProcessEnv, cwd);
+    expect([c.PORT, c.DATABASE_URL, c.DATABASE_SCHEMA]).toEqual([3100, "postgres://lawdesk@db/lawdesk", "county_b"]);
+    writeFileSync(join(cwd, "tagged.yaml"), "PORT: !port 3100\n");
+    expect(() => loadConfig({ LAWDESK_CONFIG: "tagged.yaml" } as NodeJS.ProcessEnv, cwd)).toThrow(/LAWDESK_CONFIG: .*tagged\.yaml: .*tag/i);
+    expect(() => loadConfig({ DATABASE_SCHEMA: "Robert'); DROP" } as NodeJS.ProcessEnv, cwd)).toThrow(/DATABASE_SCHEMA/);
   });
 });
