@@ -238,12 +238,9 @@ export async function pgUnreachable(url: string): Promise<string | null> {
   }
 }
 
-/**
- * The resident key the server set in its signed cookie (`web-<uuid>.<signature>`), as a
- * browser holds it; HttpActor keeps its cookie jar private, so it is read from there.
- */
+/** The resident key the server set in its signed cookie (`web-<uuid>.<signature>`). */
 function residentKeyOf(actor: HttpActor): string | null {
-  const raw = (actor as unknown as { jar: Map<string, string> }).jar.get(RESIDENT_COOKIE);
+  const raw = actor.cookie(RESIDENT_COOKIE);
   if (!raw) return null;
   const value = decodeURIComponent(raw);
   const dot = value.lastIndexOf(".");

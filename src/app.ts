@@ -24,7 +24,7 @@ import {
 } from "./referral/index.ts";
 import { ConversationThreadGateway } from "./referral/thread-gateway.ts";
 import type { ConversationStore, EscalationRow } from "./store/conversation-store.ts";
-import { LocalBus, type Bus } from "./store/bus.ts";
+import type { Bus } from "./store/bus.ts";
 import type { ReferralStore } from "./store/referral-store.ts";
 import { openStore } from "./store/open.ts";
 import { sqlValue, type DialectName, type SqlDb } from "./store/sql.ts";
@@ -40,7 +40,7 @@ export class FanoutNotifier implements Notifier {
   add(target: Notifier): void {
     this.targets.push(target);
   }
-  /** Also hand every notification to `relay` (other processes); set by createApp on PostgreSQL. */
+  /** Also hand every notification to `relay` (the other processes); set by createApp. */
   relayTo(relay: (userIds: string[], referral: Referral, kind: NotifyKind) => Promise<void>): void {
     this.relay = relay;
   }
@@ -215,9 +215,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
  * Several processes on one PostgreSQL: referral events and notifications raised here are
  * announced on the bus, and those raised elsewhere are re-published locally (after reading
  * the referral afresh), so every console server's live view and every channel hears them.
+ * On SQLite the bus is silent and this costs a no-op per event.
  */
 function relayAcrossProcesses(bus: Bus, referralStore: ReferralStore, referrals: ReferralModule["referrals"], notifier: FanoutNotifier, log: Logger): void {
-  if (bus instanceof LocalBus) return;
   const fromElsewhere = new WeakSet<ReferralChangeEvent>();
   referrals.events.onEvent("referral.changed", (e) => {
     if (fromElsewhere.has(e)) return;

@@ -2,6 +2,8 @@
 // and the outbox of replies. Async interface so a PostgreSQL implementation can stand
 // beside the SQLite one (claims are status + claimed_at leases, ready for SKIP LOCKED).
 
+import * as read from "./rows.ts";
+import type { Row } from "./rows.ts";
 import type {
   ChannelName,
   EscalationReason,
@@ -213,12 +215,10 @@ export interface ConversationStore {
 // ---------------------------------------------------------------------------------------
 // SQLite
 
-type Raw = Record<string, unknown>;
-
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const iso = (d: Date): string => d.toISOString();
 
-function toInbound(r: Raw): InboundRow {
+// Row mappers for both stores (the PostgreSQL store imports them): see rows.ts.
+export function toInbound(r: Row): InboundRow {
   return {
     id: Number(r.id),
     channel: r.channel as ChannelName,
@@ -226,82 +226,82 @@ function toInbound(r: Raw): InboundRow {
     threadId: Number(r.thread_id),
     threadKey: String(r.thread_key),
     senderKey: String(r.sender_key),
-    groupKey: str(r.group_key),
-    region: str(r.region),
+    groupKey: read.textOrNull(r.group_key),
+    region: read.textOrNull(r.region),
     text: String(r.text),
-    receivedAt: String(r.received_at),
+    receivedAt: read.iso(r.received_at),
     status: r.status as InboundStatus,
     attempts: Number(r.attempts),
-    claimedAt: str(r.claimed_at),
-    result: r.result ? (JSON.parse(String(r.result)) as PipelineResult) : null,
-    reason: str(r.reason) as OutcomeReason | null,
-    error: str(r.error),
-    processedAt: str(r.processed_at),
+    claimedAt: read.isoOrNull(r.claimed_at),
+    result: read.json<PipelineResult | null>(r.result, null),
+    reason: read.textOrNull(r.reason) as OutcomeReason | null,
+    error: read.textOrNull(r.error),
+    processedAt: read.isoOrNull(r.processed_at),
   };
 }
 
-function toThread(r: Raw): ThreadRow {
+export function toThread(r: Row): ThreadRow {
   return {
     id: Number(r.id),
     channel: r.channel as ChannelName,
     threadKey: String(r.thread_key),
     senderKey: String(r.sender_key),
-    groupKey: str(r.group_key),
-    region: str(r.region),
-    context: JSON.parse(String(r.context)) as StoredContext,
-    ownedBy: str(r.owned_by),
-    ownerNoticeFor: str(r.owner_notice_for),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    groupKey: read.textOrNull(r.group_key),
+    region: read.textOrNull(r.region),
+    context: read.json<StoredContext>(r.context, EMPTY_STORED_CONTEXT),
+    ownedBy: read.textOrNull(r.owned_by),
+    ownerNoticeFor: read.textOrNull(r.owner_notice_for),
+    createdAt: read.iso(r.created_at),
+    updatedAt: read.iso(r.updated_at),
   };
 }
 
-function toMessage(r: Raw): ThreadMessageRow {
+export function toMessage(r: Row): ThreadMessageRow {
   return {
     id: Number(r.id),
     threadId: Number(r.thread_id),
     role: r.role as MessageRole,
     text: String(r.text),
-    createdAt: String(r.created_at),
-    inboundId: r.inbound_id === null ? null : Number(r.inbound_id),
-    authorId: str(r.author_id),
-    meta: JSON.parse(String(r.meta)) as Record<string, unknown>,
+    createdAt: read.iso(r.created_at),
+    inboundId: read.intOrNull(r.inbound_id),
+    authorId: read.textOrNull(r.author_id),
+    meta: read.json<Record<string, unknown>>(r.meta, {}),
   };
 }
 
-function toEscalation(r: Raw): EscalationRow {
+export function toEscalation(r: Row): EscalationRow {
   return {
     id: Number(r.id),
     threadId: Number(r.thread_id),
-    inboundId: r.inbound_id === null ? null : Number(r.inbound_id),
+    inboundId: read.intOrNull(r.inbound_id),
     reason: r.reason as EscalationReason,
     urgency: r.urgency as Urgency,
     topic: String(r.topic),
-    region: str(r.region),
+    region: read.textOrNull(r.region),
     summary: String(r.summary),
-    findings: JSON.parse(String(r.findings)) as EscalationRequest["findings"],
+    findings: read.json<EscalationRequest["findings"]>(r.findings, { articles: [], guides: [] }),
     status: String(r.status),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    createdAt: read.iso(r.created_at),
+    updatedAt: read.iso(r.updated_at),
   };
 }
 
-function toOutbox(r: Raw): OutboxRow {
+export function toOutbox(r: Row): OutboxRow {
   return {
     id: Number(r.id),
     threadId: Number(r.thread_id),
     channel: r.channel as ChannelName,
     threadKey: String(r.thread_key),
-    groupKey: str(r.group_key),
-    inboundId: r.inbound_id === null ? null : Number(r.inbound_id),
+    groupKey: read.textOrNull(r.group_key),
+    inboundId: read.intOrNull(r.inbound_id),
     kind: r.kind as OutboxKind,
     text: String(r.text),
     status: r.status as OutboxStatus,
     attempts: Number(r.attempts),
-    claimedAt: str(r.claimed_at),
-    lastError: str(r.last_error),
-    createdAt: String(r.created_at),
-    sentAt: str(r.sent_at),
+    claimedAt: read.isoOrNull(r.claimed_at),
+    lastError: read.textOrNull(r.last_error),
+    createdAt: read.iso(r.created_at),
+    sentAt: read.isoOrNull(r.sent_at),
   };
 }
 
@@ -323,7 +323,7 @@ export class SqliteConversationStore implements ConversationStore {
     return this.db.transaction(() => {
       const known = this.db
         .prepare("SELECT * FROM inbound_messages WHERE channel = ? AND platform_message_id = ?")
-        .get(msg.channel, msg.platformMessageId) as Raw | undefined;
+        .get(msg.channel, msg.platformMessageId) as Row | undefined;
       if (known) return { inbound: toInbound(known), created: false };
       const region = msg.region ?? null;
       const thread = this.db
@@ -347,13 +347,13 @@ export class SqliteConversationStore implements ConversationStore {
           `INSERT INTO inbound_messages (channel, platform_message_id, thread_id, thread_key, sender_key, group_key, region, text, received_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         )
-        .get(msg.channel, msg.platformMessageId, thread.id, msg.threadKey, msg.senderKey, msg.groupKey ?? null, region, msg.text, iso(msg.receivedAt)) as Raw;
+        .get(msg.channel, msg.platformMessageId, thread.id, msg.threadKey, msg.senderKey, msg.groupKey ?? null, region, msg.text, iso(msg.receivedAt)) as Row;
       return { inbound: toInbound(row), created: true };
     })();
   }
 
   async getInbound(id: number): Promise<InboundRow | undefined> {
-    const r = this.db.prepare("SELECT * FROM inbound_messages WHERE id = ?").get(id) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM inbound_messages WHERE id = ?").get(id) as Row | undefined;
     return r ? toInbound(r) : undefined;
   }
 
@@ -364,12 +364,12 @@ export class SqliteConversationStore implements ConversationStore {
          WHERE id = ? AND (status = 'received' OR (status = 'processing' AND claimed_at < ?))
          RETURNING *`,
       )
-      .get(iso(opts.now), id, iso(opts.staleBefore)) as Raw | undefined;
+      .get(iso(opts.now), id, iso(opts.staleBefore)) as Row | undefined;
     return r ? toInbound(r) : undefined;
   }
 
   async listUnfinishedInbound(): Promise<InboundRow[]> {
-    return (this.db.prepare("SELECT * FROM inbound_messages WHERE status IN ('received', 'processing') ORDER BY id").all() as Raw[]).map(
+    return (this.db.prepare("SELECT * FROM inbound_messages WHERE status IN ('received', 'processing') ORDER BY id").all() as Row[]).map(
       toInbound,
     );
   }
@@ -382,13 +382,13 @@ export class SqliteConversationStore implements ConversationStore {
           `UPDATE inbound_messages SET status = ?, result = ?, reason = ?, error = ?, processed_at = ?
            WHERE id = ? AND status = 'processing' AND attempts = ? RETURNING *`,
         )
-        .get(c.status, JSON.stringify(c.result), c.reason, c.error, at, c.inboundId, c.claim) as Raw | undefined;
+        .get(c.status, JSON.stringify(c.result), c.reason, c.error, at, c.inboundId, c.claim) as Row | undefined;
       if (!inbound) throw new ClaimLostError(c.inboundId);
       const threadId = Number(inbound.thread_id);
 
       if (c.context) this.db.prepare("UPDATE threads SET context = ? WHERE id = ?").run(JSON.stringify(c.context), threadId);
       if (c.ownerNoticeFor !== undefined) this.db.prepare("UPDATE threads SET owner_notice_for = ? WHERE id = ?").run(c.ownerNoticeFor, threadId);
-      const thread = toThread(this.db.prepare("UPDATE threads SET updated_at = ? WHERE id = ? RETURNING *").get(at, threadId) as Raw);
+      const thread = toThread(this.db.prepare("UPDATE threads SET updated_at = ? WHERE id = ? RETURNING *").get(at, threadId) as Row);
 
       const messages = c.messages.map((m) => this.insertMessage(threadId, { ...m, inboundId: c.inboundId }, at));
 
@@ -401,7 +401,7 @@ export class SqliteConversationStore implements ConversationStore {
               `INSERT INTO escalations (thread_id, inbound_id, reason, urgency, topic, region, summary, findings, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
             )
-            .get(threadId, c.inboundId, e.reason, e.urgency, e.topic, e.region ?? thread.region, e.summary, JSON.stringify(e.findings), at, at) as Raw,
+            .get(threadId, c.inboundId, e.reason, e.urgency, e.topic, e.region ?? thread.region, e.summary, JSON.stringify(e.findings), at, at) as Row,
         );
       }
 
@@ -411,12 +411,12 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async getThread(id: number): Promise<ThreadRow | undefined> {
-    const r = this.db.prepare("SELECT * FROM threads WHERE id = ?").get(id) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM threads WHERE id = ?").get(id) as Row | undefined;
     return r ? toThread(r) : undefined;
   }
 
   async findThread(channel: ChannelName, threadKey: string): Promise<ThreadRow | undefined> {
-    const r = this.db.prepare("SELECT * FROM threads WHERE channel = ? AND thread_key = ?").get(channel, threadKey) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM threads WHERE channel = ? AND thread_key = ?").get(channel, threadKey) as Row | undefined;
     return r ? toThread(r) : undefined;
   }
 
@@ -426,7 +426,7 @@ export class SqliteConversationStore implements ConversationStore {
         `UPDATE threads SET context = json_set(?, '$.region', region), updated_at = ?
          WHERE channel = ? AND thread_key = ? RETURNING *`,
       )
-      .get(JSON.stringify(EMPTY_STORED_CONTEXT), iso(now), channel, threadKey) as Raw | undefined;
+      .get(JSON.stringify(EMPTY_STORED_CONTEXT), iso(now), channel, threadKey) as Row | undefined;
     return r ? toThread(r) : undefined;
   }
 
@@ -447,7 +447,7 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async listMessages(threadId: number): Promise<ThreadMessageRow[]> {
-    return (this.db.prepare("SELECT * FROM thread_messages WHERE thread_id = ? ORDER BY id").all(threadId) as Raw[]).map(toMessage);
+    return (this.db.prepare("SELECT * FROM thread_messages WHERE thread_id = ? ORDER BY id").all(threadId) as Row[]).map(toMessage);
   }
 
   async addLawyerReply(threadId: number, authorId: string, text: string, now: Date, opts: LawyerReplyOptions = {}): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }> {
@@ -461,12 +461,12 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async getEscalation(id: number): Promise<EscalationRow | undefined> {
-    const r = this.db.prepare("SELECT * FROM escalations WHERE id = ?").get(id) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM escalations WHERE id = ?").get(id) as Row | undefined;
     return r ? toEscalation(r) : undefined;
   }
 
   async findEscalationByInbound(inboundId: number): Promise<EscalationRow | undefined> {
-    const r = this.db.prepare("SELECT * FROM escalations WHERE inbound_id = ?").get(inboundId) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM escalations WHERE inbound_id = ?").get(inboundId) as Row | undefined;
     return r ? toEscalation(r) : undefined;
   }
 
@@ -474,7 +474,7 @@ export class SqliteConversationStore implements ConversationStore {
     return (
       this.db
         .prepare("SELECT * FROM escalations WHERE (@status IS NULL OR status = @status) AND (@threadId IS NULL OR thread_id = @threadId) ORDER BY id")
-        .all({ status: filter.status ?? null, threadId: filter.threadId ?? null }) as Raw[]
+        .all({ status: filter.status ?? null, threadId: filter.threadId ?? null }) as Row[]
     ).map(toEscalation);
   }
 
@@ -487,12 +487,12 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async getOutbox(id: number): Promise<OutboxRow | undefined> {
-    const r = this.db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM outbox WHERE id = ?").get(id) as Row | undefined;
     return r ? toOutbox(r) : undefined;
   }
 
   async findOutboxByInbound(inboundId: number): Promise<OutboxRow | undefined> {
-    const r = this.db.prepare("SELECT * FROM outbox WHERE inbound_id = ?").get(inboundId) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM outbox WHERE inbound_id = ?").get(inboundId) as Row | undefined;
     return r ? toOutbox(r) : undefined;
   }
 
@@ -500,7 +500,7 @@ export class SqliteConversationStore implements ConversationStore {
     return (
       this.db
         .prepare("SELECT * FROM outbox WHERE (@status IS NULL OR status = @status) AND (@threadId IS NULL OR thread_id = @threadId) ORDER BY id")
-        .all({ status: filter.status ?? null, threadId: filter.threadId ?? null }) as Raw[]
+        .all({ status: filter.status ?? null, threadId: filter.threadId ?? null }) as Row[]
     ).map(toOutbox);
   }
 
@@ -514,7 +514,7 @@ export class SqliteConversationStore implements ConversationStore {
                           AND (claimed_at IS NULL OR claimed_at < ?) ORDER BY id LIMIT ?)
            RETURNING *`,
         )
-        .all(iso(opts.now), channel, staleBefore, opts.limit ?? 20) as Raw[]
+        .all(iso(opts.now), channel, staleBefore, opts.limit ?? 20) as Row[]
     )
       .map(toOutbox)
       .sort((a, b) => a.id - b.id);
@@ -533,7 +533,7 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   private threadOrThrow(id: number): ThreadRow {
-    const r = this.db.prepare("SELECT * FROM threads WHERE id = ?").get(id) as Raw | undefined;
+    const r = this.db.prepare("SELECT * FROM threads WHERE id = ?").get(id) as Row | undefined;
     if (!r) throw new Error(`thread ${id} not found`);
     return toThread(r);
   }
@@ -542,7 +542,7 @@ export class SqliteConversationStore implements ConversationStore {
     return toMessage(
       this.db
         .prepare("INSERT INTO thread_messages (thread_id, role, text, created_at, inbound_id, author_id, meta) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *")
-        .get(threadId, m.role, m.text, at, m.inboundId ?? null, m.authorId ?? null, JSON.stringify(m.meta ?? {})) as Raw,
+        .get(threadId, m.role, m.text, at, m.inboundId ?? null, m.authorId ?? null, JSON.stringify(m.meta ?? {})) as Row,
     );
   }
 
@@ -553,7 +553,7 @@ export class SqliteConversationStore implements ConversationStore {
           `INSERT INTO outbox (thread_id, channel, thread_key, group_key, inbound_id, kind, text, status, created_at, sent_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         )
-        .get(thread.id, thread.channel, thread.threadKey, thread.groupKey, o.inboundId ?? null, o.kind, o.text, o.sent ? "sent" : "pending", at, o.sent ? at : null) as Raw,
+        .get(thread.id, thread.channel, thread.threadKey, thread.groupKey, o.inboundId ?? null, o.kind, o.text, o.sent ? "sent" : "pending", at, o.sent ? at : null) as Row,
     );
   }
 }

@@ -1,6 +1,8 @@
 // Persistence of the knowledge base: ingested sources, their articles and guides.
 // Async interface so a PostgreSQL implementation can stand beside the SQLite one.
 
+import * as read from "./rows.ts";
+import type { Row } from "./rows.ts";
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ArticleUnit, Guide, LawStatus } from "../knowledge/types.ts";
 import type { SqliteDb } from "./sqlite.ts";
@@ -79,43 +81,65 @@ export interface LawRow {
   override: LawOverrideStatus | null;
 }
 
-interface ArticleRow {
-  id: string;
-  source: string;
-  law: string;
-  article: string;
-  article_no: number;
-  article_sub: number;
-  text: string;
-  chapters: string;
-  level: string;
-  status: string;
-  promulgated: string | null;
-  effective: string | null;
-  region: string | null;
-  line: number;
-}
-
-function toUnit(r: ArticleRow): ArticleUnit {
+// Row mappers for both stores (the PostgreSQL store imports them): see rows.ts.
+export function toUnit(r: Row): ArticleUnit {
   return {
-    id: r.id,
-    law: r.law,
-    article: r.article,
-    articleNo: r.article_no,
-    articleSub: r.article_sub,
-    text: r.text,
-    chapters: JSON.parse(r.chapters) as string[],
+    id: String(r.id),
+    law: String(r.law),
+    article: String(r.article),
+    articleNo: Number(r.article_no),
+    articleSub: Number(r.article_sub),
+    text: String(r.text),
+    chapters: read.json<string[]>(r.chapters, []),
     level: r.level as ArticleUnit["level"],
     status: r.status as LawStatus,
-    promulgated: r.promulgated,
-    effective: r.effective,
-    region: r.region,
-    source: r.source,
-    line: r.line,
+    promulgated: read.textOrNull(r.promulgated),
+    effective: read.textOrNull(r.effective),
+    region: read.textOrNull(r.region),
+    source: String(r.source),
+    line: Number(r.line),
   };
 }
 
-const STATUS_ORDER = "CASE status WHEN '现行有效' THEN 0 WHEN '尚未生效' THEN 1 WHEN '已修改' THEN 2 ELSE 3 END";
+export function toSource(r: Row): SourceRow {
+  return {
+    path: String(r.path),
+    root: String(r.root),
+    kind: r.kind as SourceKind,
+    hash: String(r.hash),
+    units: Number(r.units),
+    ingestedAt: read.iso(r.ingested_at),
+    lawKey: read.textOrNull(r.law_key),
+    lawDate: read.textOrNull(r.law_date),
+  };
+}
+
+/** One version of a law in the administration list (grouped query: n = its articles). */
+export function toLawRow(r: Row): LawRow {
+  return {
+    law: String(r.law),
+    source: String(r.source),
+    level: String(r.level),
+    status: r.status as LawStatus,
+    effective: read.textOrNull(r.effective),
+    promulgated: read.textOrNull(r.promulgated),
+    articles: Number(r.n),
+    override: read.textOrNull(r.override) as LawOverrideStatus | null,
+  };
+}
+
+export function toOverride(r: Row): LawOverride {
+  return {
+    source: String(r.source),
+    law: String(r.law),
+    status: r.status as LawOverrideStatus,
+    setBy: read.textOrNull(r.set_by),
+    setAt: read.iso(r.set_at),
+  };
+}
+
+/** Current versions first (both stores order versions of an article this way). */
+export const STATUS_ORDER = "CASE status WHEN '现行有效' THEN 0 WHEN '尚未生效' THEN 1 WHEN '已修改' THEN 2 ELSE 3 END";
 
 export class SqliteKnowledgeStore implements KnowledgeStore {
   private queue: Promise<unknown> = Promise.resolve();
@@ -137,14 +161,14 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
 
   async getSource(path: string): Promise<SourceRow | undefined> {
     const r = this.db.prepare("SELECT * FROM sources WHERE path = ?").get(path) as Record<string, unknown> | undefined;
-    return r ? rowToSource(r) : undefined;
+    return r ? toSource(r) : undefined;
   }
 
   async listSources(root?: string): Promise<SourceRow[]> {
     const rows = (root
       ? this.db.prepare("SELECT * FROM sources WHERE root = ? ORDER BY path").all(root)
       : this.db.prepare("SELECT * FROM sources ORDER BY path").all()) as Record<string, unknown>[];
-    return rows.map(rowToSource);
+    return rows.map(toSource);
   }
 
   async replaceSource(source: SourceRow, articles: ArticleUnit[], guides: Guide[]): Promise<void> {
@@ -168,7 +192,7 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
   }
 
   async allArticles(): Promise<ArticleUnit[]> {
-    return (this.db.prepare("SELECT * FROM articles ORDER BY rowid").all() as ArticleRow[]).map(toUnit);
+    return (this.db.prepare("SELECT * FROM articles ORDER BY rowid").all() as Row[]).map(toUnit);
   }
 
   async allGuides(): Promise<Guide[]> {
@@ -179,14 +203,14 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
 
   async getArticles(ids: string[]): Promise<ArticleUnit[]> {
     const stmt = this.db.prepare("SELECT * FROM articles WHERE id = ?");
-    return ids.map((id) => stmt.get(id) as ArticleRow | undefined).filter((r): r is ArticleRow => !!r).map(toUnit);
+    return ids.map((id) => stmt.get(id) as Row | undefined).filter((r): r is Row => !!r).map(toUnit);
   }
 
   async findArticle(law: string, no: number, sub: number): Promise<ArticleUnit[]> {
     return (
       this.db
         .prepare(`SELECT * FROM articles WHERE law = ? AND article_no = ? AND article_sub = ? ORDER BY ${STATUS_ORDER}, effective DESC`)
-        .all(law, no, sub) as ArticleRow[]
+        .all(law, no, sub) as Row[]
     ).map(toUnit);
   }
 
@@ -252,16 +276,7 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
       .all(...params, limit, Math.max(query.offset ?? 0, 0)) as Record<string, unknown>[];
     return {
       total,
-      rows: rows.map((r) => ({
-        law: String(r.law),
-        source: String(r.source),
-        level: String(r.level),
-        status: r.status as LawStatus,
-        effective: (r.effective as string | null) ?? null,
-        promulgated: (r.promulgated as string | null) ?? null,
-        articles: Number(r.n),
-        override: (r.override as LawOverrideStatus | null) ?? null,
-      })),
+      rows: rows.map(toLawRow),
     };
   }
 
@@ -285,29 +300,10 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
   }
 
   async listLawOverrides(): Promise<LawOverride[]> {
-    return (this.db.prepare("SELECT * FROM law_status_overrides ORDER BY set_at DESC").all() as Record<string, unknown>[]).map((r) => ({
-      source: String(r.source),
-      law: String(r.law),
-      status: r.status as LawOverrideStatus,
-      setBy: (r.set_by as string | null) ?? null,
-      setAt: String(r.set_at),
-    }));
+    return (this.db.prepare("SELECT * FROM law_status_overrides ORDER BY set_at DESC").all() as Row[]).map(toOverride);
   }
 
   async articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]> {
     return this.db.prepare("SELECT id, status, effective FROM articles ORDER BY rowid").all() as { id: string; status: LawStatus; effective: string | null }[];
   }
-}
-
-function rowToSource(r: Record<string, unknown>): SourceRow {
-  return {
-    path: String(r.path),
-    root: String(r.root),
-    kind: r.kind as SourceKind,
-    hash: String(r.hash),
-    units: Number(r.units),
-    ingestedAt: String(r.ingested_at),
-    lawKey: (r.law_key as string | null) ?? null,
-    lawDate: (r.law_date as string | null) ?? null,
-  };
 }

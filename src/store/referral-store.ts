@@ -4,6 +4,8 @@
 // write that changes state takes the audit entries to append in the same transaction, so
 // the audit log cannot miss a change that happened.
 
+import * as read from "./rows.ts";
+import type { Row } from "./rows.ts";
 import type {
   AssignedQueue,
   AuditEntry,
@@ -172,129 +174,147 @@ export function formatReferralNumber(year: number, seq: number): string {
 
 // ------------------------------------------------------------------ SQLite
 
-type Row = Record<string, unknown>;
+// Row mappers for both stores (the PostgreSQL store imports them): see rows.ts.
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const json = <T>(v: unknown, fallback: T): T => (typeof v === "string" && v !== "" ? (JSON.parse(v) as T) : fallback);
-
-function toUser(r: Row): UserRecord {
+export function toUser(r: Row): UserRecord {
   return {
     id: String(r.id),
     username: String(r.username),
     name: String(r.name),
     passwordHash: String(r.password_hash),
     role: r.role as User["role"],
-    regions: json(r.regions, []),
-    topics: json(r.topics, []),
-    phone: str(r.phone),
-    active: r.active === 1,
+    regions: read.json(r.regions, []),
+    topics: read.json(r.topics, []),
+    phone: read.textOrNull(r.phone),
+    active: read.flag(r.active),
     failedLogins: Number(r.failed_logins),
-    lockedUntil: str(r.locked_until),
-    mustChangePassword: r.must_change_password === 1,
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    lockedUntil: read.isoOrNull(r.locked_until),
+    mustChangePassword: read.flag(r.must_change_password),
+    createdAt: read.iso(r.created_at),
+    updatedAt: read.iso(r.updated_at),
   };
 }
 
-function toSession(r: Row): SessionRecord {
+export function toSession(r: Row): SessionRecord {
   return {
     tokenHash: String(r.token_hash),
     userId: String(r.user_id),
     csrfToken: String(r.csrf_token),
-    createdAt: String(r.created_at),
-    expiresAt: String(r.expires_at),
-    lastSeenAt: String(r.last_seen_at),
-    revokedAt: str(r.revoked_at),
-    ip: str(r.ip),
+    createdAt: read.iso(r.created_at),
+    expiresAt: read.iso(r.expires_at),
+    lastSeenAt: read.iso(r.last_seen_at),
+    revokedAt: read.isoOrNull(r.revoked_at),
+    ip: read.textOrNull(r.ip),
   };
 }
 
-function toRota(r: Row): RotaEntry {
+export function toRota(r: Row): RotaEntry {
   return {
     id: String(r.id),
     userId: String(r.user_id),
-    regions: json(r.regions, []),
-    topics: json(r.topics, []),
-    schedule: json(r.schedule, []),
-    datesOff: json(r.dates_off, []),
-    datesOn: json(r.dates_on, []),
+    regions: read.json(r.regions, []),
+    topics: read.json(r.topics, []),
+    schedule: read.json(r.schedule, []),
+    datesOff: read.json(r.dates_off, []),
+    datesOn: read.json(r.dates_on, []),
     note: String(r.note ?? ""),
-    active: r.active === 1,
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    active: read.flag(r.active),
+    createdAt: read.iso(r.created_at),
+    updatedAt: read.iso(r.updated_at),
   };
 }
 
-function toReferral(r: Row): Referral {
+export function toReferral(r: Row): Referral {
   return {
     id: String(r.id),
     number: String(r.number),
-    escalationId: str(r.escalation_id),
+    escalationId: read.textOrNull(r.escalation_id),
     threadId: String(r.thread_id),
     channel: r.channel as Referral["channel"],
     residentKey: String(r.resident_key),
-    region: str(r.region),
+    region: read.textOrNull(r.region),
     topic: String(r.topic),
     urgency: r.urgency as Referral["urgency"],
     reason: r.reason as Referral["reason"],
     summary: String(r.summary),
-    findings: json(r.findings, { articles: [], guides: [] }),
+    findings: read.json(r.findings, { articles: [], guides: [] }),
     status: r.status as ReferralStatus,
-    ownerId: str(r.owner_id),
-    assignedTo: str(r.assigned_to),
+    ownerId: read.textOrNull(r.owner_id),
+    assignedTo: read.textOrNull(r.assigned_to),
     assignedQueue: r.assigned_queue as AssignedQueue,
-    threadOwned: r.thread_owned === 1,
+    threadOwned: read.flag(r.thread_owned),
     cycle: Number(r.cycle),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-    firstResponseDue: String(r.first_response_due),
-    firstResponseAt: str(r.first_response_at),
-    clockStartedAt: String(r.clock_started_at),
-    responseDue: String(r.response_due),
-    respondedAt: str(r.responded_at),
-    claimedAt: str(r.claimed_at),
-    closedAt: str(r.closed_at),
-    outcome: str(r.outcome),
+    createdAt: read.iso(r.created_at),
+    updatedAt: read.iso(r.updated_at),
+    firstResponseDue: read.iso(r.first_response_due),
+    firstResponseAt: read.isoOrNull(r.first_response_at),
+    clockStartedAt: read.iso(r.clock_started_at),
+    responseDue: read.iso(r.response_due),
+    respondedAt: read.isoOrNull(r.responded_at),
+    claimedAt: read.isoOrNull(r.claimed_at),
+    closedAt: read.isoOrNull(r.closed_at),
+    outcome: read.textOrNull(r.outcome),
     rating: r.rating === null || r.rating === undefined ? null : Number(r.rating),
-    ratingComment: str(r.rating_comment),
-    redactedAt: str(r.redacted_at),
+    ratingComment: read.textOrNull(r.rating_comment),
+    redactedAt: read.isoOrNull(r.redacted_at),
   };
 }
 
-function toEvent(r: Row): ReferralEvent {
+export function toEvent(r: Row): ReferralEvent {
   return {
     id: Number(r.id),
     referralId: String(r.referral_id),
-    at: String(r.at),
-    actorId: str(r.actor_id),
+    at: read.iso(r.at),
+    actorId: read.textOrNull(r.actor_id),
     kind: r.kind as ReferralEventKind,
-    text: str(r.text),
-    detail: json(r.detail, {}),
-    outboxId: str(r.outbox_id),
+    text: read.textOrNull(r.text),
+    detail: read.json(r.detail, {}),
+    outboxId: read.textOrNull(r.outbox_id),
   };
 }
 
-function toAudit(r: Row): AuditEntry {
+export function toAudit(r: Row): AuditEntry {
   return {
     id: Number(r.id),
-    at: String(r.at),
-    actorId: str(r.actor_id),
+    at: read.iso(r.at),
+    actorId: read.textOrNull(r.actor_id),
     action: String(r.action),
     targetType: r.target_type as AuditEntry["targetType"],
-    targetId: str(r.target_id),
-    detail: json(r.detail, {}),
+    targetId: read.textOrNull(r.target_id),
+    detail: read.json(r.detail, {}),
   };
 }
 
-function toTemplate(r: Row): ReplyTemplate {
+export function toTemplate(r: Row): ReplyTemplate {
   return {
     id: String(r.id),
-    ownerId: str(r.owner_id),
+    ownerId: read.textOrNull(r.owner_id),
     title: String(r.title),
     body: String(r.body),
     createdBy: String(r.created_by),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
+    createdAt: read.iso(r.created_at),
+    updatedAt: read.iso(r.updated_at),
+  };
+}
+
+export function toNotice(r: Row): DeadlineNotice {
+  return {
+    referralId: String(r.referral_id),
+    cycle: Number(r.cycle),
+    kind: r.kind as DeadlineNotice["kind"],
+    at: read.iso(r.sent_at),
+    recipients: read.json(r.recipients, []),
+  };
+}
+
+export function toRating(r: Row): RatingRow {
+  return {
+    referralId: String(r.referral_id),
+    cycle: Number(r.cycle),
+    stars: Number(r.stars),
+    comment: read.textOrNull(r.comment),
+    ownerId: read.textOrNull(r.owner_id),
+    at: read.iso(r.at),
   };
 }
 
@@ -700,13 +720,7 @@ export class SqliteReferralStore implements ReferralStore {
   async listNotices(referralId: string): Promise<DeadlineNotice[]> {
     return (
       this.db.prepare("SELECT * FROM referral_deadline_notices WHERE referral_id = ? ORDER BY cycle, sent_at").all(referralId) as Row[]
-    ).map((r) => ({
-      referralId: String(r.referral_id),
-      cycle: Number(r.cycle),
-      kind: r.kind as DeadlineNotice["kind"],
-      at: String(r.sent_at),
-      recipients: json(r.recipients, []),
-    }));
+    ).map(toNotice);
   }
 
   async listRatings(filter: { ownerId?: string; referralId?: string }): Promise<RatingRow[]> {
@@ -721,14 +735,7 @@ export class SqliteReferralStore implements ReferralStore {
       params.push(filter.referralId);
     }
     const sql = `SELECT * FROM referral_ratings ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY at`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map((r) => ({
-      referralId: String(r.referral_id),
-      cycle: Number(r.cycle),
-      stars: Number(r.stars),
-      comment: str(r.comment),
-      ownerId: str(r.owner_id),
-      at: String(r.at),
-    }));
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toRating);
   }
 
   async redactClosedBefore(cutoff: string, at: string, audit: NewAuditEntry[]): Promise<number> {

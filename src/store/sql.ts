@@ -5,7 +5,9 @@
 // for the fragment instead of spelling it. Written here rather than taken from a query
 // builder: the stores already own their SQL, and this is the thin common part they lack.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import type pg from "pg";
+import * as read from "./rows.ts";
 import type { SqliteDb } from "./sqlite.ts";
 import { pgParams, withTransaction, type PgPool, type PgQueryable } from "./pg/pool.ts";
 
@@ -28,7 +30,11 @@ export interface SqlDb {
   get<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T | undefined>;
   /** A write; `changes` is the number of rows affected. */
   run(sql: string, params?: unknown[]): Promise<{ changes: number }>;
-  /** Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE); rolled back when it throws. */
+  /**
+   * Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE); rolled back when it throws. Every
+   * statement `fn` makes through this SqlDb belongs to it, and a transaction() begun inside
+   * joins it; one begun elsewhere meanwhile waits (SQLite) or runs on its own connection.
+   */
   transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T>;
 }
 
@@ -81,9 +87,10 @@ function sqliteParams(params: unknown[]): unknown[] {
 export class SqliteSql implements SqlDb {
   readonly dialect = SQLITE_DIALECT;
   // SQLite has one connection: transactions are serialised so that an await inside one
-  // does not let another caller's statements slip into it.
+  // does not let another caller's transaction slip into it. A transaction() called from
+  // inside one (same async context) joins it instead of waiting for itself.
   private txQueue: Promise<unknown> = Promise.resolve();
-  private inTx = false;
+  private readonly inTx = new AsyncLocalStorage<true>();
 
   constructor(readonly db: SqliteDb) {}
 
@@ -100,21 +107,19 @@ export class SqliteSql implements SqlDb {
   }
 
   transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
-    if (this.inTx) return fn(this); // nested: joins the outer transaction
-    const run = async () => {
-      this.inTx = true;
-      this.db.exec("BEGIN IMMEDIATE");
-      try {
-        const out = await fn(this);
-        this.db.exec("COMMIT");
-        return out;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        throw err;
-      } finally {
-        this.inTx = false;
-      }
-    };
+    if (this.inTx.getStore()) return fn(this);
+    const run = () =>
+      this.inTx.run(true, async () => {
+        this.db.exec("BEGIN IMMEDIATE");
+        try {
+          const out = await fn(this);
+          this.db.exec("COMMIT");
+          return out;
+        } catch (err) {
+          if (this.db.inTransaction) this.db.exec("ROLLBACK");
+          throw err;
+        }
+      });
     const next = this.txQueue.then(run, run);
     this.txQueue = next.catch(() => undefined);
     return next;
@@ -123,14 +128,13 @@ export class SqliteSql implements SqlDb {
 
 export class PgSql implements SqlDb {
   readonly dialect = POSTGRES_DIALECT;
+  /** The connection of the transaction the current async context runs in, if any. */
+  private readonly txClient = new AsyncLocalStorage<PgQueryable>();
 
-  constructor(
-    readonly pool: PgPool,
-    private readonly client: PgQueryable | null = null,
-  ) {}
+  constructor(readonly pool: PgPool) {}
 
   private query(sql: string, params: unknown[]): Promise<pg.QueryResult> {
-    return (this.client ?? this.pool).query(numberPlaceholders(sql), pgParams(params));
+    return (this.txClient.getStore() ?? this.pool).query(numberPlaceholders(sql), pgParams(params));
   }
 
   async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -146,27 +150,18 @@ export class PgSql implements SqlDb {
   }
 
   transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
-    if (this.client) return fn(this);
-    return withTransaction(this.pool, (c) => fn(new PgSql(this.pool, c)));
+    if (this.txClient.getStore()) return fn(this);
+    return withTransaction(this.pool, (client) => this.txClient.run(client, () => fn(this)));
   }
 }
 
-/** Row values that differ by driver, read the same way. */
+/** Values of plain queries that differ by driver, read the same way (see rows.ts). */
 export const sqlValue = {
   /** TIMESTAMPTZ comes back as Date from PostgreSQL, as ISO text from SQLite. */
-  iso(v: unknown): string | null {
-    if (v === null || v === undefined) return null;
-    return v instanceof Date ? v.toISOString() : String(v);
-  },
-  /** COUNT(*) is a bigint string from PostgreSQL. */
-  num(v: unknown): number {
-    return v === null || v === undefined ? 0 : Number(v);
-  },
-  bool(v: unknown): boolean {
-    return v === true || v === 1 || v === "1" || v === "t";
-  },
+  iso: read.isoOrNull,
+  /** COUNT(*) is a bigint string from PostgreSQL; NULL (an empty SUM) counts as 0. */
+  num: (v: unknown): number => read.intOrNull(v) ?? 0,
+  bool: read.flag,
   /** JSONB arrives parsed from PostgreSQL, as text from SQLite. */
-  json<T>(v: unknown): T {
-    return (typeof v === "string" ? JSON.parse(v) : v) as T;
-  },
+  json: <T>(v: unknown): T => read.json<T>(v, null as T),
 };

@@ -7,27 +7,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LABOUR_LAW } from "../server/helpers.ts";
 
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const CHILD_ADMIN_PASSWORD = "Admin-Passw0rd-2026";
-
-/** Three articles of the Labour Contract Law: indexes in well under a second. */
-export const TINY_LABOUR_LAW = `# 中华人民共和国劳动合同法
-
-2012年12月28日 第十一届全国人民代表大会常务委员会第三十次会议修正
-
-<!-- INFO END -->
-
-## 第一章 总则
-
-第三十条 用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬。
-
-用人单位拖欠或者未足额支付劳动报酬的，劳动者可以依法向当地人民法院申请支付令，人民法院应当依法发出支付令。
-
-第八十二条 用人单位自用工之日起超过一个月不满一年未与劳动者订立书面劳动合同的，应当向劳动者每月支付二倍的工资。
-
-第八十五条 用人单位有下列情形之一的，由劳动行政部门责令限期支付劳动报酬、加班费或者经济补偿；逾期不支付的，责令用人单位按应付金额百分之五十以上百分之一百以下的标准向劳动者加付赔偿金。
-`;
 
 /** A data dir with a laws/ folder; survives restarts of the child until remove(). */
 export interface Workspace {
@@ -40,7 +23,7 @@ export interface Workspace {
 export function makeWorkspace(prefix = "lawdesk-child-"): Workspace {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(join(dir, "laws"));
-  writeFileSync(join(dir, "laws", "劳动合同法.md"), TINY_LABOUR_LAW);
+  writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   const dataDir = join(dir, "data");
   return { dir, dataDir, dbPath: join(dataDir, "lawdesk.db"), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -132,9 +115,19 @@ export class HttpActor {
     readonly forwardedFor?: string,
   ) {}
 
+  /** The cookies as a Cookie header (for a raw fetch: a live stream, an upload). */
+  cookieHeader(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  /** One cookie's value as the browser holds it, or null. */
+  cookie(name: string): string | null {
+    return this.jar.get(name) ?? null;
+  }
+
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; ms: number }> {
     const h: Record<string, string> = { ...headers };
-    if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    if (this.jar.size) h.cookie = this.cookieHeader();
     if (body !== undefined) h["content-type"] = "application/json";
     if (this.forwardedFor) h["x-forwarded-for"] = this.forwardedFor;
     if (this.csrf && method !== "GET") h["x-csrf-token"] = this.csrf;

@@ -49,8 +49,29 @@ const env = () => ({
   LOG_LEVEL: "error",
 });
 
-/** The actor's cookies as a request header (for the raw fetches: a stream, an upload). */
-const cookieHeader = (actor: HttpActor) => [...(actor as unknown as { jar: Map<string, string> }).jar].map(([k, v]) => `${k}=${v}`).join("; ");
+
+/** An open server-sent-event stream as the actor's browser would hold it: everything received so far. */
+async function listen(url: string, actor: HttpActor): Promise<{ text(): string; close(): Promise<void> }> {
+  const res = await fetch(url, { headers: { cookie: actor.cookieHeader() } });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      text += decoder.decode(value, { stream: true });
+    }
+  })().catch(() => undefined);
+  return {
+    text: () => text,
+    async close() {
+      await reader.cancel();
+      await reading;
+    },
+  };
+}
 
 const count = async (query: string, params: unknown[] = []) => Number((await sql.get<{ n: string }>(query, params))?.n ?? 0);
 
@@ -191,19 +212,7 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two server processes on one PostgreSQL
     expect((await resident.request("POST", "/api/chat/messages", { id: "live-msg-0001", text: "转人工 宅基地纠纷想找律师" })).status).toBe(200);
 
     // The resident's page listens on server A…
-    const cookie = cookieHeader(resident);
-    const stream = await fetch(`${a!.base}/api/chat/events`, { headers: { cookie } });
-    expect(stream.status).toBe(200);
-    const reader = stream.body!.getReader();
-    const received: string[] = [];
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        received.push(decoder.decode(value));
-      }
-    })().catch(() => undefined);
+    const stream = await listen(`${a!.base}/api/chat/events`, resident);
 
     // …while the lawyer works on server B.
     const admin = new HttpActor(b!.base, "10.7.0.2");
@@ -221,11 +230,10 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two server processes on one PostgreSQL
     for (const text of texts) expect((await admin.request("POST", `/api/console/referrals/${referral!.id}/reply`, { text })).status).toBe(200);
 
     // Server A's stream is told (through the database's LISTEN/NOTIFY) within seconds.
-    const pushed = () => (received.join("").match(/"kind":"lawyer_reply"/g) ?? []).length;
+    const pushed = () => (stream.text().match(/"kind":"lawyer_reply"/g) ?? []).length;
     for (let i = 0; i < 100 && pushed() < texts.length; i++) await new Promise((r) => setTimeout(r, 100));
-    await reader.cancel();
-    await reading;
-    expect(received.join("")).toContain("event: update");
+    await stream.close();
+    expect(stream.text()).toContain("event: update");
     expect(pushed()).toBe(texts.length);
     const history = await resident.request("GET", "/api/chat/history");
     for (const text of texts) expect(history.body.messages.filter((m: { role: string; text: string }) => m.role === "lawyer" && m.text === text)).toHaveLength(1);
@@ -234,32 +242,20 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two server processes on one PostgreSQL
   it("shows a referral raised on one server in the console open on the other, live", async () => {
     const admin = new HttpActor(a!.base, "10.5.0.1");
     expect((await admin.login("admin", CHILD_ADMIN_PASSWORD)).status).toBe(200);
-    const stream = await fetch(`${a!.base}/api/console/events`, { headers: { cookie: cookieHeader(admin) } });
-    expect(stream.status).toBe(200);
-    const reader = stream.body!.getReader();
-    let text = "";
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        text += decoder.decode(value);
-      }
-    })().catch(() => undefined);
+    const stream = await listen(`${a!.base}/api/console/events`, admin);
 
     const resident = new HttpActor(b!.base, "10.5.0.2");
     await resident.request("GET", "/api/chat/history");
     expect((await resident.request("POST", "/api/chat/messages", { id: "console-live-01", text: "转人工 山林承包合同纠纷" })).status).toBe(200);
     let number: string | undefined;
-    for (let i = 0; i < 100 && !(number && text.includes(number)); i++) {
+    for (let i = 0; i < 100 && !(number && stream.text().includes(number)); i++) {
       number ??= (await sql.get<{ number: string }>("SELECT number FROM referrals WHERE summary = ?", ["转人工 山林承包合同纠纷"]))?.number;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await reader.cancel();
-    await reading;
+    await stream.close();
     expect(number).toBeDefined();
-    expect(text).toContain("event: referral");
-    expect(text).toContain(number!);
+    expect(stream.text()).toContain("event: referral");
+    expect(stream.text()).toContain(number!);
   }, 60_000);
 
   it("answers from a guide uploaded on the other server, without a restart", async () => {
@@ -267,7 +263,7 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two server processes on one PostgreSQL
     expect((await admin.login("admin", CHILD_ADMIN_PASSWORD)).status).toBe(200);
     const res = await fetch(`${a!.base}/api/console/admin/knowledge/upload?filename=pigs.md`, {
       method: "POST",
-      headers: { "content-type": "application/octet-stream", cookie: cookieHeader(admin), "x-csrf-token": admin.csrf!, "x-forwarded-for": "10.6.0.1" },
+      headers: { "content-type": "application/octet-stream", cookie: admin.cookieHeader(), "x-csrf-token": admin.csrf!, "x-forwarded-for": "10.6.0.1" },
       body: GOOD_GUIDE,
     });
     expect(res.status, await res.clone().text()).toBe(200);

@@ -12,7 +12,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { dropSchema, randomTestSchema } from "../../src/store/pg/pool.ts";
 import { PG_SKIP_REASON, PG_URL } from "../store/backends.ts";
-import { TINY_LABOUR_LAW } from "./child-server.ts";
+import { LABOUR_LAW } from "../server/helpers.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -23,7 +23,7 @@ async function openApp(store: "sqlite" | "postgres", now: () => Date, shared?: {
   const dir = shared?.dir ?? mkdtempSync(join(tmpdir(), "lawdesk-reply-"));
   if (!shared) {
     mkdirSync(join(dir, "laws"));
-    writeFileSync(join(dir, "laws", "劳动合同法.md"), TINY_LABOUR_LAW);
+    writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   }
   const schema = store === "postgres" ? (shared?.schema ?? randomTestSchema()) : null;

@@ -11,7 +11,7 @@ import { ConversationThreadGateway } from "../../src/referral/thread-gateway.ts"
 import type { UserRecord } from "../../src/referral/types.ts";
 import { EMPTY_STORED_CONTEXT } from "../../src/store/conversation-store.ts";
 import { sqlValue } from "../../src/store/sql.ts";
-import { SQL_BACKENDS, skipped, title, type SqlBackend } from "../channels/sql-backends.ts";
+import { BACKENDS, skipped, title, type Backend } from "../store/backends.ts";
 import { answer, gate } from "../conversation/helpers.ts";
 
 const DAY = 24 * 3600 * 1000;
@@ -54,9 +54,9 @@ function lawyerRecord(at: string): UserRecord {
   };
 }
 
-describe.each(SQL_BACKENDS)("%s", (name, make) => {
+describe.each(BACKENDS)("%s", (name, make) => {
   describe.skipIf(skipped(name))(title("privacy purge", name), () => {
-    let b: SqlBackend;
+    let b: Backend;
     let ms = DAY0;
     const now = () => new Date(ms);
     let service: ReferralService;
@@ -66,26 +66,26 @@ describe.each(SQL_BACKENDS)("%s", (name, make) => {
     beforeEach(async () => {
       b = await make();
       ms = DAY0;
-      service = new ReferralService({ store: b.referrals, gateway: new ConversationThreadGateway(b.conversations, now), clock: now });
+      service = new ReferralService({ store: b.referral, gateway: new ConversationThreadGateway(b.conversation, now), clock: now });
       job = new PurgeJob({ sql: b.sql, referrals: service, retentionDays: RETENTION_DAYS, now });
-      await b.referrals.insertUser(lawyerRecord(now().toISOString()), []);
+      await b.referral.insertUser(lawyerRecord(now().toISOString()), []);
     });
     afterEach(async () => b.close());
 
     /** One resident message, answered by the bot (escalated when asked); returns the ids. */
     async function converse(threadKey: string, text: string, opts: { escalate?: boolean; answered?: boolean } = {}) {
       const at = now();
-      const { inbound } = await b.conversations.recordInbound(
+      const { inbound } = await b.conversation.recordInbound(
         { channel: CHANNEL, threadKey, senderKey: `openid-${threadKey}`, groupKey: null, region: REGION, text, platformMessageId: `pm-${++seq}`, receivedAt: at },
         at,
       );
       if (opts.answered === false) return { threadId: inbound.threadId, inboundId: inbound.id, referralId: null };
-      const claimed = (await b.conversations.claimInbound(inbound.id, { now: at, staleBefore: new Date(at.getTime() - 60_000) }))!;
+      const claimed = (await b.conversation.claimInbound(inbound.id, { now: at, staleBefore: new Date(at.getTime() - 60_000) }))!;
       const result = answer(text);
       const escalation: EscalationRequest | null = opts.escalate
         ? { reason: "asked_human", urgency: "normal", topic: "labour", region: REGION, summary: text, findings: { articles: [], guides: [] } }
         : null;
-      const done = await b.conversations.complete(
+      const done = await b.conversation.complete(
         {
           inboundId: inbound.id,
           claim: claimed.attempts,
@@ -111,21 +111,21 @@ describe.each(SQL_BACKENDS)("%s", (name, make) => {
 
     /** Everything stored about a thread, by content (no ids or times), for the comparisons. */
     async function threadState(threadId: number): Promise<Snapshot> {
-      const thread = (await b.conversations.getThread(threadId))!;
+      const thread = (await b.conversation.getThread(threadId))!;
       const inbound = await b.sql.all<{ text: string; result: unknown; status: string }>("SELECT text, result, status FROM inbound_messages WHERE thread_id = ? ORDER BY id", [threadId]);
       return {
         inbound: inbound.map((r) => ({ text: r.text, result: r.result === null ? null : sqlValue.json(r.result), status: r.status })),
-        messages: (await b.conversations.listMessages(threadId)).map((m) => [m.role, m.text]),
-        outbox: (await b.conversations.listOutbox({ threadId })).map((o) => [o.kind, o.text]),
-        escalations: (await b.conversations.listEscalations({ threadId })).map((e) => [e.topic, e.summary]),
+        messages: (await b.conversation.listMessages(threadId)).map((m) => [m.role, m.text]),
+        outbox: (await b.conversation.listOutbox({ threadId })).map((o) => [o.kind, o.text]),
+        escalations: (await b.conversation.listEscalations({ threadId })).map((e) => [e.topic, e.summary]),
         context: thread.context,
         ownedBy: thread.ownedBy,
       };
     }
 
     async function referralState(id: string): Promise<Snapshot> {
-      const r = (await b.referrals.getReferral(id))!;
-      const events = await b.referrals.listEvents(id);
+      const r = (await b.referral.getReferral(id))!;
+      const events = await b.referral.listEvents(id);
       return { number: r.number, status: r.status, summary: r.summary, outcome: r.outcome, redacted: r.redactedAt !== null, events: events.map((e) => [e.kind, e.text]) };
     }
 
@@ -142,7 +142,7 @@ describe.each(SQL_BACKENDS)("%s", (name, make) => {
       const answered = await converse("answered", `老板欠我三个月工资不给咋办，我电话${PHONE.answered}`);
       const open = await converse("open", `转人工 宅基地纠纷 电话${PHONE.open}`, { escalate: true });
       const owned = await converse("owned", `工伤怎么认定 电话${PHONE.owned}`);
-      await b.conversations.assignThread(owned.threadId, LAWYER, now());
+      await b.conversation.assignThread(owned.threadId, LAWYER, now());
       const unfinished = await converse("unfinished", `拖欠工资 电话${PHONE.unfinished}`, { answered: false });
       // Day 170: a recent question.
       ms = DAY0 + 170 * DAY;
@@ -182,15 +182,15 @@ describe.each(SQL_BACKENDS)("%s", (name, make) => {
       expect(await referralState(open.referralId!)).toMatchObject({ status: "open", summary: expect.stringContaining(PHONE.open), redacted: false });
 
       // One audit entry for the purge, nothing personal in it.
-      const purges = await b.referrals.listAudit({ action: "privacy.purge" });
+      const purges = await b.referral.listAudit({ action: "privacy.purge" });
       expect(purges.map((a) => ({ at: a.at, actorId: a.actorId, targetType: a.targetType, targetId: a.targetId, detail: a.detail }))).toEqual([
         { at: now().toISOString(), actorId: null, targetType: "system", targetId: null, detail: { cutoff: result.cutoff, threads: 2 } },
       ]);
 
       // Idempotent: a second run finds nothing and writes nothing.
-      const auditCount = (await b.referrals.listAudit({})).length;
+      const auditCount = (await b.referral.listAudit({})).length;
       expect(await job.run()).toMatchObject({ threads: 0, referrals: 0 });
-      expect((await b.referrals.listAudit({})).length).toBe(auditCount);
+      expect((await b.referral.listAudit({})).length).toBe(auditCount);
 
       // The open case closes; once retention passes again it and the recent one go too. A person
       // still holds the owned thread, and the unprocessed message waits to be answered.

@@ -15,11 +15,14 @@ import { PgConversationStore } from "../../src/store/pg/conversation-store.ts";
 import { PgKnowledgeStore } from "../../src/store/pg/knowledge-store.ts";
 import { PgReferralStore } from "../../src/store/pg/referral-store.ts";
 import { openPg, type PgHandle } from "../../src/store/pg/pool.ts";
+import { PgSql, SqliteSql, type SqlDb } from "../../src/store/sql.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
 
 export type BackendName = "sqlite" | "postgres";
 
 export interface Stores {
+  /** Plain queries on the same database (channel tables, purge, dashboard). */
+  sql: SqlDb;
   conversation: ConversationStore;
   knowledge: KnowledgeStore;
   referral: ReferralStore;
@@ -63,7 +66,7 @@ export async function makeSqlite(): Promise<Backend> {
   const path = join(dir, "data", "lawdesk.db");
   const db = openSqlite(path);
   const opened: SqliteDb[] = [db];
-  const stores = (d: SqliteDb): Stores => ({ conversation: new SqliteConversationStore(d), knowledge: new SqliteKnowledgeStore(d),
+  const stores = (d: SqliteDb): Stores => ({ sql: new SqliteSql(d), conversation: new SqliteConversationStore(d), knowledge: new SqliteKnowledgeStore(d),
     referral: new SqliteReferralStore(d),
   });
   return {
@@ -90,7 +93,7 @@ export async function makeSqlite(): Promise<Backend> {
 export async function makePg(): Promise<Backend> {
   const main = await openPg(PG_URL, { freshSchema: true, max: 5 });
   const others: PgHandle[] = [];
-  const stores = (h: PgHandle): Stores => ({ conversation: new PgConversationStore(h.pool), knowledge: new PgKnowledgeStore(h.pool),
+  const stores = (h: PgHandle): Stores => ({ sql: new PgSql(h.pool), conversation: new PgConversationStore(h.pool), knowledge: new PgKnowledgeStore(h.pool),
     referral: new PgReferralStore(h.pool),
   });
   return {

@@ -89,6 +89,24 @@ describe("SqlDb on both stores", () => {
         ),
       );
       expect(Number((await sql.get<{ v: number }>("SELECT v FROM n WHERE k = ?", ["counter"]))?.v), name).toBe(10);
+
+      // A transaction begun while another is mid-way (awaiting) is not swept into its rollback;
+      // one called from inside it joins it (and goes down with it).
+      let started!: () => void;
+      const midway = new Promise<void>((r) => (started = r));
+      const failing = sql.transaction(async (tx) => {
+        await tx.run("INSERT INTO n (k, v) VALUES (?, ?)", ["doomed", 1]);
+        await sql.transaction((inner) => inner.run("INSERT INTO n (k, v) VALUES (?, ?)", ["nested", 1]));
+        started();
+        await new Promise((r) => setTimeout(r, 30));
+        throw new Error("rolled back");
+      });
+      await midway;
+      const other = sql.transaction((tx) => tx.run("INSERT INTO n (k, v) VALUES (?, ?)", ["bystander", 1]));
+      await expect(failing).rejects.toThrow("rolled back");
+      await other;
+      const keys = (await sql.all<{ k: string }>("SELECT k FROM n ORDER BY k")).map((r) => r.k);
+      expect(keys, name).toEqual(["bystander", "counter"]);
     }
   });
 });

@@ -138,7 +138,8 @@ export class GroupStore {
   }
 
   /** Questions per group and topic in [from, to), most asked first. */
-  async groupNeeds(channel: ChannelName, range: { from: Date; to: Date }): Promise<GroupNeedRow[]> {
+  /** Questions per group and topic over [from, to), of one channel or (null) of every channel. */
+  async groupNeeds(channel: ChannelName | null, range: { from: Date; to: Date }): Promise<GroupNeedRow[]> {
     const c = this.byteOrder;
     // MAX(g.…): one group row per key, but PostgreSQL wants every selected column aggregated;
     // CASE rather than SUM(sensitive): a BOOLEAN on PostgreSQL, 0/1 on SQLite.
@@ -146,10 +147,10 @@ export class GroupStore {
       `SELECT q.group_key, COALESCE(MAX(g.name), MAX(q.group_name)) AS group_name, COALESCE(MAX(g.region), MAX(q.region)) AS region,
               q.topic, COUNT(*) AS n, SUM(CASE WHEN q.sensitive THEN 1 ELSE 0 END) AS sensitive
        FROM group_questions q LEFT JOIN channel_groups g ON g.channel = q.channel AND g.group_key = q.group_key
-       WHERE q.channel = ? AND q.asked_at >= ? AND q.asked_at < ?
+       WHERE ${channel === null ? "" : "q.channel = ? AND "}q.asked_at >= ? AND q.asked_at < ?
        GROUP BY q.group_key, q.topic
        ORDER BY COUNT(*) DESC, q.group_key${c}, q.topic${c}`,
-      [channel, range.from.toISOString(), range.to.toISOString()],
+      [...(channel === null ? [] : [channel]), range.from.toISOString(), range.to.toISOString()],
     );
     return rows.map((r) => ({
       groupKey: String(r.group_key),

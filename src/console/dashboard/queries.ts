@@ -4,6 +4,8 @@
 // same filters and scope. Driver-dependent values (Date vs ISO text, COUNT as string, JSONB
 // parsed vs text, BOOLEAN vs 0/1) are read with sqlValue so both stores give the same rows.
 
+import { textOrNull } from "../../store/rows.ts";
+import { GroupStore, type GroupNeedRow } from "../../channels/wechaty/store.ts";
 import { sqlValue, type Dialect, type SqlDb } from "../../store/sql.ts";
 import { whereSql, type Filters, type Scope } from "./filters.ts";
 
@@ -22,8 +24,6 @@ export interface QuestionRow {
   /** The bot replied (kind = reply) without escalating. */
   answered: boolean;
 }
-
-const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 // One row per message the pipeline judged (rate-limited messages, ratings and messages to a
 // lawyer who owns the thread have a reason and are not new questions). The topic of an
@@ -46,11 +46,11 @@ export async function questionRows(db: SqlDb, f: Filters, scope: Scope): Promise
   return rows.map((r) => ({
     day: String(r.day),
     channel: String(r.channel),
-    region: text(r.region),
-    groupKey: text(r.group_key),
+    region: textOrNull(r.region),
+    groupKey: textOrNull(r.group_key),
     topic: String(r.topic),
-    reason: text(r.reason),
-    urgency: text(r.urgency),
+    reason: textOrNull(r.reason),
+    urgency: textOrNull(r.urgency),
     answered: r.reason === null && r.kind === "reply",
   }));
 }
@@ -86,7 +86,7 @@ export async function referralRows(db: SqlDb, f: Filters, scope: Scope): Promise
   );
   return rows.map((r) => ({
     day: String(r.day),
-    ownerId: text(r.owner_id),
+    ownerId: textOrNull(r.owner_id),
     createdAt: sqlValue.iso(r.created_at)!,
     firstResponseAt: sqlValue.iso(r.first_response_at),
     firstResponseDue: sqlValue.iso(r.first_response_due)!,
@@ -108,7 +108,7 @@ export async function ratingRows(db: SqlDb, f: Filters, scope: Scope): Promise<R
      FROM referral_ratings rr JOIN referrals r ON r.id = rr.referral_id ${THREAD_OF_REFERRAL} WHERE ${w.sql}`,
     w.params,
   );
-  return rows.map((r) => ({ day: String(r.day), stars: sqlValue.num(r.stars), ownerId: text(r.owner_id) }));
+  return rows.map((r) => ({ day: String(r.day), stars: sqlValue.num(r.stars), ownerId: textOrNull(r.owner_id) }));
 }
 
 /**
@@ -161,7 +161,7 @@ export async function groupOptions(db: SqlDb): Promise<GroupOption[]> {
     `SELECT DISTINCT i.channel, i.group_key, i.region FROM inbound_messages i
      WHERE i.group_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM channel_groups g WHERE g.channel = i.channel AND g.group_key = i.group_key)`,
   );
-  const option = (r: Record<string, unknown>): GroupOption => ({ channel: String(r.channel), groupKey: String(r.group_key), name: String(r.name || r.group_key), region: text(r.region) });
+  const option = (r: Record<string, unknown>): GroupOption => ({ channel: String(r.channel), groupKey: String(r.group_key), name: String(r.name || r.group_key), region: textOrNull(r.region) });
   // Sorted here, not in SQL: the two stores collate text differently.
   const rows = [...known.map(option).sort(byKey), ...seenOnly.map(option).sort(byKey)];
   const seen = new Map<string, GroupOption>();
@@ -169,36 +169,9 @@ export async function groupOptions(db: SqlDb): Promise<GroupOption[]> {
   return [...seen.values()];
 }
 
-export interface GroupNeedRow {
-  groupKey: string;
-  groupName: string;
-  region: string | null;
-  topic: string;
-  count: number;
-  sensitive: number;
-}
+export type { GroupNeedRow };
 
 /** The table behind WechatyChannel.groupNeeds, for when the channel is not running in this process. */
-export async function groupNeedRows(db: SqlDb, range: { from: Date; to: Date }): Promise<GroupNeedRow[]> {
-  // MAX over the joined group: PostgreSQL refuses bare non-grouped columns. CASE turns
-  // PostgreSQL's BOOLEAN (SQLite's 0/1) into a number to add up.
-  const rows = await db.all(
-    `SELECT q.group_key, COALESCE(MAX(g.name), MAX(q.group_name)) AS group_name, COALESCE(MAX(g.region), MAX(q.region)) AS region,
-            q.topic, COUNT(*) AS n, SUM(CASE WHEN q.sensitive THEN 1 ELSE 0 END) AS sensitive
-     FROM group_questions q LEFT JOIN channel_groups g ON g.channel = q.channel AND g.group_key = q.group_key
-     WHERE q.asked_at >= ? AND q.asked_at < ?
-     GROUP BY q.group_key, q.topic`,
-    [range.from.toISOString(), range.to.toISOString()],
-  );
-  const out = rows.map((r) => ({
-    groupKey: String(r.group_key),
-    groupName: String(r.group_name ?? ""),
-    region: text(r.region),
-    topic: String(r.topic),
-    count: sqlValue.num(r.n),
-    sensitive: sqlValue.num(r.sensitive),
-  }));
-  // Most asked first, then by key in byte order (the same on both stores).
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return out.sort((a, b) => b.count - a.count || cmp(a.groupKey, b.groupKey) || cmp(a.topic, b.topic));
+export function groupNeedRows(db: SqlDb, range: { from: Date; to: Date }): Promise<GroupNeedRow[]> {
+  return new GroupStore(db).groupNeeds(null, range);
 }

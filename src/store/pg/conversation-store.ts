@@ -3,7 +3,7 @@
 // FOR UPDATE SKIP LOCKED so several processes share the work without waiting on each other;
 // complete() writes everything in one transaction.
 
-import type { ChannelName, EscalationReason, EscalationRequest, InboundMessage, PipelineResult, Urgency } from "../../pipeline/types.ts";
+import type { ChannelName, InboundMessage } from "../../pipeline/types.ts";
 import {
   ClaimLostError,
   EMPTY_STORED_CONTEXT,
@@ -13,113 +13,24 @@ import {
   type ConversationStore,
   type EscalationRow,
   type InboundRow,
-  type InboundStatus,
   type LawyerReplyOptions,
-  type MessageRole,
   type NewOutbox,
   type NewThreadMessage,
-  type OutboxKind,
   type OutboxRow,
   type OutboxStatus,
-  type OutcomeReason,
-  type StoredContext,
   type ThreadMessageRow,
   type ThreadRow,
+  toEscalation,
+  toInbound,
+  toMessage,
+  toOutbox,
+  toThread,
 } from "../conversation-store.ts";
-import { isoOf, isoOrNull, pgJson, q, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
+import { pgJson, q, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
 
 type Raw = Record<string, unknown>;
 
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown): string => pgJson(v);
-
-function toInbound(r: Raw): InboundRow {
-  return {
-    id: Number(r.id),
-    channel: r.channel as ChannelName,
-    platformMessageId: String(r.platform_message_id),
-    threadId: Number(r.thread_id),
-    threadKey: String(r.thread_key),
-    senderKey: String(r.sender_key),
-    groupKey: str(r.group_key),
-    region: str(r.region),
-    text: String(r.text),
-    receivedAt: isoOf(r.received_at),
-    status: r.status as InboundStatus,
-    attempts: Number(r.attempts),
-    claimedAt: isoOrNull(r.claimed_at),
-    result: (r.result ?? null) as PipelineResult | null,
-    reason: str(r.reason) as OutcomeReason | null,
-    error: str(r.error),
-    processedAt: isoOrNull(r.processed_at),
-  };
-}
-
-function toThread(r: Raw): ThreadRow {
-  return {
-    id: Number(r.id),
-    channel: r.channel as ChannelName,
-    threadKey: String(r.thread_key),
-    senderKey: String(r.sender_key),
-    groupKey: str(r.group_key),
-    region: str(r.region),
-    context: r.context as StoredContext,
-    ownedBy: str(r.owned_by),
-    ownerNoticeFor: str(r.owner_notice_for),
-    createdAt: isoOf(r.created_at),
-    updatedAt: isoOf(r.updated_at),
-  };
-}
-
-function toMessage(r: Raw): ThreadMessageRow {
-  return {
-    id: Number(r.id),
-    threadId: Number(r.thread_id),
-    role: r.role as MessageRole,
-    text: String(r.text),
-    createdAt: isoOf(r.created_at),
-    inboundId: num(r.inbound_id),
-    authorId: str(r.author_id),
-    meta: (r.meta ?? {}) as Record<string, unknown>,
-  };
-}
-
-function toEscalation(r: Raw): EscalationRow {
-  return {
-    id: Number(r.id),
-    threadId: Number(r.thread_id),
-    inboundId: num(r.inbound_id),
-    reason: r.reason as EscalationReason,
-    urgency: r.urgency as Urgency,
-    topic: String(r.topic),
-    region: str(r.region),
-    summary: String(r.summary),
-    findings: r.findings as EscalationRequest["findings"],
-    status: String(r.status),
-    createdAt: isoOf(r.created_at),
-    updatedAt: isoOf(r.updated_at),
-  };
-}
-
-function toOutbox(r: Raw): OutboxRow {
-  return {
-    id: Number(r.id),
-    threadId: Number(r.thread_id),
-    channel: r.channel as ChannelName,
-    threadKey: String(r.thread_key),
-    groupKey: str(r.group_key),
-    inboundId: num(r.inbound_id),
-    kind: r.kind as OutboxKind,
-    text: String(r.text),
-    status: r.status as OutboxStatus,
-    attempts: Number(r.attempts),
-    claimedAt: isoOrNull(r.claimed_at),
-    lastError: str(r.last_error),
-    createdAt: isoOf(r.created_at),
-    sentAt: isoOrNull(r.sent_at),
-  };
-}
 
 async function one(db: PgQueryable, sql: string, params: unknown[]): Promise<Raw | undefined> {
   const r = await q(db, sql, params);

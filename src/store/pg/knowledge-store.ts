@@ -5,54 +5,25 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ArticleUnit, Guide, LawStatus } from "../../knowledge/types.ts";
-import type {
-  KnowledgeStore,
-  LawListQuery,
-  LawOverride,
-  LawOverrideStatus,
-  LawRow,
-  SourceKind,
-  SourceRow,
+import {
+  STATUS_ORDER,
+  toLawRow,
+  toOverride,
+  toSource,
+  toUnit,
+  type KnowledgeStore,
+  type LawListQuery,
+  type LawOverride,
+  type LawOverrideStatus,
+  type LawRow,
+  type SourceRow,
 } from "../knowledge-store.ts";
-import { isoOf, pgJson, q, withTransaction, type PgPool } from "./pool.ts";
+import { pgJson, q, withTransaction, type PgPool } from "./pool.ts";
 
 type Raw = Record<string, unknown>;
 
-const STATUS_ORDER = "CASE status WHEN '现行有效' THEN 0 WHEN '尚未生效' THEN 1 WHEN '已修改' THEN 2 ELSE 3 END";
 /** Rows per bulk INSERT (unnest of parallel arrays). */
 const BATCH = 2000;
-
-function toUnit(r: Raw): ArticleUnit {
-  return {
-    id: String(r.id),
-    law: String(r.law),
-    article: String(r.article),
-    articleNo: Number(r.article_no),
-    articleSub: Number(r.article_sub),
-    text: String(r.text),
-    chapters: r.chapters as string[],
-    level: r.level as ArticleUnit["level"],
-    status: r.status as LawStatus,
-    promulgated: (r.promulgated as string | null) ?? null,
-    effective: (r.effective as string | null) ?? null,
-    region: (r.region as string | null) ?? null,
-    source: String(r.source),
-    line: Number(r.line),
-  };
-}
-
-function rowToSource(r: Raw): SourceRow {
-  return {
-    path: String(r.path),
-    root: String(r.root),
-    kind: r.kind as SourceKind,
-    hash: String(r.hash),
-    units: Number(r.units),
-    ingestedAt: String(r.ingested_at),
-    lawKey: (r.law_key as string | null) ?? null,
-    lawDate: (r.law_date as string | null) ?? null,
-  };
-}
 
 /** INSERT OR REPLACE within one batch: the last row with an id wins, at its own position. */
 function lastById<T extends { id: string }>(items: T[]): T[] {
@@ -84,14 +55,14 @@ export class PgKnowledgeStore implements KnowledgeStore {
 
   async getSource(path: string): Promise<SourceRow | undefined> {
     const r = (await q(this.pool, "SELECT * FROM sources WHERE path = $1", [path])).rows[0] as Raw | undefined;
-    return r ? rowToSource(r) : undefined;
+    return r ? toSource(r) : undefined;
   }
 
   async listSources(root?: string): Promise<SourceRow[]> {
     const rows = root
       ? (await q(this.pool, "SELECT * FROM sources WHERE root = $1 ORDER BY path", [root])).rows
       : (await q(this.pool, "SELECT * FROM sources ORDER BY path")).rows;
-    return (rows as Raw[]).map(rowToSource);
+    return (rows as Raw[]).map(toSource);
   }
 
   async replaceSource(source: SourceRow, articles: ArticleUnit[], guides: Guide[]): Promise<void> {
@@ -243,16 +214,7 @@ export class PgKnowledgeStore implements KnowledgeStore {
     ).rows as Raw[];
     return {
       total,
-      rows: rows.map((r) => ({
-        law: String(r.law),
-        source: String(r.source),
-        level: String(r.level),
-        status: r.status as LawStatus,
-        effective: (r.effective as string | null) ?? null,
-        promulgated: (r.promulgated as string | null) ?? null,
-        articles: Number(r.n),
-        override: (r.override as LawOverrideStatus | null) ?? null,
-      })),
+      rows: rows.map(toLawRow),
     };
   }
 
@@ -279,13 +241,7 @@ export class PgKnowledgeStore implements KnowledgeStore {
   }
 
   async listLawOverrides(): Promise<LawOverride[]> {
-    return ((await q(this.pool, "SELECT * FROM law_status_overrides ORDER BY set_at DESC, source, law")).rows as Raw[]).map((r) => ({
-      source: String(r.source),
-      law: String(r.law),
-      status: r.status as LawOverrideStatus,
-      setBy: (r.set_by as string | null) ?? null,
-      setAt: isoOf(r.set_at),
-    }));
+    return ((await q(this.pool, "SELECT * FROM law_status_overrides ORDER BY set_at DESC, source, law")).rows as Raw[]).map(toOverride);
   }
 
   async articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]> {

@@ -114,16 +114,6 @@ export async function withTransaction<T>(pool: PgPool, fn: (c: PgClient) => Prom
   }
 }
 
-/** TIMESTAMPTZ values come back as Date; the store interfaces speak ISO-8601 strings. */
-export function isoOrNull(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  return v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
-}
-
-export function isoOf(v: unknown): string {
-  return isoOrNull(v) ?? "";
-}
-
 // PostgreSQL refuses the NUL character in TEXT and in JSONB, where SQLite stores it. A chat
 // message or payload carrying one must not make a write fail (a platform would retry it
 // forever), so every string parameter has NUL replaced by U+FFFD, and JSON parameters

@@ -8,12 +8,9 @@
 // stays idempotent across processes without burning numbers.
 
 import type {
-  AssignedQueue,
   AuditEntry,
   Referral,
   ReferralEvent,
-  ReferralEventKind,
-  ReferralStatus,
   ReplyTemplate,
   RotaEntry,
   SessionRecord,
@@ -33,134 +30,22 @@ import {
   type ReferralStore,
   type UserPatch,
 } from "../referral-store.ts";
-import { isoOf, isoOrNull, pgJson, q, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
-import { REFERRAL_COLUMNS, USER_COLUMNS } from "../referral-store.ts";
+import { pgJson, q, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
+import {
+  REFERRAL_COLUMNS,
+  toAudit,
+  toEvent,
+  toNotice,
+  toRating,
+  toReferral,
+  toRota,
+  toSession,
+  toTemplate,
+  toUser,
+  USER_COLUMNS,
+} from "../referral-store.ts";
 
 type Row = Record<string, unknown>;
-
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const jsonb = <T>(v: unknown, fallback: T): T => (v === null || v === undefined ? fallback : (v as T));
-
-function toUser(r: Row): UserRecord {
-  return {
-    id: String(r.id),
-    username: String(r.username),
-    name: String(r.name),
-    passwordHash: String(r.password_hash),
-    role: r.role as User["role"],
-    regions: jsonb(r.regions, []),
-    topics: jsonb(r.topics, []),
-    phone: str(r.phone),
-    active: r.active === true,
-    failedLogins: Number(r.failed_logins),
-    lockedUntil: isoOrNull(r.locked_until),
-    mustChangePassword: r.must_change_password === true,
-    createdAt: isoOf(r.created_at),
-    updatedAt: isoOf(r.updated_at),
-  };
-}
-
-function toSession(r: Row): SessionRecord {
-  return {
-    tokenHash: String(r.token_hash),
-    userId: String(r.user_id),
-    csrfToken: String(r.csrf_token),
-    createdAt: isoOf(r.created_at),
-    expiresAt: isoOf(r.expires_at),
-    lastSeenAt: isoOf(r.last_seen_at),
-    revokedAt: isoOrNull(r.revoked_at),
-    ip: str(r.ip),
-  };
-}
-
-function toRota(r: Row): RotaEntry {
-  return {
-    id: String(r.id),
-    userId: String(r.user_id),
-    regions: jsonb(r.regions, []),
-    topics: jsonb(r.topics, []),
-    schedule: jsonb(r.schedule, []),
-    datesOff: jsonb(r.dates_off, []),
-    datesOn: jsonb(r.dates_on, []),
-    note: String(r.note ?? ""),
-    active: r.active === true,
-    createdAt: isoOf(r.created_at),
-    updatedAt: isoOf(r.updated_at),
-  };
-}
-
-function toReferral(r: Row): Referral {
-  return {
-    id: String(r.id),
-    number: String(r.number),
-    escalationId: str(r.escalation_id),
-    threadId: String(r.thread_id),
-    channel: r.channel as Referral["channel"],
-    residentKey: String(r.resident_key),
-    region: str(r.region),
-    topic: String(r.topic),
-    urgency: r.urgency as Referral["urgency"],
-    reason: r.reason as Referral["reason"],
-    summary: String(r.summary),
-    findings: jsonb(r.findings, { articles: [], guides: [] }),
-    status: r.status as ReferralStatus,
-    ownerId: str(r.owner_id),
-    assignedTo: str(r.assigned_to),
-    assignedQueue: r.assigned_queue as AssignedQueue,
-    threadOwned: r.thread_owned === true,
-    cycle: Number(r.cycle),
-    createdAt: isoOf(r.created_at),
-    updatedAt: isoOf(r.updated_at),
-    firstResponseDue: isoOf(r.first_response_due),
-    firstResponseAt: isoOrNull(r.first_response_at),
-    clockStartedAt: isoOf(r.clock_started_at),
-    responseDue: isoOf(r.response_due),
-    respondedAt: isoOrNull(r.responded_at),
-    claimedAt: isoOrNull(r.claimed_at),
-    closedAt: isoOrNull(r.closed_at),
-    outcome: str(r.outcome),
-    rating: r.rating === null || r.rating === undefined ? null : Number(r.rating),
-    ratingComment: str(r.rating_comment),
-    redactedAt: isoOrNull(r.redacted_at),
-  };
-}
-
-function toEvent(r: Row): ReferralEvent {
-  return {
-    id: Number(r.id),
-    referralId: String(r.referral_id),
-    at: isoOf(r.at),
-    actorId: str(r.actor_id),
-    kind: r.kind as ReferralEventKind,
-    text: str(r.text),
-    detail: jsonb(r.detail, {}),
-    outboxId: str(r.outbox_id),
-  };
-}
-
-function toAudit(r: Row): AuditEntry {
-  return {
-    id: Number(r.id),
-    at: isoOf(r.at),
-    actorId: str(r.actor_id),
-    action: String(r.action),
-    targetType: r.target_type as AuditEntry["targetType"],
-    targetId: str(r.target_id),
-    detail: jsonb(r.detail, {}),
-  };
-}
-
-function toTemplate(r: Row): ReplyTemplate {
-  return {
-    id: String(r.id),
-    ownerId: str(r.owner_id),
-    title: String(r.title),
-    body: String(r.body),
-    createdBy: String(r.created_by),
-    createdAt: isoOf(r.created_at),
-    updatedAt: isoOf(r.updated_at),
-  };
-}
 
 /** Parameter value: arrays go to JSONB columns as JSON text (node-postgres would send a PG array). */
 function sqlValue(v: unknown): unknown {
@@ -522,13 +407,7 @@ export class PgReferralStore implements ReferralStore {
   async listNotices(referralId: string): Promise<DeadlineNotice[]> {
     const rows = (await q(this.pool, "SELECT * FROM referral_deadline_notices WHERE referral_id = $1 ORDER BY cycle, sent_at, kind", [referralId]))
       .rows as Row[];
-    return rows.map((r) => ({
-      referralId: String(r.referral_id),
-      cycle: Number(r.cycle),
-      kind: r.kind as DeadlineNotice["kind"],
-      at: isoOf(r.sent_at),
-      recipients: jsonb(r.recipients, []),
-    }));
+    return rows.map(toNotice);
   }
 
   async listRatings(filter: { ownerId?: string; referralId?: string }): Promise<RatingRow[]> {
@@ -537,14 +416,7 @@ export class PgReferralStore implements ReferralStore {
     if (filter.ownerId) where.push(`owner_id = ${p.add(filter.ownerId)}`);
     if (filter.referralId) where.push(`referral_id = ${p.add(filter.referralId)}`);
     const sql = `SELECT * FROM referral_ratings ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY at, referral_id, cycle`;
-    return ((await q(this.pool, sql, p.values)).rows as Row[]).map((r) => ({
-      referralId: String(r.referral_id),
-      cycle: Number(r.cycle),
-      stars: Number(r.stars),
-      comment: str(r.comment),
-      ownerId: str(r.owner_id),
-      at: isoOf(r.at),
-    }));
+    return ((await q(this.pool, sql, p.values)).rows as Row[]).map(toRating);
   }
 
   async redactClosedBefore(cutoff: string, at: string, entries: NewAuditEntry[]): Promise<number> {

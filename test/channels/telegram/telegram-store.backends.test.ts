@@ -4,15 +4,15 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TelegramStore } from "../../../src/channels/telegram/store.ts";
-import { SQL_BACKENDS, skipped, title, type SqlBackend } from "../sql-backends.ts";
+import { BACKENDS, skipped, title, type Backend } from "../../store/backends.ts";
 
 const T0 = new Date("2026-03-02T02:00:00.000Z");
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const TTL = 10 * 60_000;
 
-describe.each(SQL_BACKENDS)("%s", (name, make) => {
+describe.each(BACKENDS)("%s", (name, make) => {
   describe.skipIf(skipped(name))(title("TelegramStore", name), () => {
-    let b: SqlBackend;
+    let b: Backend;
     let store: TelegramStore;
     beforeEach(async () => {
       b = await make();
@@ -58,7 +58,7 @@ describe.each(SQL_BACKENDS)("%s", (name, make) => {
     });
 
     it("gives a code to exactly one of many concurrent redeemers in two processes", async () => {
-      const other = new TelegramStore(await b.second());
+      const other = new TelegramStore((await b.second()).sql);
       for (let round = 0; round < 5; round++) {
         const { code } = await store.createCode(`u-${round}`, at(0), TTL);
         const got = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).useCode(code, at(1))));

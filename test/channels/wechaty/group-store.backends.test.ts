@@ -3,16 +3,16 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GroupStore } from "../../../src/channels/wechaty/store.ts";
-import { SQL_BACKENDS, skipped, title, type SqlBackend } from "../sql-backends.ts";
+import { BACKENDS, skipped, title, type Backend } from "../../store/backends.ts";
 
 const T0 = new Date("2026-03-02T02:00:00.000Z");
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 const TOWN = "qinghe.dongzhen";
 const VILLAGE = "qinghe.dongzhen.lijiacun";
 
-describe.each(SQL_BACKENDS)("%s", (name, make) => {
+describe.each(BACKENDS)("%s", (name, make) => {
   describe.skipIf(skipped(name))(title("GroupStore", name), () => {
-    let b: SqlBackend;
+    let b: Backend;
     let groups: GroupStore;
     beforeEach(async () => {
       b = await make();
