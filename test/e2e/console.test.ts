@@ -118,6 +118,14 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     // The lawyer closes; the resident is asked to rate, live.
     await lawyer.click("summary:has-text('办结工单')");
     await lawyer.fill("#outcomeText", "已解答，建议先调解");
+    // A live update (the administrator adds a note) re-renders the referral under the
+    // lawyer's hands: the close form stays open, with the typed outcome and the caret.
+    const selectedId = await lawyer.getAttribute("#list .row.sel", "data-id");
+    expect((await admin.post(`/api/console/referrals/${selectedId}/notes`, { text: "督导已阅" })).status).toBe(200);
+    await expect.poll(() => lawyer.textContent("#detail .timeline"), { timeout: 30_000 }).toContain("督导已阅");
+    expect(await lawyer.isVisible("#closeBtn")).toBe(true);
+    expect(await lawyer.inputValue("#outcomeText")).toBe("已解答，建议先调解");
+    expect(await lawyer.evaluate(() => document.activeElement?.id)).toBe("outcomeText");
     await lawyer.click("#closeBtn");
     await resident.waitForSelector("#rating:not([hidden])", { timeout: 30_000 });
     await resident.click(".stars button[data-stars='5']");

@@ -202,10 +202,33 @@ async function openReferral(id) {
   await renderDetail();
 }
 
-function keepDrafts() {
+// A live update re-renders the referral; what the lawyer was doing (typed text, an opened
+// section, the caret) must survive it, or a close form snaps shut under their cursor.
+function keepWork() {
+  const box = $("detail");
   const drafts = {};
-  for (const t of $("detail").querySelectorAll("textarea[name], input[name]")) drafts[t.name] = t.value;
-  return drafts;
+  for (const t of box.querySelectorAll("textarea[name], input[name], select[name]")) drafts[t.name] = t.value;
+  const open = [...box.querySelectorAll("details[open] > summary")].map((s) => s.textContent);
+  const f = document.activeElement;
+  const focus = f && box.contains(f) && f.name ? { name: f.name, start: f.selectionStart, end: f.selectionEnd } : null;
+  return { drafts, open, focus };
+}
+
+function restoreWork(box, { drafts, open, focus }) {
+  for (const [name, value] of Object.entries(drafts)) {
+    const f = box.querySelector(`[name="${name}"]`);
+    if (f && value) f.value = value;
+  }
+  for (const s of box.querySelectorAll("details > summary")) if (open.includes(s.textContent)) s.parentElement.open = true;
+  const f = focus && box.querySelector(`[name="${focus.name}"]`);
+  if (f) {
+    f.focus();
+    try {
+      if (typeof focus.start === "number") f.setSelectionRange(focus.start, focus.end);
+    } catch {
+      // Not a text field: focus alone is enough.
+    }
+  }
 }
 
 let pendingTimer = null;
@@ -221,7 +244,7 @@ async function renderDetail() {
     return;
   }
   if (state.selected !== id) return;
-  const drafts = keepDrafts();
+  const work = keepWork();
   const r = d.referral;
   const header = el(
     "div",
@@ -299,10 +322,7 @@ async function renderDetail() {
   // A successful delivery raises no referral event: look again while a reply is still in flight.
   clearTimeout(pendingTimer);
   if (d.events.some((e) => e.delivery === "pending")) pendingTimer = setTimeout(() => void renderDetail(), 2000);
-  for (const [name, value] of Object.entries(drafts)) {
-    const f = box.querySelector(`[name="${name}"]`);
-    if (f && value) f.value = value;
-  }
+  restoreWork(box, work);
 }
 
 async function act(path, body, done) {
