@@ -36,6 +36,12 @@ export interface SqlDb {
    * joins it; one begun elsewhere meanwhile waits (SQLite) or runs on its own connection.
    */
   transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction holds `key`, then holds it to the
+   * end of this one. For a read-then-write that two processes could interleave (PostgreSQL
+   * advisory lock); SQLite's write transactions are serial already.
+   */
+  lock(key: string): Promise<void>;
 }
 
 const jsonPath = (path: string[]) => {
@@ -124,6 +130,10 @@ export class SqliteSql implements SqlDb {
     this.txQueue = next.catch(() => undefined);
     return next;
   }
+
+  async lock(): Promise<void> {
+    if (!this.inTx.getStore()) throw new Error("lock() outside a transaction");
+  }
 }
 
 export class PgSql implements SqlDb {
@@ -152,6 +162,11 @@ export class PgSql implements SqlDb {
   transaction<T>(fn: (tx: SqlDb) => Promise<T>): Promise<T> {
     if (this.txClient.getStore()) return fn(this);
     return withTransaction(this.pool, (client) => this.txClient.run(client, () => fn(this)));
+  }
+
+  async lock(key: string): Promise<void> {
+    if (!this.txClient.getStore()) throw new Error("lock() outside a transaction");
+    await this.query("SELECT pg_advisory_xact_lock(hashtext(?))", [key]);
   }
 }
 

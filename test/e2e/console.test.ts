@@ -125,7 +125,7 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     await expect.poll(() => lawyer.textContent("#detail .timeline"), { timeout: 30_000 }).toContain("督导已阅");
     expect(await lawyer.isVisible("#closeBtn")).toBe(true);
     expect(await lawyer.inputValue("#outcomeText")).toBe("已解答，建议先调解");
-    expect(await lawyer.evaluate(() => document.activeElement?.id)).toBe("outcomeText");
+    expect(await lawyer.evaluate("document.activeElement?.id")).toBe("outcomeText");
     await lawyer.click("#closeBtn");
     await resident.waitForSelector("#rating:not([hidden])", { timeout: 30_000 });
     await resident.click(".stars button[data-stars='5']");

@@ -24,6 +24,8 @@ export class TelegramStore {
   /** Links an account; either side's previous link is replaced (one Telegram account per user). */
   async link(telegramUserId: number | string, userId: string, linkedBy: string | null, now: Date): Promise<void> {
     await this.sql.transaction(async (tx) => {
+      // Two links at once (two processes) would both delete nothing, then collide on insert.
+      await tx.lock("telegram_links");
       await tx.run("DELETE FROM telegram_links WHERE telegram_user_id = ? OR user_id = ?", [String(telegramUserId), userId]);
       await tx.run("INSERT INTO telegram_links (telegram_user_id, user_id, linked_at, linked_by) VALUES (?, ?, ?, ?)", [
         String(telegramUserId),

@@ -66,6 +66,21 @@ describe.each(BACKENDS)("%s", (name, make) => {
       }
     });
 
+    it("links from two processes (PostgreSQL) or many callers (SQLite) at once without colliding: one link per account and per user", async () => {
+      // SQLite serves one process: its concurrent links come from one connection.
+      const other = name === "postgres" ? new TelegramStore((await b.second()).sql) : store;
+      for (let round = 0; round < 5; round++) {
+        // The same Telegram account linked to different users, and one user from different accounts.
+        await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).link(700 + round, `u-${round}-${i % 4}`, null, at(round))));
+        await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? other : store).link(800 + i, `u-same-${round}`, null, at(round))));
+        const links = await b.sql.all<{ telegram_user_id: string; user_id: string }>("SELECT telegram_user_id, user_id FROM telegram_links");
+        expect(new Set(links.map((l) => l.telegram_user_id)).size).toBe(links.length);
+        expect(new Set(links.map((l) => l.user_id)).size).toBe(links.length);
+        expect(links.filter((l) => l.telegram_user_id === String(700 + round))).toHaveLength(1);
+        expect(links.filter((l) => l.user_id === `u-same-${round}`)).toHaveLength(1);
+      }
+    });
+
     it("maps lawyers'-group posts to their referral, once per message, oldest first", async () => {
       await store.recordPost(-1001, 12, "ref-a", at(1));
       await store.recordPost("-1001", 9, "ref-a", at(1));
