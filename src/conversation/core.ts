@@ -267,6 +267,29 @@ export class ConversationCore {
     }
   }
 
+  /**
+   * Several processes: the thread queue orders only this process's messages. An earlier
+   * message of the thread may be in a peer's hands (wait for its answer) or abandoned by a
+   * dead one (answer it here first), so that a follow-up is never answered before the
+   * question it follows.
+   */
+  private async afterEarlier(inbound: InboundRow, leaseMs: number, log: Logger): Promise<void> {
+    for (;;) {
+      const earlier = await this.store.earlierUnfinishedInbound(inbound.threadId, inbound.id);
+      if (!earlier) return;
+      const touched = Date.parse(earlier.claimedAt ?? earlier.receivedAt);
+      if (touched > this.now().getTime() - leaseMs) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      log.info({ earlierId: earlier.id }, "taking over an abandoned earlier message of the thread first");
+      await this.process({ inbound: earlier, verdict: "ok", live: false }).catch((err: unknown) => {
+        // A peer took it over meanwhile: the loop waits for that one instead.
+        if (!(err instanceof ClaimedElsewhereError)) throw err;
+      });
+    }
+  }
+
   /** Keeps a message in the in-flight map until its answer settles. */
   private track(key: string, ticket: Promise<Ticket>): void {
     this.inFlight.set(key, ticket);
@@ -281,8 +304,9 @@ export class ConversationCore {
     const log = this.log.child({ inboundId: inbound.id, threadId: inbound.threadId, channel: inbound.channel });
     // One process per database: a claim this process does not hold belongs to a dead one.
     // With several processes (PostgreSQL) the cut-off is now - lease.
-    const now = this.now();
     const lease = this.inboundLeaseMs;
+    if (lease !== undefined) await this.afterEarlier(inbound, lease, log);
+    const now = this.now();
     const staleBefore = new Date(lease === undefined ? now.getTime() + 1 : now.getTime() - lease);
     let claimed = await this.store.claimInbound(inbound.id, { now, staleBefore });
     if (!claimed) {

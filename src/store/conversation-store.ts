@@ -173,6 +173,8 @@ export interface ConversationStore {
   claimInbound(id: number, opts: ClaimOptions): Promise<InboundRow | undefined>;
   /** Messages not yet finished ('received' or 'processing'), in the order they were received. */
   listUnfinishedInbound(): Promise<InboundRow[]>;
+  /** The oldest unfinished message of a thread received before message `beforeId`, if any. */
+  earlierUnfinishedInbound(threadId: number, beforeId: number): Promise<InboundRow | undefined>;
   /** Writes result, context, history, escalation, outbox row and the final status atomically. */
   complete(c: Completion, now: Date): Promise<Completed>;
 
@@ -372,6 +374,13 @@ export class SqliteConversationStore implements ConversationStore {
     return (this.db.prepare("SELECT * FROM inbound_messages WHERE status IN ('received', 'processing') ORDER BY id").all() as Row[]).map(
       toInbound,
     );
+  }
+
+  async earlierUnfinishedInbound(threadId: number, beforeId: number): Promise<InboundRow | undefined> {
+    const r = this.db
+      .prepare("SELECT * FROM inbound_messages WHERE thread_id = ? AND id < ? AND status IN ('received', 'processing') ORDER BY id LIMIT 1")
+      .get(threadId, beforeId) as Row | undefined;
+    return r ? toInbound(r) : undefined;
   }
 
   async complete(c: Completion, now: Date): Promise<Completed> {

@@ -96,6 +96,21 @@ describe.each(BACKENDS)("%s", (name, make) => {
       expect(await s.claimInbound(row.id, { now: clock.now(), staleBefore: clock.now() })).toBeUndefined();
     });
 
+    it("finds the oldest unfinished message of a thread before a given one", async () => {
+      const s = b.conversation;
+      const { inbound: m1 } = await s.recordInbound(inbound({ threadKey: "order" }), clock.now());
+      const { inbound: m2 } = await s.recordInbound(inbound({ threadKey: "order" }), clock.now());
+      const { inbound: m3 } = await s.recordInbound(inbound({ threadKey: "order" }), clock.now());
+      const { inbound: elsewhere } = await s.recordInbound(inbound({ threadKey: "another" }), clock.now());
+      expect((await s.earlierUnfinishedInbound(m3.threadId, m3.id))?.id).toBe(m1.id);
+      expect(await s.earlierUnfinishedInbound(m1.threadId, m1.id)).toBeUndefined();
+      expect(await s.earlierUnfinishedInbound(elsewhere.threadId, elsewhere.id)).toBeUndefined();
+      await s.claimInbound(m1.id, { now: clock.now(), staleBefore: clock.now() });
+      expect((await s.earlierUnfinishedInbound(m3.threadId, m3.id))?.id).toBe(m1.id); // processing is unfinished
+      await s.complete(completion(m1.id, 1), clock.now());
+      expect((await s.earlierUnfinishedInbound(m3.threadId, m3.id))?.id).toBe(m2.id);
+    });
+
     it("20 concurrent claims of one inbound message from two pools: exactly one winner", async () => {
       const other = await b.second();
       const { inbound: row } = await b.conversation.recordInbound(inbound(), clock.now());

@@ -100,6 +100,15 @@ export class PgConversationStore implements ConversationStore {
     return (await all(this.pool, "SELECT * FROM inbound_messages WHERE status IN ('received', 'processing') ORDER BY id")).map(toInbound);
   }
 
+  async earlierUnfinishedInbound(threadId: number, beforeId: number): Promise<InboundRow | undefined> {
+    const r = await one(
+      this.pool,
+      "SELECT * FROM inbound_messages WHERE thread_id = $1 AND id < $2 AND status IN ('received', 'processing') ORDER BY id LIMIT 1",
+      [threadId, beforeId],
+    );
+    return r ? toInbound(r) : undefined;
+  }
+
   async complete(c: Completion, now: Date): Promise<Completed> {
     return withTransaction(this.pool, async (db) => {
       const inbound = await one(
