@@ -25,18 +25,24 @@ describe.skipIf(PG_SKIP_REASON !== null)(`thread order across processes${PG_SKIP
   const core = (store: ConversationStore, pipeline: FakePipeline) =>
     new ConversationCore({ store, pipeline, log: silentLogger(), rateLimitPerMinute: 100, now: clock.now, inboundLeaseMs: LEASE_MS });
 
+  /** A pipeline that answers only once `hold` opens: a process mid-answer. */
+  const heldPipeline = () => {
+    const hold = gate();
+    const pipeline = new FakePipeline();
+    pipeline.behaviour = async (text) => {
+      await hold.promise;
+      return answer(text);
+    };
+    return { hold, pipeline };
+  };
+
   const history = async (threadKey: string) => {
     const thread = await b.conversation.findThread("telegram", threadKey);
     return (await b.conversation.listMessages(thread!.id)).map((m) => `${m.role}:${m.text}`);
   };
 
   it("a follow-up on another process waits for the answer to the question before it", async () => {
-    const hold = gate();
-    const pipelineA = new FakePipeline();
-    pipelineA.behaviour = async (text) => {
-      await hold.promise;
-      return answer(text);
-    };
+    const { hold, pipeline: pipelineA } = heldPipeline();
     const pipelineB = new FakePipeline();
     const a = core(b.conversation, pipelineA);
     const bCore = core(other, pipelineB);
@@ -88,12 +94,7 @@ describe.skipIf(PG_SKIP_REASON !== null)(`thread order across processes${PG_SKIP
   });
 
   it("other threads do not wait", async () => {
-    const hold = gate();
-    const pipelineA = new FakePipeline();
-    pipelineA.behaviour = async (text) => {
-      await hold.promise;
-      return answer(text);
-    };
+    const { hold, pipeline: pipelineA } = heldPipeline();
     const pipelineB = new FakePipeline();
     const first = core(b.conversation, pipelineA).receive(inbound({ threadKey: "t-slow", text: "离婚财产怎么分" }));
     await expect.poll(() => pipelineA.calls.length).toBe(1);
