@@ -9,7 +9,7 @@
 // database at once. The old index keeps answering until the new one is swapped in. The first
 // build at start-up and the one-shot commands build in-process (see rebuildIndex).
 
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -47,6 +47,8 @@ export interface OpenKnowledgeOptions {
 interface IndexStamp {
   knowledgeVersion: number;
   builtAt: string;
+  /** Fingerprint of the inputs besides the store (terms, aliases, labelled questions). */
+  inputs?: string;
 }
 
 /** What an index is built from besides the store's articles: handed to the worker as is. */
@@ -55,6 +57,18 @@ export interface IndexInputs {
   aliases: AliasEntry[];
   /** Labelled questions (document expansion, kNN); empty when training is off. */
   bank: BankQuestion[];
+}
+
+/**
+ * What the saved index was built from besides the store's articles. An edited terms.yaml or
+ * law-aliases.yaml, or a new question bank, changes it: the saved index is then rebuilt at
+ * start-up instead of silently answering with yesterday's vocabulary.
+ */
+export function fingerprintInputs(inputs: IndexInputs): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify([inputs.terms, inputs.aliases]));
+  for (const q of inputs.bank) h.update(JSON.stringify(q));
+  return h.digest("hex").slice(0, 32);
 }
 
 export interface RebuildOptions {
@@ -104,6 +118,7 @@ export class KnowledgeBase {
   private indexWorker: Worker | null = null;
   private indexWorkerStopped = false;
   readonly terms: TermsFile;
+  private inputsPrint: string | null = null;
   /** An embedding endpoint (OpenAI-compatible or Ollama) when configured; null: offline LSA. */
   private readonly remoteEmbeddings: Embeddings | null;
   readonly aliases: AliasEntry[];
@@ -151,7 +166,8 @@ export class KnowledgeBase {
     const version = await this.store.version();
     if (version === this.loadedVersion && this.index) return false;
     const stamp = this.readStamp();
-    if (stamp?.knowledgeVersion === version) {
+    const inputs = this.inputsFingerprint();
+    if (stamp?.knowledgeVersion === version && stamp.inputs === inputs) {
       try {
         this.index = SearchIndex.load(this.indexDir, this.remoteEmbeddings);
       } catch (e) {
@@ -160,6 +176,7 @@ export class KnowledgeBase {
         return true;
       }
     } else {
+      if (stamp?.knowledgeVersion === version) this.log?.info("terms, aliases or labelled questions changed; rebuilding the index");
       // Running (an index answers already): off the main thread. First start: here.
       await this.rebuildIndex({ inWorker: this.index !== null });
       return true;
@@ -233,12 +250,18 @@ export class KnowledgeBase {
       : SearchIndex.build(articles, options);
     rmSync(dir, { recursive: true, force: true });
     index.save(dir);
-    writeFileSync(join(dir, "stamp.json"), JSON.stringify({ knowledgeVersion: version, builtAt: new Date().toISOString() } satisfies IndexStamp));
+    const stamp: IndexStamp = { knowledgeVersion: version, builtAt: new Date().toISOString(), inputs: fingerprintInputs(inputs) };
+    writeFileSync(join(dir, "stamp.json"), JSON.stringify(stamp));
     return { index, knowledgeVersion: version, articles: articles.length, ms: Date.now() - t };
   }
 
   private indexInputs(): IndexInputs {
     return { terms: this.terms, aliases: this.aliases, bank: this.labelledQuestions() };
+  }
+
+  private inputsFingerprint(): string {
+    this.inputsPrint ??= fingerprintInputs(this.indexInputs());
+    return this.inputsPrint;
   }
 
   /** How a worker opens this knowledge base's store by itself; null when it cannot. */
@@ -481,7 +504,7 @@ export class KnowledgeBase {
         renameSync(tmp, join(this.indexDir, name));
       };
       if (articlesChanged) write("articles.json", JSON.stringify(this.index.articles));
-      write("stamp.json", JSON.stringify({ knowledgeVersion: version, builtAt: new Date().toISOString() } satisfies IndexStamp));
+      write("stamp.json", JSON.stringify({ ...stamp, knowledgeVersion: version, builtAt: new Date().toISOString() } satisfies IndexStamp));
     } catch (e) {
       this.log?.warn({ err: (e as Error).message }, "could not update the saved index; the next start rebuilds it");
     }
