@@ -19,6 +19,8 @@ describe("detectEmergency", () => {
     ["我老公刚被派出所带走了", "detained"],
     ["我儿子被派出所扣了 还没放出来", "detained"],
     ["我現在被老公打 怎麼辦", "violence"],
+    // Liability words do not hide a danger that is still going on.
+    ["工友刚从架子上摔下来了 现在站不起来 老板要负责吗", "injury"],
   ])("catches %s as %s", (text, kind) => {
     expect(kindsOf(text)).toContain(kind);
   });
@@ -41,6 +43,9 @@ describe("detectEmergency", () => {
     "工资被克扣了去哪里投诉",
     "工资被扣了去哪投诉",
     "押金被房东扣了不退",
+    // Who is liable for a past injury is a legal question, not a call for an ambulance.
+    "在超市地上滑倒摔骨折了，超市要负责吗",
+    "开车撞了人对方要求私了，我该怎么办",
   ])("does not raise an alarm for %s", (text) => {
     expect(detectEmergency(normalizeText(text).text)).toEqual({ emergency: false, kinds: [], cues: [] });
   });
