@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
+import { sqlRateLimitStore } from "./rate-limit-store.ts";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { App } from "../app.ts";
@@ -105,7 +106,8 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     // Served over plain HTTP on a county's LAN as well: do not force HTTPS from here.
     strictTransportSecurity: secure,
   });
-  await server.register(rateLimit, { global: false });
+  // Several processes on PostgreSQL share one count; one process keeps it in memory.
+  await server.register(rateLimit, { global: false, ...(app.store === "postgres" ? { store: sqlRateLimitStore(app.sql) } : {}) });
 
   // Cross-site requests are refused outright for anything that changes state (the login
   // form included, which has no CSRF token yet).

@@ -258,6 +258,20 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two server processes on one PostgreSQL
     expect(stream.text()).toContain(number!);
   }, 60_000);
 
+  it("counts console logins from one client against one allowance on both servers", async () => {
+    // 20 per minute per client (the default). Spread over two servers, a guesser would get
+    // 40 tries if each server counted alone.
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const guesser = new HttpActor(i % 2 ? b!.base : a!.base, "10.7.7.7");
+      statuses.push((await guesser.login("nobody", `wrong-guess-${i}`)).status);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 401), statuses.join(",")).toBe(true);
+    expect(statuses.slice(20), statuses.join(",")).toEqual(Array(10).fill(429));
+    // Another client is not affected.
+    expect((await new HttpActor(b!.base, "10.7.7.8").login("admin", CHILD_ADMIN_PASSWORD)).status).toBe(200);
+  }, 60_000);
+
   it("answers from a guide uploaded on the other server, without a restart", async () => {
     const admin = new HttpActor(a!.base, "10.6.0.1");
     expect((await admin.login("admin", CHILD_ADMIN_PASSWORD)).status).toBe(200);
