@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
 import { ConversationCore } from "./conversation/core.ts";
+import { SharedSenderLimiter } from "./conversation/rate-limit.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
 import { ServiceDirectory } from "./knowledge/directory.ts";
 import { createLogger } from "./log.ts";
@@ -27,6 +28,7 @@ import type { ConversationStore, EscalationRow } from "./store/conversation-stor
 import type { Bus } from "./store/bus.ts";
 import type { ReferralStore } from "./store/referral-store.ts";
 import { openStore } from "./store/open.ts";
+import { SqlRateCounter } from "./store/rate-counter.ts";
 import { sqlValue, type DialectName, type SqlDb } from "./store/sql.ts";
 import type { SqliteDb } from "./store/sqlite.ts";
 
@@ -121,6 +123,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     pipeline: answerer,
     log,
     rateLimitPerMinute: config.LAWDESK_RATE_LIMIT_PER_MINUTE,
+    // Several processes share a sender's allowance; one process counts in memory.
+    senderLimiter: store.kind === "postgres" ? new SharedSenderLimiter(new SqlRateCounter(store.sql), config.LAWDESK_RATE_LIMIT_PER_MINUTE) : undefined,
     now,
     parseRating,
     inboundLeaseMs: store.kind === "postgres" ? config.LAWDESK_CLAIM_LEASE_SECONDS * 1000 : undefined,

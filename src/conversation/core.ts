@@ -22,7 +22,7 @@ import {
 } from "../store/conversation-store.ts";
 import { contextOf, contextWithoutOwner, nextContext } from "./context.ts";
 import { Hook, type Listener } from "./hooks.ts";
-import { SlidingWindowLimiter, type RateVerdict } from "./rate-limit.ts";
+import { SlidingWindowLimiter, type RateVerdict, type SenderLimiter } from "./rate-limit.ts";
 import { CONTEXT_RESET_NOTE, OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED, RATING_THANKS, coreResult } from "./replies.ts";
 import { KeyedSerialQueue } from "./serial.ts";
 
@@ -31,6 +31,8 @@ export interface ConversationCoreOptions {
   pipeline: AnswerPipeline;
   log: Logger;
   rateLimitPerMinute?: number;
+  /** Counts senders' messages instead of the in-memory window (shared across processes). */
+  senderLimiter?: SenderLimiter;
   now?: () => Date;
   /** Channels that deliver the reply in the response to the same request: their rows are recorded as sent. */
   syncChannels?: readonly ChannelName[];
@@ -114,7 +116,7 @@ export class ConversationCore {
   private readonly pipelineTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly inboundLeaseMs: number | undefined;
-  private readonly limiter: SlidingWindowLimiter;
+  private readonly limiter: SenderLimiter;
   private readonly threads = new KeyedSerialQueue();
   /** Messages being handled by this process, so a concurrent retry joins instead of starting over. */
   private readonly inFlight = new Map<string, Promise<Ticket>>();
@@ -134,7 +136,7 @@ export class ConversationCore {
     this.pipelineTimeoutMs = opts.pipelineTimeoutMs ?? 120_000;
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.inboundLeaseMs = opts.inboundLeaseMs;
-    this.limiter = new SlidingWindowLimiter(opts.rateLimitPerMinute ?? 10);
+    this.limiter = opts.senderLimiter ?? new SlidingWindowLimiter(opts.rateLimitPerMinute ?? 10);
     const onError = (err: unknown) => this.log.error({ err }, "conversation listener failed");
     this.escalationHook = new Hook(onError);
     this.replyHook = new Hook(onError);
@@ -237,10 +239,10 @@ export class ConversationCore {
 
   private admit(msg: InboundMessage): Promise<Ticket> {
     const now = this.now();
-    const recorded = this.store.recordInbound(msg, now).then(({ inbound, created }) => {
+    const recorded = this.store.recordInbound(msg, now).then(async ({ inbound, created }) => {
       this.log.child({ inboundId: inbound.id, threadId: inbound.threadId, channel: inbound.channel }).info({ created }, "inbound recorded");
       // Counted when recorded, not when processed: a slow pipeline must not let a flood through.
-      const verdict: RateVerdict = created ? this.limiter.hit(`${msg.channel}\u0000${msg.senderKey}`, now.getTime()) : "ok";
+      const verdict: RateVerdict = created ? await this.limiter.hit(`${msg.channel}\u0000${msg.senderKey}`, now.getTime()) : "ok";
       return { inbound, verdict };
     });
     // The thread slot is taken now, synchronously, so arrival order is processing order.

@@ -1,5 +1,9 @@
-// Per-sender sliding-window rate limit. Kept in memory: it protects the pipeline (and the
-// LLM behind it) from floods, so losing its state on a restart costs nothing.
+// Per-sender flood limit: it protects the pipeline (and the LLM behind it) from floods, so
+// losing its state on a restart costs nothing. One process keeps a sliding window in memory;
+// several processes on PostgreSQL count in the database (SharedSenderLimiter), or a flood
+// spread over N servers by a load balancer would get N allowances.
+
+import type { SqlRateCounter } from "../store/rate-counter.ts";
 
 export type RateVerdict =
   /** Within the limit: process normally. */
@@ -9,6 +13,11 @@ export type RateVerdict =
   /** Further messages over the limit in the same window: record them, say nothing. */
   | "silence";
 
+export interface SenderLimiter {
+  /** Counts one message from `sender` at `now` (ms). */
+  hit(sender: string, now: number): RateVerdict | Promise<RateVerdict>;
+}
+
 interface SenderWindow {
   /** Times (ms) of the messages let through in the last window. */
   hits: number[];
@@ -16,7 +25,7 @@ interface SenderWindow {
   noticed: boolean;
 }
 
-export class SlidingWindowLimiter {
+export class SlidingWindowLimiter implements SenderLimiter {
   private readonly senders = new Map<string, SenderWindow>();
   private hitsSinceSweep = 0;
 
@@ -45,5 +54,22 @@ export class SlidingWindowLimiter {
   private sweep(now: number): void {
     this.hitsSinceSweep = 0;
     for (const [sender, w] of this.senders) if (!w.hits.some((t) => t > now - this.windowMs)) this.senders.delete(sender);
+  }
+}
+
+/**
+ * The flood limit counted in the database, in fixed windows: the first `limit` messages of a
+ * window go through, the next one is told to slow down, the rest are recorded in silence.
+ */
+export class SharedSenderLimiter implements SenderLimiter {
+  constructor(
+    private readonly counter: SqlRateCounter,
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  async hit(sender: string, now: number): Promise<RateVerdict> {
+    const { count } = await this.counter.hit(`sender|${sender}`, this.windowMs, new Date(now));
+    return count <= this.limit ? "ok" : count === this.limit + 1 ? "notice" : "silence";
   }
 }
