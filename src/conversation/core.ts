@@ -242,7 +242,7 @@ export class ConversationCore {
     const recorded = this.store.recordInbound(msg, now).then(async ({ inbound, created }) => {
       this.log.child({ inboundId: inbound.id, threadId: inbound.threadId, channel: inbound.channel }).info({ created }, "inbound recorded");
       // Counted when recorded, not when processed: a slow pipeline must not let a flood through.
-      const verdict: RateVerdict = created ? await this.limiter.hit(`${msg.channel}\u0000${msg.senderKey}`, now.getTime()) : "ok";
+      const verdict: RateVerdict = created ? await this.countSender(msg, now) : "ok";
       return { inbound, verdict };
     });
     // The thread slot is taken now, synchronously, so arrival order is processing order.
@@ -254,6 +254,16 @@ export class ConversationCore {
     // When recording fails the ticket rejects and nobody reads `result`: keep that quiet.
     result.catch(() => undefined);
     return recorded.then(({ inbound }) => ({ inboundId: inbound.id, threadId: inbound.threadId, result }));
+  }
+
+  /** Flood protection is best effort: a counter the database cannot update lets the message through. */
+  private async countSender(msg: InboundMessage, now: Date): Promise<RateVerdict> {
+    try {
+      return await this.limiter.hit(`${msg.channel}\u0000${msg.senderKey}`, now.getTime());
+    } catch (err) {
+      this.log.warn({ err }, "flood limit unavailable; message let through");
+      return "ok";
+    }
   }
 
   /** Polls a message claimed by another process until it is finished or its claim lapses. */

@@ -200,6 +200,16 @@ describe("rate limit", () => {
     expect(excess.outcome.outboxId).toBeNull();
   });
 
+  it("lets a message through, answered, when the shared flood counter cannot be reached", async () => {
+    const { log, lines } = captureLogger("warn");
+    const core = makeCore({ log, senderLimiter: { hit: async () => Promise.reject(new Error("connection terminated")) } });
+    const r = await core.receive(inbound({ text: "老板拖欠工资" }));
+    expect(r.outcome.reason).toBeUndefined();
+    expect(r.outcome.result.kind).toBe("reply");
+    expect(pipeline.calls).toHaveLength(1);
+    expect(lines().some((l) => l.msg === "flood limit unavailable; message let through")).toBe(true);
+  });
+
   it("does not count a platform retry against the sender", async () => {
     const core = makeCore({ rateLimitPerMinute: 1 });
     const msg = inbound();
