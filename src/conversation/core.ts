@@ -106,6 +106,8 @@ const FINISHED: readonly InboundStatus[] = ["done", "failed"];
 const messageKey = (channel: string, platformMessageId: string) => `${channel}\u0000${platformMessageId}`;
 const threadQueueKey = (channel: string, threadKey: string) => `${channel}\u0000${threadKey}`;
 const isFinished = (row: InboundRow) => FINISHED.includes(row.status);
+/** How long to wait before looking again at work another process holds. */
+const pause = () => new Promise((r) => setTimeout(r, 200));
 
 export class ConversationCore {
   private readonly store: ConversationStore;
@@ -191,11 +193,9 @@ export class ConversationCore {
     const rows = await this.store.listUnfinishedInbound();
     const runs: Promise<unknown>[] = [];
     const lease = this.inboundLeaseMs;
-    const staleBefore = lease === undefined ? Infinity : this.now().getTime() - lease;
     for (const inbound of rows) {
       // Another live process received or claimed it moments ago: its work, not abandoned.
-      const touched = Date.parse(inbound.claimedAt ?? inbound.receivedAt);
-      if (touched > staleBefore) continue;
+      if (lease !== undefined && !this.lapsed(inbound, lease)) continue;
       const key = messageKey(inbound.channel, inbound.platformMessageId);
       if (this.inFlight.has(key)) continue;
       const result = this.threads.run(threadQueueKey(inbound.channel, inbound.threadKey), () =>
@@ -269,7 +269,7 @@ export class ConversationCore {
   /** Polls a message claimed by another process until it is finished or its claim lapses. */
   private async awaitElsewhere(id: number, leaseMs: number): Promise<{ finished: InboundRow; claimed?: never } | { finished?: never; claimed: InboundRow }> {
     for (;;) {
-      await new Promise((r) => setTimeout(r, 200));
+      await pause();
       const current = await this.store.getInbound(id);
       if (!current) throw new Error(`inbound ${id} disappeared`);
       if (isFinished(current)) return { finished: current };
@@ -289,9 +289,8 @@ export class ConversationCore {
     for (;;) {
       const earlier = await this.store.earlierUnfinishedInbound(inbound.threadId, inbound.id);
       if (!earlier) return;
-      const touched = Date.parse(earlier.claimedAt ?? earlier.receivedAt);
-      if (touched > this.now().getTime() - leaseMs) {
-        await new Promise((r) => setTimeout(r, 200));
+      if (!this.lapsed(earlier, leaseMs)) {
+        await pause();
         continue;
       }
       log.info({ earlierId: earlier.id }, "taking over an abandoned earlier message of the thread first");
@@ -300,6 +299,11 @@ export class ConversationCore {
         if (!(err instanceof ClaimedElsewhereError)) throw err;
       });
     }
+  }
+
+  /** No process has received or claimed the message within the lease: whoever had it is gone. */
+  private lapsed(row: InboundRow, leaseMs: number): boolean {
+    return Date.parse(row.claimedAt ?? row.receivedAt) <= this.now().getTime() - leaseMs;
   }
 
   /** Keeps a message in the in-flight map until its answer settles. */

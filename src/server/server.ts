@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
-import { sqlRateLimitStore } from "./rate-limit-store.ts";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import type { App } from "../app.ts";
@@ -21,6 +20,7 @@ import { adminApiPlugin } from "../console/admin/plugin.ts";
 import { dashboardPlugin } from "../console/dashboard/routes.ts";
 import { errorHandler, HttpError } from "./errors.ts";
 import { createMetrics, instrumentHttp } from "./metrics.ts";
+import { sqlRateLimitStore } from "./rate-limit-store.ts";
 import { loadOrCreateSecret, loadOrCreateSharedSecret } from "./secrets.ts";
 import { SseHub } from "./sse.ts";
 
