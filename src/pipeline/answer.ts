@@ -7,7 +7,7 @@ import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis, GuideHit } from "../knowledge/types.ts";
 import { compose, cutToFit, splitForChannel } from "./compose.ts";
 import { ANSWER_THRESHOLD, confidenceOf, features, type ConfidenceFeatures } from "./confidence.ts";
-import { detectEmergency, safetyReply, urgencyFor } from "./emergency.ts";
+import { detectEmergency, emergencyTopic, kindLabels, safetyReply, urgencyFor } from "./emergency.ts";
 import { classifyIntent } from "./intent.ts";
 import type { LlmExplainer } from "./llm.ts";
 import type { NeighbourEvidence } from "../retrieval/question-bank.ts";
@@ -91,13 +91,13 @@ export class Answerer implements AnswerPipeline {
         const em = intent.emergency ?? detectEmergency(norm.text);
         const urgency = urgencyFor(em.kinds);
         const text = cutToFit(safetyReply(em.kinds), limits);
-        const topic = em.kinds.includes("detained") ? "criminal" : em.kinds.includes("violence") ? "domestic_violence" : this.topicOf(norm.text);
+        const topic = emergencyTopic(em.kinds, norm.text) ?? this.topicOf(norm.text);
         return {
           ...this.base("emergency", channel),
           text,
           fullText: text,
           topic,
-          escalation: this.escalation("emergency", urgency, topic, ctx, norm.text, [], [], `紧急情况（${em.kinds.join("、")}）：${em.cues.join("；")}`),
+          escalation: this.escalation("emergency", urgency, topic, ctx, norm.text, [], [], `紧急情况（${kindLabels(em.kinds)}）：${em.cues.join("；")}`),
         };
       }
       case "ask_human": {

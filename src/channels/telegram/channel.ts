@@ -20,6 +20,7 @@ import { maskPersonalData } from "../../privacy.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
 import { answersInGroup, continuedGroupThread, PRIVATE_ORIGIN } from "../wechaty/group-threads.ts";
+import { isUnaddressedEmergency } from "../wechaty/group-policy.ts";
 import { GroupStore } from "../wechaty/store.ts";
 import { decodeCallback, FEEDBACK_TEXT, feedbackKeyboard, ratingKeyboard, toHtmlMessages } from "./format.ts";
 import { LawyerDesk } from "./lawyers.ts";
@@ -242,6 +243,8 @@ export class TelegramChannel implements ChannelSender {
       if (ctx.chat.type === "private") return this.fromResident(ctx, ctx.msg.text);
       const addressed = addressedText(ctx.msg, ctx.me);
       if (addressed !== null) await this.fromResident(ctx, addressed);
+      // Danger does not wait for a mention (seen when the bot may read the group's messages).
+      else if (isUnaddressedEmergency(ctx.msg.text)) await this.fromResident(ctx, ctx.msg.text);
     });
     // Voice and pictures: say what works, in private chats only (never noise in a group).
     bot.on(["message:voice", "message:photo"], async (ctx) => {

@@ -26,6 +26,7 @@ import {
   EMPTY_MENTION_TEXT,
   forGroup,
   isGroupLegalQuestion,
+  isUnaddressedEmergency,
   MEMBER_WELCOME_TEXT,
   NOT_TEXT_REPLY,
   privateInvitation,
@@ -253,8 +254,10 @@ export class WechatyChannel implements ChannelSender {
 
   private async onRoomMessage(msg: Message, room: Room, talker: Contact, text: string): Promise<void> {
     const mentioned = await msg.mentionSelf();
-    const a = addressing(text, { mentioned, mentionText: mentioned ? await msg.mentionText() : text, triggers: this.triggers });
-    if (!a.addressed) return; // chatter: never answered
+    const addressed = addressing(text, { mentioned, mentionText: mentioned ? await msg.mentionText() : text, triggers: this.triggers });
+    // Chatter is never answered, except a call for help: danger does not wait for an @-mention.
+    const a = addressed.addressed || !isUnaddressedEmergency(text) ? addressed : { ...addressed, addressed: true };
+    if (!a.addressed) return;
     const group = await this.groupOf(room);
     if (!a.text) {
       await room.say(EMPTY_MENTION_TEXT, talker);

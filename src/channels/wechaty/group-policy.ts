@@ -2,7 +2,8 @@
 // addressed to it, which matters are too personal to discuss in front of the village, and
 // what it says in the group instead. Deliberately simple rules a bureau can read.
 
-import { detectEmergency } from "../../pipeline/emergency.ts";
+import { detectEmergency, safetyReply, type EmergencyKind } from "../../pipeline/emergency.ts";
+import { normalizeText } from "../../pipeline/normalize.ts";
 import { isLikelyLegalQuestion } from "../../pipeline/intent.ts";
 import { classifyTopic, type TopicDef } from "../../pipeline/topic.ts";
 import { containsPersonalData, maskPersonalData } from "../../privacy.ts";
@@ -52,19 +53,30 @@ export interface Sensitivity {
   reasons: SensitiveReason[];
   topic: string;
   emergency: boolean;
+  /** The emergency's situations, for the safety words the group sees. */
+  emergencyKinds: EmergencyKind[];
+}
+
+/**
+ * A group message nobody addressed to the assistant that tells of danger now: it is answered
+ * all the same (safety first in the group, the rest privately).
+ */
+export function isUnaddressedEmergency(text: string): boolean {
+  return detectEmergency(normalizeText(text).text).emergency;
 }
 
 /** Whether a group question should move to a private chat, and its coarse topic. */
 export function assessGroupQuestion(text: string, topics: readonly TopicDef[]): Sensitivity {
   const topic = classifyTopic(text, topics)[0]?.topic ?? "other";
   const reasons: SensitiveReason[] = [];
-  const emergency = detectEmergency(text).emergency;
+  const em = detectEmergency(normalizeText(text).text);
+  const emergency = em.emergency;
   if (emergency) reasons.push("emergency");
   if (containsPersonalData(text)) reasons.push("personal_data");
   if (PERSONAL_TOPICS.has(topic)) reasons.push("personal_topic");
   if (NAMED_PERSON.test(text) || OWN_NAME.test(text)) reasons.push("named_person");
   if (ADDRESS.test(text)) reasons.push("address");
-  return { sensitive: reasons.length > 0, reasons, topic, emergency };
+  return { sensitive: reasons.length > 0, reasons, topic, emergency, emergencyKinds: em.kinds };
 }
 
 /** Counts toward the group's legal needs: a legal question, not a greeting or chatter. */
@@ -86,6 +98,8 @@ const GENERAL_FALLBACK = "这类问题和个人具体情况关系很大，需要
 
 /** What the group sees for a personal matter: general words and an invitation to a private chat. */
 export function privateInvitation(s: Sensitivity): string {
+  // Danger now: the numbers to call come first, in the group, where someone nearby may act.
+  if (s.emergency) return [safetyReply(s.emergencyKinds), "具体情况请看我发给您的私聊消息。"].join("\n");
   const lines = [GENERAL_WORDS[s.topic] ?? GENERAL_FALLBACK];
   lines.push("为保护您的隐私，具体情况我已通过私聊回复您，请查看和我的私聊（如果没有收到，请先加我为好友再发一遍问题）。");
   if (s.reasons.includes("personal_data") || s.reasons.includes("address")) lines.push("请不要在群里发身份证号、电话、住址等个人信息。");
