@@ -7,6 +7,8 @@ import { canonicalArticleLabel, parseArticleLabel } from "./article-number.ts";
 import type { Guide } from "./types.ts";
 
 const text = z.string().trim().min(1);
+// YAML reads an unquoted 2026-12-02 as a date: accept both, keep YYYY-MM-DD.
+const dateText = z.union([z.string(), z.date()]).transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v.trim())).pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "use YYYY-MM-DD"));
 
 export const GuideFrontMatter = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,80}$/, "use lower-case letters, digits and '-'"),
@@ -27,6 +29,13 @@ export const GuideFrontMatter = z.object({
   fees: z.string().default(""),
   time_limits: z.string().default(""),
   always_escalate: z.boolean().default(false),
+  // When a lawyer last checked the guide, and against which version (promulgation date) of each law.
+  review: z
+    .object({
+      date: dateText,
+      laws: z.array(z.object({ law: text, version: dateText })).default([]),
+    })
+    .optional(),
 });
 
 export class GuideError extends Error {
@@ -74,6 +83,7 @@ export function parseGuide(content: string, source: string): Guide {
     fees: d.fees,
     timeLimits: d.time_limits,
     alwaysEscalate: d.always_escalate,
+    review: d.review ? { date: d.review.date, laws: d.review.laws } : null,
     body,
     source,
   };

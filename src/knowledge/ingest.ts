@@ -9,7 +9,9 @@ import type { KnowledgeStore, SourceKind, SourceRow } from "../store/knowledge-s
 import { GuideError, looksLikeGuide, parseGuide } from "./guides.ts";
 import { guessLevel, LAW_LEVELS, LAW_STATUSES, parseLawJsonl } from "./law-jsonl.ts";
 import { LawParseError, parseLawMarkdown } from "./law-markdown.ts";
+import { loadLawRevisions, revisionSuperseding, type LawRevision } from "./revisions.ts";
 import { chinaToday } from "./status.ts";
+import { PROJECT_ROOT } from "../config.ts";
 import type { ArticleUnit, Guide, LawLevel, LawStatus } from "./types.ts";
 
 export interface IngestProblem {
@@ -34,6 +36,8 @@ export interface IngestSummary {
 export interface IngestOptions {
   onProgress?: (done: number, total: number, path: string) => void;
   now?: Date;
+  /** Laws revised after their imported text (default: the bundled knowledge/law-revisions.yaml). */
+  revisions?: readonly LawRevision[];
 }
 
 /** Metadata of one law file from a collection's index.jsonl. */
@@ -85,6 +89,7 @@ async function ingestUnlocked(store: KnowledgeStore, paths: string[], options: I
   }
   const metaByRoot = new Map<string, Map<string, LawMeta>>();
   const now = options.now ?? new Date();
+  const revisions = options.revisions ?? loadLawRevisions(resolve(PROJECT_ROOT, "knowledge"));
   summary.files = candidates.length;
 
   for (const [i, c] of candidates.entries()) {
@@ -102,13 +107,15 @@ async function ingestUnlocked(store: KnowledgeStore, paths: string[], options: I
       summary.skipped.push({ path: c.path, line: 0, message: `cannot read: ${(e as Error).message}` });
       continue;
     }
-    const hash = createHash("sha1").update(INGEST_VERSION).update(content).update(JSON.stringify(fileMeta ?? null)).digest("hex");
+    // A revision listed for this law re-ingests its files, so the mark follows the list.
+    const revision = revisions.find((r) => r.law === fileMeta?.title || c.rel.includes(r.law.replace(/^中华人民共和国/, ""))) ?? null;
+    const hash = createHash("sha1").update(INGEST_VERSION).update(content).update(JSON.stringify(fileMeta ?? null)).update(revision ? JSON.stringify(revision) : "").digest("hex");
     const existing = await store.getSource(c.path);
     if (existing && existing.hash === hash) {
       summary.unchanged++;
       continue;
     }
-    const parsed = parseFile(c, content, fileMeta, now);
+    const parsed = parseFile(c, content, fileMeta, now, revisions);
     summary.skipped.push(...parsed.problems);
     if (parsed.kind === null) continue;
     const row: SourceRow = {
@@ -158,12 +165,12 @@ interface ParsedFile {
   problems: IngestProblem[];
 }
 
-function parseFile(c: Candidate, content: string, meta: LawMeta | undefined, now: Date): ParsedFile {
+function parseFile(c: Candidate, content: string, meta: LawMeta | undefined, now: Date, revisions: readonly LawRevision[]): ParsedFile {
   const out: ParsedFile = { kind: null, articles: [], guides: [], problems: [] };
   if (c.path.endsWith(".jsonl")) {
     const { units, problems } = parseLawJsonl(content, c.path);
     out.problems = problems.map((p) => ({ path: c.path, ...p }));
-    out.articles = units.map((u) => ({ ...u, status: statusOnDate(u.status, u.effective, now) }));
+    out.articles = units.map((u) => ({ ...u, status: revisionSuperseding(revisions, u.law, u.promulgated ?? null) && u.status === "现行有效" ? "已修改" : statusOnDate(u.status, u.effective, now) }));
     out.kind = "law_jsonl";
     return out;
   }
@@ -191,7 +198,9 @@ function parseFile(c: Candidate, content: string, meta: LawMeta | undefined, now
     const effective = meta?.effective ?? null;
     const level = (LAW_LEVELS as readonly string[]).includes(meta?.level ?? "") ? (meta!.level as LawLevel) : guessLevel(title);
     const metaStatus = (LAW_STATUSES as readonly string[]).includes(meta?.status ?? "") ? (meta!.status as LawStatus) : "现行有效";
-    const status = statusOnDate(metaStatus, effective, now);
+    // A law revised after this text was taken: the text stays searchable, never current.
+    const superseded = metaStatus === "现行有效" && revisionSuperseding(revisions, title, promulgated) !== null;
+    const status = superseded ? "已修改" : statusOnDate(metaStatus, effective, now);
     const region = level === "地方性法规" ? (meta?.category ?? null) : null;
     const prefix = createHash("sha1").update(c.rel.split("\\").join("/")).digest("hex").slice(0, 10);
     const used = new Map<string, number>();

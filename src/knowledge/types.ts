@@ -52,6 +52,8 @@ export interface Guide {
   timeLimits: string;
   /** Escalate to a person whenever this guide is the best match (e.g. someone detained). */
   alwaysEscalate: boolean;
+  /** When a lawyer last checked the guide and against which law versions; null when never recorded. */
+  review?: { date: string; laws: { law: string; version: string }[] } | null;
   /** Plain-language explanation (Markdown body). */
   body: string;
   source: string;
