@@ -262,6 +262,13 @@ describe("laws", () => {
     const wage = stale.body.guides.find((g: { id: string }) => g.id === "wage-arrears");
     expect(wage.issues).toContainEqual({ law: "中华人民共和国劳动合同法", article: "第三十条", problem: "not_current", statuses: ["已失效"] });
     expect(stale.body.guides.some((g: { id: string }) => g.id === GUIDE_ID)).toBe(true);
+    // A guide uploaded with no review record is listed for review.
+    const uploaded = stale.body.guides.find((g: { id: string }) => g.id === GUIDE_ID);
+    expect(uploaded.issues).toContainEqual(expect.objectContaining({ problem: "never_reviewed" }));
+    // The laws revised after the collection was taken, with whether their new text is in.
+    const revisions = (await admin.get("/api/console/admin/knowledge/revisions")).body.revisions;
+    expect(revisions.map((r: { law: string }) => r.law)).toEqual(expect.arrayContaining(["中华人民共和国治安管理处罚法", "中华人民共和国仲裁法"]));
+    for (const r of revisions) expect(r).toMatchObject({ passed: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), newTextImported: false });
 
     // Re-ingesting the changed file keeps the administrator's mark.
     writeFileSync(row.source, `${readFileSync(row.source, "utf8")}\n`);

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { stringify as toYaml } from "yaml";
 import type { App } from "../../app.ts";
+import { loadLawRevisions } from "../../knowledge/revisions.ts";
 import { parseArticleLabel } from "../../knowledge/article-number.ts";
 import { GuideError, parseGuide } from "../../knowledge/guides.ts";
 import { chinaToday, isCurrentLaw } from "../../knowledge/status.ts";
@@ -185,9 +186,30 @@ export function knowledgeRoutes(api: FastifyInstance, app: App, topicIds: Set<st
         if (versions.some((a) => isCurrentLaw(a))) continue;
         issues.push({ law: b.law, article: b.article, problem: versions.length ? "not_current" : "missing", statuses: [...new Set(versions.map((a) => a.status))] });
       }
-      if (issues.length) out.push({ id: g.id, title: g.title, issues });
+      // A law revised after the guide was last reviewed: the guide may now state old law.
+      const revisions = loadLawRevisions(app.config.knowledgeDir);
+      const reviewed = g.review?.date ?? null;
+      const relied = new Set([...g.legalBasis.map((b) => b.law), ...(g.review?.laws ?? []).map((l) => l.law)]);
+      for (const r of revisions) {
+        if (relied.has(r.law) && (!reviewed || reviewed < r.passed))
+          issues.push({ law: r.law, article: "", problem: "revised_since_review", statuses: [], revision: { passed: r.passed, inForce: r.inForce, changes: r.changes } });
+      }
+      if (!reviewed) issues.push({ law: "", article: "", problem: "never_reviewed", statuses: [] });
+      if (issues.length) out.push({ id: g.id, title: g.title, reviewed, issues });
     }
     return { guides: out };
+  });
+
+  /** Laws revised after the collection was taken, and whether their new text has been uploaded. */
+  api.get("/api/console/admin/knowledge/revisions", async (request) => {
+    requireRole(request, "admin");
+    const out = [];
+    for (const r of loadLawRevisions(app.config.knowledgeDir)) {
+      const { rows } = await app.knowledge.store.listLaws({ q: r.law, limit: 20 });
+      const imported = rows.some((l) => l.law === r.law && l.status === "现行有效" && (l.promulgated ?? "") >= r.passed);
+      out.push({ ...r, newTextImported: imported });
+    }
+    return { revisions: out };
   });
 
   // ---------------------------------------------------------- laws

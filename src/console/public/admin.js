@@ -445,17 +445,52 @@ async function lawsSection(box) {
   await load();
 }
 
+/** One problem of a guide's legal basis, as the administrator reads it. */
+function issueItem(i) {
+  const { el } = ctx;
+  if (i.problem === "never_reviewed") return el("li", {}, el("span", { class: "tag st-warn", text: "未记录律师审查" }));
+  if (i.problem === "revised_since_review")
+    return el("li", {}, `《${i.law}》`, el("span", { class: "tag st-warn", text: `审查后已修订（${i.revision.passed}通过，${i.revision.inForce}施行）` }));
+  return el("li", {}, `《${i.law}》${i.article}：`, i.problem === "missing" ? el("span", { class: "tag st-warn", text: "知识库中没有" }) : i.statuses.map(statusTag));
+}
+
+/** Laws revised after the statute collection was taken: old texts are not quoted as current. */
+async function revisionsCard() {
+  const { el, api } = ctx;
+  const { revisions } = await api("GET", "/api/console/admin/knowledge/revisions");
+  return card(
+    "条文库之后修订的法律",
+    el("p", { class: "hint", text: "这些法律在条文库快照之后修订。旧文本已标为“已修改”，不会当作现行法律引用；在“上传”里导入新文本后，新文本自动取代旧文本。名单维护在 knowledge/law-revisions.yaml。" }),
+    el(
+      "table",
+      { id: "revisionsTable" },
+      el("tr", {}, el("th", { text: "法律" }), el("th", { text: "通过 / 施行" }), el("th", { text: "修改内容" }), el("th", { text: "新文本" })),
+      ...revisions.map((r) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, el("b", { text: r.law }), el("div", { class: "hint", text: r.source })),
+          el("td", { text: `${r.passed} / ${r.inForce}` }),
+          el("td", { text: r.changes }),
+          el("td", {}, el("span", { class: r.newTextImported ? "tag st-ok" : "tag st-warn", text: r.newTextImported ? "已导入" : "尚未导入" })),
+        ),
+      ),
+    ),
+  );
+}
+
 async function staleSection(box) {
   const { el, api } = ctx;
   const { guides: all } = await api("GET", "/api/console/admin/knowledge/stale-guides");
+  const revisions = await revisionsCard();
   // Repealed or amended basis first: those answers changed meaning; missing text only lacks a quote.
   const rank = (g) => (g.issues.some((i) => i.problem === "not_current") ? 0 : 1);
   const guides = all.slice().sort((a, b) => rank(a) - rank(b));
   const notCurrent = guides.filter((g) => rank(g) === 0).length;
   box.replaceChildren(
     card(
-      "引用了非现行条文的办事指南",
-      el("p", { class: "hint", text: "这些指南的法律依据里有已失效、已修改或知识库中找不到的条文。机器人不会把这些条文当作现行法律引用；请在“编辑指南”里更新依据。" }),
+      "需要复核的办事指南",
+      el("p", { class: "hint", text: "这些指南的法律依据里有已失效、已修改或知识库中找不到的条文，或所依据的法律在上次审查后又修订了。机器人不会把非现行条文当作现行法律引用；请在“编辑指南”里更新依据和审查记录。" }),
       guides.length ? el("p", { class: notCurrent ? "alert" : "hint", text: `引用已失效或已修改条文的指南 ${notCurrent} 篇；引用知识库中没有的条文的指南 ${guides.length - notCurrent} 篇。` }) : null,
       guides.length
         ? el(
@@ -467,12 +502,13 @@ async function staleSection(box) {
                 "tr",
                 {},
                 el("td", {}, el("b", { text: g.title }), el("div", { class: "hint", text: g.id })),
-                el("td", {}, el("ul", { class: "plain" }, ...g.issues.map((i) => el("li", {}, `《${i.law}》${i.article}：`, i.problem === "missing" ? el("span", { class: "tag st-warn", text: "知识库中没有" }) : i.statuses.map(statusTag))))),
+                el("td", {}, el("ul", { class: "plain" }, ...g.issues.map(issueItem))),
               ),
             ),
           )
         : el("p", { class: "success", text: "所有指南引用的条文都是现行有效的。" }),
     ),
+    revisions,
   );
 }
 
