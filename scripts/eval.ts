@@ -109,6 +109,9 @@ async function main(): Promise<void> {
   const { evalMessages } = await import("./eval-messages.ts");
   console.log("\n== emergency and intent labelled sets (test split is held out from tuning)");
   await evalMessages();
+  const { evalDanger } = await import("./eval-danger.ts");
+  console.log("\n== emergencies in residents' words (blind: written apart from the rules, frozen, never tuned on; dev: used for tuning; ordinary: STARD's real questions)");
+  evalDanger();
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
