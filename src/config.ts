@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { z } from "zod";
+import { parseTrustProxy } from "./server/proxy.ts";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Real external data for tests, evaluation and benchmarks, beside the project. */
@@ -27,8 +28,25 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PORT: port.default(3000),
   HOST: z.string().default("127.0.0.1"),
-  /** Behind a reverse proxy: trust X-Forwarded-* for client addresses (login rate limit, audit). */
-  LAWDESK_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+  /**
+   * Behind reverse proxies: their number (hops) or their addresses/CIDR ranges; the client
+   * address is the one the nearest untrusted hop had (see server/proxy.ts). 0: no proxy.
+   */
+  LAWDESK_TRUST_PROXY: z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).trim())
+    .refine(
+      (v) => {
+        try {
+          parseTrustProxy(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      "must be 0, a number of proxy hops (1 = one proxy), or the proxies' addresses or CIDR ranges, comma-separated",
+    )
+    .default("0"),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (leave unset for the embedded SQLite)")

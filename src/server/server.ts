@@ -22,6 +22,7 @@ import { errorHandler, HttpError } from "./errors.ts";
 import { createMetrics, instrumentHttp } from "./metrics.ts";
 import { sqlRateLimitStore } from "./rate-limit-store.ts";
 import { loadOrCreateSecret, loadOrCreateSharedSecret } from "./secrets.ts";
+import { parseTrustProxy, trustProxyOption } from "./proxy.ts";
 import { SseHub } from "./sse.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -51,8 +52,12 @@ export interface BuildServerOptions {
   cookieSecret?: string;
   /** Set the Secure flag on cookies (when served over HTTPS). */
   secureCookies?: boolean;
-  /** Trust X-Forwarded-* from a reverse proxy (for client IPs in rate limits and logs). */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies to trust for the client address (rate limits, login lock-out, logs): a hop
+   * count or their addresses (server/proxy.ts). Default: LAWDESK_TRUST_PROXY. Never `true`,
+   * which would take the leftmost, client-written X-Forwarded-For entry.
+   */
+  trustProxy?: false | number | string[];
   loginRateLimit?: { max: number; timeWindow: number };
   chatRateLimit?: { max: number; timeWindow: number };
 }
@@ -69,7 +74,7 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   const server = Fastify({
     loggerInstance: app.log as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: trustProxyOption(opts.trustProxy ?? parseTrustProxy(app.config.LAWDESK_TRUST_PROXY)),
   });
 
   const metrics = createMetrics(app.sql);
