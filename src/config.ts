@@ -76,6 +76,8 @@ export const ConfigSchema = z.object({
   /** Confidence below which a legal question is escalated instead of answered. */
   LAWDESK_ANSWER_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   LAWDESK_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
+  /** Web chat messages per client address a minute (residents behind one NAT share it). */
+  LAWDESK_CHAT_RATE_LIMIT_PER_MINUTE: positiveInt.max(100_000).default(60),
   /** Days after a thread goes quiet (and its referrals close) before residents' words are purged. */
   LAWDESK_RETENTION_DAYS: positiveInt.default(180),
   // ---- township WeChat groups (Wechaty); the channel runs when WECHATY_PUPPET is set

@@ -167,7 +167,7 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
 
   // ------------------------------------------------------------ APIs and channels
 
-  await server.register(webChatPlugin, { app, live: webLive, secureCookies: secure, messageRateLimit: opts.chatRateLimit ?? { max: 30, timeWindow: 60_000 } });
+  await server.register(webChatPlugin, { app, live: webLive, secureCookies: secure, messageRateLimit: opts.chatRateLimit ?? { max: app.config.LAWDESK_CHAT_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } });
   await server.register(consoleApiPlugin, { app, live: consoleLive, secureCookies: secure, loginRateLimit: opts.loginRateLimit ?? { max: 20, timeWindow: 60_000 } });
   await server.register(adminApiPlugin, { app, wechaty: opts.wechaty ?? null, telegram: opts.telegram ?? null });
   await server.register(dashboardPlugin, { app, wechaty: opts.wechaty ?? null });
