@@ -78,6 +78,12 @@ export const ConfigSchema = z.object({
   LAWDESK_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
   /** Web chat messages per client address a minute (residents behind one NAT share it). */
   LAWDESK_CHAT_RATE_LIMIT_PER_MINUTE: positiveInt.max(100_000).default(60),
+  /** Live-update (server-sent events) streams open at once: per resident or console user, per client address, in all. */
+  LAWDESK_LIVE_STREAMS_PER_CLIENT: positiveInt.max(10_000).default(10),
+  LAWDESK_LIVE_STREAMS_PER_ADDRESS: positiveInt.max(100_000).default(100),
+  LAWDESK_LIVE_STREAMS_MAX: positiveInt.max(1_000_000).default(1000),
+  /** Seconds a client has to send a request's headers and body; slower ones get 408 and are disconnected. */
+  LAWDESK_REQUEST_TIMEOUT_SECONDS: positiveInt.max(3600).default(10),
   /** Days after a thread goes quiet (and its referrals close) before residents' words are purged. */
   LAWDESK_RETENTION_DAYS: positiveInt.default(180),
   // ---- township WeChat groups (Wechaty); the channel runs when WECHATY_PUPPET is set

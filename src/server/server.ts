@@ -74,11 +74,21 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   const server = Fastify({
     loggerInstance: app.log as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    // A client must send headers and body within the request timeout (a body trickled a byte
+    // at a time is cut off with 408); Node checks every second instead of every 30.
+    requestTimeout: app.config.LAWDESK_REQUEST_TIMEOUT_SECONDS * 1000,
+    http: { headersTimeout: app.config.LAWDESK_REQUEST_TIMEOUT_SECONDS * 1000, connectionsCheckingInterval: 1000 },
+    // An idle kept-alive connection is closed after 5 s (Node's default; fastify's is 72 s).
+    keepAliveTimeout: 5000,
     trustProxy: trustProxyOption(opts.trustProxy ?? parseTrustProxy(app.config.LAWDESK_TRUST_PROXY)),
   });
 
   const metrics = createMetrics(app.sql);
-  const hub = new SseHub((n) => metrics.sseClients.set({ stream: "all" }, n));
+  const hub = new SseHub((n) => metrics.sseClients.set({ stream: "all" }, n), {
+    perClient: app.config.LAWDESK_LIVE_STREAMS_PER_CLIENT,
+    perAddress: app.config.LAWDESK_LIVE_STREAMS_PER_ADDRESS,
+    total: app.config.LAWDESK_LIVE_STREAMS_MAX,
+  });
   const webLive = new WebChatLive(hub);
   const consoleLive = new ConsoleLive(app, hub);
   app.dispatcher.register(new WebChannelSender(webLive, app.bus));
