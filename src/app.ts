@@ -28,7 +28,7 @@ import type { ConversationStore, EscalationRow } from "./store/conversation-stor
 import type { Bus } from "./store/bus.ts";
 import type { ReferralStore } from "./store/referral-store.ts";
 import { openStore } from "./store/open.ts";
-import { SqlRateCounter } from "./store/rate-counter.ts";
+import { SqlLoginAttempts, SqlRateCounter } from "./store/rate-counter.ts";
 import { sqlValue, type DialectName, type SqlDb } from "./store/sql.ts";
 import type { SqliteDb } from "./store/sqlite.ts";
 
@@ -134,7 +134,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const referralModule = createReferralModule(
     store.referrals,
     { gateway: new ConversationThreadGateway(conversations, now), notifier },
-    { clock: now, logger: log },
+    // Failed logins per (name, address) in the database: every process shares the count.
+    { clock: now, logger: log, loginAttempts: new SqlLoginAttempts(store.sql) },
   );
   const { referrals } = referralModule;
 

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 import { z } from "zod";
+import { parseTrustProxy } from "./server/proxy.ts";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Real external data for tests, evaluation and benchmarks, beside the project. */
@@ -27,8 +28,25 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PORT: port.default(3000),
   HOST: z.string().default("127.0.0.1"),
-  /** Behind a reverse proxy: trust X-Forwarded-* for client addresses (login rate limit, audit). */
-  LAWDESK_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+  /**
+   * Behind reverse proxies: their number (hops) or their addresses/CIDR ranges; the client
+   * address is the one the nearest untrusted hop had (see server/proxy.ts). 0: no proxy.
+   */
+  LAWDESK_TRUST_PROXY: z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).trim())
+    .refine(
+      (v) => {
+        try {
+          parseTrustProxy(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      "must be 0, a number of proxy hops (1 = one proxy), or the proxies' addresses or CIDR ranges, comma-separated",
+    )
+    .default("0"),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (leave unset for the embedded SQLite)")
@@ -58,6 +76,14 @@ export const ConfigSchema = z.object({
   /** Confidence below which a legal question is escalated instead of answered. */
   LAWDESK_ANSWER_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   LAWDESK_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
+  /** Web chat messages per client address a minute (residents behind one NAT share it). */
+  LAWDESK_CHAT_RATE_LIMIT_PER_MINUTE: positiveInt.max(100_000).default(60),
+  /** Live-update (server-sent events) streams open at once: per resident or console user, per client address, in all. */
+  LAWDESK_LIVE_STREAMS_PER_CLIENT: positiveInt.max(10_000).default(10),
+  LAWDESK_LIVE_STREAMS_PER_ADDRESS: positiveInt.max(100_000).default(100),
+  LAWDESK_LIVE_STREAMS_MAX: positiveInt.max(1_000_000).default(1000),
+  /** Seconds a client has to send a request's headers and body; slower ones get 408 and are disconnected. */
+  LAWDESK_REQUEST_TIMEOUT_SECONDS: positiveInt.max(3600).default(10),
   /** Days after a thread goes quiet (and its referrals close) before residents' words are purged. */
   LAWDESK_RETENTION_DAYS: positiveInt.default(180),
   // ---- township WeChat groups (Wechaty); the channel runs when WECHATY_PUPPET is set

@@ -50,7 +50,6 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
   const telegram = await startTelegramChannel(app);
   const server = await buildServer(app, {
     channels: opts.channels ?? configuredChannels(config, telegram),
-    trustProxy: config.LAWDESK_TRUST_PROXY === "1",
     wechaty,
     telegram,
   });

@@ -31,7 +31,7 @@ export class ConsoleLive implements Notifier {
 
   subscribe(userId: string, request: FastifyRequest, reply: FastifyReply): SseStream {
     const tab: Tab = { userId, stream: null as unknown as SseStream };
-    tab.stream = this.hub.open(request, reply, () => this.tabs.delete(tab));
+    tab.stream = this.hub.open(request, reply, () => this.tabs.delete(tab), `console:${userId}`);
     this.tabs.add(tab);
     return tab.stream;
   }

@@ -4,6 +4,7 @@
 
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { NewAuditEntry as Audit, ReferralStore, UserPatch } from "../store/referral-store.ts";
+import { loginAttemptKey, MemoryLoginAttempts, type LoginAttempts } from "./login-attempts.ts";
 import { isRegionId } from "./regions.ts";
 import { checkPasswordPolicy, dummyPasswordHash, generateOneTimePassword, hashPassword, verifyPassword } from "./passwords.ts";
 import { AuthError, ForbiddenError, NotFoundError, ValidationError, type Role, type SessionRecord, type User, type UserRecord } from "./types.ts";
@@ -74,6 +75,7 @@ export class AuthService {
     private readonly store: ReferralStore,
     private readonly clock: () => Date = () => new Date(),
     private readonly policy: AuthPolicy = DEFAULT_AUTH_POLICY,
+    private readonly attempts: LoginAttempts = new MemoryLoginAttempts(),
   ) {}
 
   private audit(actorId: string | null, action: string, targetType: Audit["targetType"], targetId: string | null, detail: Record<string, unknown> = {}): Audit {
@@ -223,37 +225,30 @@ export class AuthService {
    */
   async login(username: string, password: string, opts: { previousToken?: string; ip?: string } = {}): Promise<LoginResult> {
     const now = this.clock();
-    const nowIso = now.toISOString();
-    if (opts.previousToken) await this.store.revokeSession(hashToken(opts.previousToken), nowIso, []);
-    const user = await this.store.getUserByUsername(username.trim().toLowerCase());
+    if (opts.previousToken) await this.store.revokeSession(hashToken(opts.previousToken), now.toISOString(), []);
+    const name = username.trim().toLowerCase();
+    const key = loginAttemptKey(name, opts.ip);
+    const user = await this.store.getUserByUsername(name);
     const failure = (reason: string) => this.audit(user?.id ?? null, "login.failure", "user", user?.id ?? null, { username: username.slice(0, 64), reason, ip: opts.ip ?? null });
+    const lockedError = () => new AuthError(`登录失败次数过多，请${this.policy.lockMinutes}分钟后再试`, "locked");
 
-    if (!user) {
-      await verifyPassword(password, await dummyPasswordHash());
-      await this.store.appendAudit([failure("unknown_user")]);
-      throw new AuthError();
-    }
-    if (user.lockedUntil && Date.parse(user.lockedUntil) > now.getTime()) {
+    // Held off per (name, address): the owner signs in from elsewhere, and an unknown name
+    // is counted and answered exactly like a known one.
+    if ((await this.attempts.failures(key, now)) >= this.policy.maxFailedLogins) {
       await this.store.appendAudit([failure("locked")]);
-      throw new AuthError(`登录失败次数过多，账号已锁定，请${this.policy.lockMinutes}分钟后再试`, "locked");
+      throw lockedError();
     }
-    const ok = await verifyPassword(password, user.passwordHash);
-    if (!ok || !user.active) {
-      if (!user.active) {
-        await this.store.appendAudit([failure("inactive")]);
-        throw new AuthError();
-      }
-      const lockUntil = new Date(now.getTime() + this.policy.lockMinutes * 60_000).toISOString();
-      const after = await this.store.recordLoginFailure(user.id, this.policy.maxFailedLogins, lockUntil, [failure("bad_password")]);
-      if (after?.lockedUntil === lockUntil) {
-        await this.store.appendAudit([this.audit(null, "user.locked", "user", user.id, { until: lockUntil })]);
-        throw new AuthError(`登录失败次数过多，账号已锁定，请${this.policy.lockMinutes}分钟后再试`, "locked");
-      }
-      throw new AuthError();
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (!user || !ok || !user.active) {
+      const reason = !user ? "unknown_user" : !user.active && ok ? "inactive" : "bad_password";
+      const count = await this.attempts.fail(key, this.policy.lockMinutes * 60_000, now);
+      const entries = [failure(reason)];
+      const locked = count >= this.policy.maxFailedLogins;
+      if (locked) entries.push(this.audit(null, "user.locked", "user", user?.id ?? null, { username: name.slice(0, 64), ip: opts.ip ?? null, minutes: this.policy.lockMinutes }));
+      await this.store.appendAudit(entries);
+      throw locked ? lockedError() : new AuthError();
     }
-    if (user.failedLogins > 0 || user.lockedUntil) {
-      await this.store.updateUser(user.id, { failedLogins: 0, lockedUntil: null }, nowIso, []);
-    }
+    await this.attempts.clear(key);
     const session = await this.openSession(user, opts.ip ?? null, "login.success");
     return { ...session, user: publicUser(user), mustChangePassword: user.mustChangePassword };
   }

@@ -11,6 +11,7 @@
 import type { ReferralStore } from "../store/referral-store.ts";
 import { AuthService, type AuthPolicy } from "./auth.ts";
 import type { DeadlinePolicy } from "./deadlines.ts";
+import type { LoginAttempts } from "./login-attempts.ts";
 import type { Notifier, ThreadGateway } from "./ports.ts";
 import { RotaService } from "./rota-service.ts";
 import { ReferralService, type ReferralServiceOptions } from "./service.ts";
@@ -19,6 +20,7 @@ export * from "./types.ts";
 export * from "./ports.ts";
 export { canAct, canView, assertCan, type ReferralAction } from "./access.ts";
 export { AuthService, DEFAULT_AUTH_POLICY, hashToken, maskPhone, type AuthPolicy, type LoginResult, type SessionInfo } from "./auth.ts";
+export { loginAttemptKey, MemoryLoginAttempts, type LoginAttempts } from "./login-attempts.ts";
 export { DEFAULT_DEADLINE_POLICY, deadlineStage, timing, type DeadlinePolicy } from "./deadlines.ts";
 export { ReferralEvents, type ReferralChangeEvent, type ReferralEventName } from "./events.ts";
 export { parseRating } from "./rating.ts";
@@ -38,12 +40,12 @@ export interface ReferralModule {
 export function createReferralModule(
   store: ReferralStore,
   ports: { gateway: ThreadGateway; notifier?: Notifier },
-  opts: Omit<ReferralServiceOptions, "store" | "gateway" | "notifier"> & { auth?: AuthPolicy; deadlines?: DeadlinePolicy } = {},
+  opts: Omit<ReferralServiceOptions, "store" | "gateway" | "notifier"> & { auth?: AuthPolicy; deadlines?: DeadlinePolicy; loginAttempts?: LoginAttempts } = {},
 ): ReferralModule {
-  const { auth: authPolicy, ...serviceOpts } = opts;
+  const { auth: authPolicy, loginAttempts, ...serviceOpts } = opts;
   const clock = opts.clock ?? (() => new Date());
   return {
-    auth: new AuthService(store, clock, authPolicy),
+    auth: new AuthService(store, clock, authPolicy, loginAttempts),
     rota: new RotaService(store, clock),
     referrals: new ReferralService({ ...serviceOpts, store, clock, gateway: ports.gateway, notifier: ports.notifier }),
   };

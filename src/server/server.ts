@@ -22,6 +22,7 @@ import { errorHandler, HttpError } from "./errors.ts";
 import { createMetrics, instrumentHttp } from "./metrics.ts";
 import { sqlRateLimitStore } from "./rate-limit-store.ts";
 import { loadOrCreateSecret, loadOrCreateSharedSecret } from "./secrets.ts";
+import { parseTrustProxy, trustProxyOption } from "./proxy.ts";
 import { SseHub } from "./sse.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -51,8 +52,12 @@ export interface BuildServerOptions {
   cookieSecret?: string;
   /** Set the Secure flag on cookies (when served over HTTPS). */
   secureCookies?: boolean;
-  /** Trust X-Forwarded-* from a reverse proxy (for client IPs in rate limits and logs). */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies to trust for the client address (rate limits, login lock-out, logs): a hop
+   * count or their addresses (server/proxy.ts). Default: LAWDESK_TRUST_PROXY. Never `true`,
+   * which would take the leftmost, client-written X-Forwarded-For entry.
+   */
+  trustProxy?: false | number | string[];
   loginRateLimit?: { max: number; timeWindow: number };
   chatRateLimit?: { max: number; timeWindow: number };
 }
@@ -69,11 +74,21 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   const server = Fastify({
     loggerInstance: app.log as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
-    trustProxy: opts.trustProxy ?? false,
+    // A client must send headers and body within the request timeout (a body trickled a byte
+    // at a time is cut off with 408); Node checks every second instead of every 30.
+    requestTimeout: app.config.LAWDESK_REQUEST_TIMEOUT_SECONDS * 1000,
+    http: { headersTimeout: app.config.LAWDESK_REQUEST_TIMEOUT_SECONDS * 1000, connectionsCheckingInterval: 1000 },
+    // An idle kept-alive connection is closed after 5 s (Node's default; fastify's is 72 s).
+    keepAliveTimeout: 5000,
+    trustProxy: trustProxyOption(opts.trustProxy ?? parseTrustProxy(app.config.LAWDESK_TRUST_PROXY)),
   });
 
   const metrics = createMetrics(app.sql);
-  const hub = new SseHub((n) => metrics.sseClients.set({ stream: "all" }, n));
+  const hub = new SseHub((n) => metrics.sseClients.set({ stream: "all" }, n), {
+    perClient: app.config.LAWDESK_LIVE_STREAMS_PER_CLIENT,
+    perAddress: app.config.LAWDESK_LIVE_STREAMS_PER_ADDRESS,
+    total: app.config.LAWDESK_LIVE_STREAMS_MAX,
+  });
   const webLive = new WebChatLive(hub);
   const consoleLive = new ConsoleLive(app, hub);
   app.dispatcher.register(new WebChannelSender(webLive, app.bus));
@@ -162,7 +177,7 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
 
   // ------------------------------------------------------------ APIs and channels
 
-  await server.register(webChatPlugin, { app, live: webLive, secureCookies: secure, messageRateLimit: opts.chatRateLimit ?? { max: 30, timeWindow: 60_000 } });
+  await server.register(webChatPlugin, { app, live: webLive, secureCookies: secure, messageRateLimit: opts.chatRateLimit ?? { max: app.config.LAWDESK_CHAT_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 } });
   await server.register(consoleApiPlugin, { app, live: consoleLive, secureCookies: secure, loginRateLimit: opts.loginRateLimit ?? { max: 20, timeWindow: 60_000 } });
   await server.register(adminApiPlugin, { app, wechaty: opts.wechaty ?? null, telegram: opts.telegram ?? null });
   await server.register(dashboardPlugin, { app, wechaty: opts.wechaty ?? null });

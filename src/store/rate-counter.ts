@@ -33,3 +33,25 @@ export class SqlRateCounter {
     return { count: sqlValue.num(row?.count), ttlMs: Math.max(0, resetAt - now.getTime()) };
   }
 }
+
+/** Failed logins in the same table, so every process of one database shares the count. */
+export class SqlLoginAttempts {
+  private readonly counter: SqlRateCounter;
+
+  constructor(private readonly sql: SqlDb) {
+    this.counter = new SqlRateCounter(sql);
+  }
+
+  async failures(key: string, now: Date): Promise<number> {
+    const row = await this.sql.get<{ count: unknown }>("SELECT count FROM rate_limits WHERE key = ? AND reset_at > ?", [key, now.toISOString()]);
+    return row ? sqlValue.num(row.count) : 0;
+  }
+
+  async fail(key: string, windowMs: number, now: Date): Promise<number> {
+    return (await this.counter.hit(key, windowMs, now)).count;
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.sql.run("DELETE FROM rate_limits WHERE key = ?", [key]);
+  }
+}

@@ -67,16 +67,19 @@ describe("login, lock-out and sessions", () => {
     return { user, first: s, session: changed };
   }
 
-  it("locks the account for 15 minutes after 5 wrong passwords and audits every attempt", async () => {
+  it("holds an address off for 15 minutes after 5 wrong passwords for one account and audits every attempt", async () => {
     const { user } = await makeUser();
-    for (let i = 0; i < 4; i++) await expect(h.auth.login("lisi", "wrong-pass-1")).rejects.toThrow("用户名或密码错误");
-    await expect(h.auth.login("lisi", "wrong-pass-1")).rejects.toMatchObject({ code: "locked" });
-    // Even the right password is refused while locked.
-    await expect(h.auth.login("lisi", "Qh-secret-2026")).rejects.toMatchObject({ code: "locked" });
+    const ip = "203.0.113.5";
+    for (let i = 0; i < 4; i++) await expect(h.auth.login("lisi", "wrong-pass-1", { ip })).rejects.toThrow("用户名或密码错误");
+    await expect(h.auth.login("lisi", "wrong-pass-1", { ip })).rejects.toMatchObject({ code: "locked" });
+    // Even the right password is refused from that address while it is held off…
+    await expect(h.auth.login("lisi", "Qh-secret-2026", { ip })).rejects.toMatchObject({ code: "locked" });
     h.clock.advanceMinutes(14);
-    await expect(h.auth.login("lisi", "Qh-secret-2026")).rejects.toMatchObject({ code: "locked" });
+    await expect(h.auth.login("lisi", "Qh-secret-2026", { ip })).rejects.toMatchObject({ code: "locked" });
+    // …but not from another one.
+    expect((await h.auth.login("lisi", "Qh-secret-2026", { ip: "198.51.100.1" })).user.id).toBe(user.id);
     h.clock.advanceMinutes(1);
-    const ok = await h.auth.login("lisi", "Qh-secret-2026");
+    const ok = await h.auth.login("lisi", "Qh-secret-2026", { ip });
     expect(ok.user.id).toBe(user.id);
     const stored = (await h.store.getUser(user.id))!;
     expect(stored.failedLogins).toBe(0);

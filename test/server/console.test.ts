@@ -65,7 +65,7 @@ describe("console sign-in", () => {
     expect((await c.post("/api/console/users", body)).status).toBe(200);
   });
 
-  test("repeated failures lock the account with a clear message", async () => {
+  test("repeated failures hold the address off with a clear message", async () => {
     await createStaff(t, admin, { username: "locky", name: "锁定测试", role: "lawyer", regions: ["qinghe"], onDuty: false });
     const c = new Client(t.base);
     const statuses: number[] = [];
@@ -77,7 +77,7 @@ describe("console sign-in", () => {
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
     expect(last?.code).toBe("locked");
-    expect(last?.error).toMatch(/账号已锁定，请15分钟后再试/);
+    expect(last?.error).toMatch(/登录失败次数过多，请15分钟后再试/);
     // Even the right password is refused while locked.
     const right = await c.login("locky", "Second-Passw0rd-x2");
     expect(right.status).toBe(401);

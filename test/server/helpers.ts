@@ -40,12 +40,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: BuildServerOptions & { logLevel?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: BuildServerOptions & { logLevel?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
   process.env.LAWDESK_TRAINING = "off";
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-server-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD } as NodeJS.ProcessEnv, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env } as NodeJS.ProcessEnv, dir);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -55,7 +55,8 @@ export async function startTestServer(opts: BuildServerOptions & { logLevel?: st
   });
   const app = await createApp(config, { log: createLogger(opts.logLevel ?? "debug", sink) });
   await app.auth.ensureAdmin({ password: ADMIN_PASSWORD });
-  const server = await buildServer(app, { cookieSecret: "test-secret-0123456789-abcdefghijklmnop", ...opts });
+  const { env: _env, logLevel: _level, ...serverOpts } = opts;
+  const server = await buildServer(app, { cookieSecret: "test-secret-0123456789-abcdefghijklmnop", ...serverOpts });
   const base = await server.listen({ port: 0, host: "127.0.0.1" });
   return {
     app,

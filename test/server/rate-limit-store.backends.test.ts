@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FastifyRateLimitStore } from "@fastify/rate-limit";
 import { sqlRateLimitStore } from "../../src/server/rate-limit-store.ts";
+import { SqlLoginAttempts } from "../../src/store/rate-counter.ts";
 import { BACKENDS, skipped, title, type Backend } from "../store/backends.ts";
 
 const WINDOW = 60_000;
@@ -49,6 +50,21 @@ describe.each(BACKENDS)("%s", (name, make) => {
       const there = route(storeOn(otherSql), "/api/console/login");
       const counts = await Promise.all(Array.from({ length: 40 }, (_, i) => hit(i % 2 ? there : here, "10.0.0.9")));
       expect(counts.map((c) => c.current).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    });
+
+    it("counts failed logins per key in the shared table, reads them without counting, and clears them", async () => {
+      const attempts = new SqlLoginAttempts(b.sql);
+      const now = () => new Date(clock);
+      expect(await attempts.failures("login|admin|10.0.0.1", now())).toBe(0);
+      expect(await attempts.fail("login|admin|10.0.0.1", WINDOW, now())).toBe(1);
+      expect(await attempts.fail("login|admin|10.0.0.1", WINDOW, now())).toBe(2);
+      expect(await attempts.failures("login|admin|10.0.0.1", now())).toBe(2);
+      expect(await attempts.failures("login|admin|10.0.0.2", now())).toBe(0);
+      clock += WINDOW;
+      expect(await attempts.failures("login|admin|10.0.0.1", now())).toBe(0);
+      await attempts.fail("login|admin|10.0.0.1", WINDOW, now());
+      await attempts.clear("login|admin|10.0.0.1");
+      expect(await attempts.failures("login|admin|10.0.0.1", now())).toBe(0);
     });
   });
 });

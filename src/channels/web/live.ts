@@ -16,10 +16,21 @@ export class WebChatLive {
   subscribe(threadKey: string, request: FastifyRequest, reply: FastifyReply): SseStream {
     const set = this.byThread.get(threadKey) ?? new Set<SseStream>();
     this.byThread.set(threadKey, set);
-    const stream = this.hub.open(request, reply, () => {
-      set.delete(stream);
+    let stream: SseStream;
+    try {
+      stream = this.hub.open(
+        request,
+        reply,
+        () => {
+          set.delete(stream);
+          if (set.size === 0) this.byThread.delete(threadKey);
+        },
+        `web:${threadKey}`,
+      );
+    } catch (err) {
       if (set.size === 0) this.byThread.delete(threadKey);
-    });
+      throw err;
+    }
     set.add(stream);
     return stream;
   }
