@@ -484,13 +484,15 @@ export class ReferralService {
     const user = await this.actor(userId);
     const r = await this.load(referralId);
     assertCan(user, r, "close");
-    const askRating = opts.requestRating ?? true;
+    // A resident whose last question nobody has answered yet is not asked to rate the answer.
+    const unanswered = await this.residentWaiting(r);
+    const askRating = opts.requestRating ?? !unanswered;
     const now = this.nowIso();
     const updated = await this.change(r, {
       guard: { statuses: NOT_CLOSED, ownerId: r.ownerId },
       patch: { status: "closed", closedAt: now, outcome: note, threadOwned: false },
       events: [
-        this.event(user.id, "closed", { text: note, detail: { answered: r.respondedAt !== null } }),
+        this.event(user.id, "closed", { text: note, detail: { answered: r.respondedAt !== null, ...(unanswered ? { lastMessageUnanswered: true } : {}) } }),
         ...(askRating ? [this.event(null, "rating_requested")] : []),
       ],
       audit: [this.audit(user.id, "referral.close", r.id, { answered: r.respondedAt !== null, ratingRequested: askRating })],
@@ -499,6 +501,24 @@ export class ReferralService {
     if (askRating) await this.gateway.requestRating(r.threadId, r.id, this.ratingText(updated));
     this.publish("referral.closed", updated, user.id);
     return updated;
+  }
+
+  /**
+   * The resident wrote after the lawyer's last reply (or, with no reply yet, after the
+   * referral was raised): their last question is still open. The console warns before
+   * closing, and closing then does not ask the resident to rate.
+   */
+  async residentWaiting(r: Referral): Promise<boolean> {
+    const history = await this.gateway.getHistory(r.threadId, 200).catch(() => [] as ThreadHistoryItem[]);
+    for (let i = history.length - 1; i >= 0; i--) {
+      const m = history[i];
+      if (m.role === "lawyer") return false;
+      if (m.role === "resident") {
+        if (m.meta?.rating !== undefined || m.meta?.rateLimited) continue;
+        return Date.parse(m.at) > Date.parse(r.clockStartedAt) || r.respondedAt !== null;
+      }
+    }
+    return false;
   }
 
   /** Reopens a closed referral: back to its last owner's queue with a fresh deadline clock. */
