@@ -135,7 +135,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     store.referrals,
     { gateway: new ConversationThreadGateway(conversations, now), notifier },
     // Failed logins per (name, address) in the database: every process shares the count.
-    { clock: now, logger: log, loginAttempts: new SqlLoginAttempts(store.sql) },
+    { clock: now, logger: log, loginAttempts: new SqlLoginAttempts(store.sql), guideTitle: (id) => knowledge.allGuides().find((g) => g.id === id)?.title ?? null },
   );
   const { referrals } = referralModule;
 
@@ -151,7 +151,9 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const refer = async (e: EscalationRow) => {
     const thread = await conversations.getThread(e.threadId);
     if (!thread) return;
+    const inbound = e.inboundId !== null ? await conversations.getInbound(e.inboundId) : null;
     await referrals.createFromEscalation({
+      residentText: inbound?.text,
       reason: e.reason,
       urgency: e.urgency,
       topic: e.topic,
@@ -173,6 +175,8 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   };
   core.onEscalation((e) => track(refer(e).catch((err) => log.error({ err, escalationId: e.id }, "creating the referral failed; retried at recovery"))));
   core.onResidentMessageWhileOwned(({ thread, message }) => void referrals.residentMessage(String(thread.id), message.text).catch((err) => log.error({ err }, "attaching a resident message failed")));
+  // One conversation, one open referral: what the bot answers meanwhile also reaches the lawyer there.
+  core.onResidentMessageAnswered(({ thread, message }) => void referrals.residentMessage(String(thread.id), message.text).catch((err) => log.error({ err }, "attaching a resident message failed")));
   core.onRating(({ referralId, stars, comment }) => void referrals.rate(referralId, stars, comment).catch((err) => log.warn({ err }, "rating not recorded")));
   core.onReply((row) => {
     if (row.status === "pending") void dispatcher.flush(row.channel);

@@ -265,6 +265,7 @@ async function detailView(app: App, detail: Awaited<ReturnType<App["referrals"][
   const articles = r.findings.articles.map((a) => ({ ...a, status: byId.get(a.id)?.status ?? "未知", excerpt: byId.get(a.id)?.text.slice(0, 120) ?? "" }));
   const actions = Object.fromEntries(ACTIONS.map((a) => [a, canAct(user, r, a)]));
   const t = timing(r, new Date());
+  const unanswered = r.status === "closed" ? false : await app.referrals.residentWaiting(r);
   return {
     referral: { ...r, ownerName: await nameOf(r.ownerId), assigneeName: await nameOf(r.assignedTo), ...t },
     findings: { articles, guides: r.findings.guides },
@@ -274,5 +275,7 @@ async function detailView(app: App, detail: Awaited<ReturnType<App["referrals"][
     ratings: detail.ratings,
     actions,
     undelivered: events.filter((e) => e.delivery === "undelivered" || e.delivery === "failed").length,
+    /** The resident wrote after the last reply: closing now leaves a question open. */
+    unanswered,
   };
 }

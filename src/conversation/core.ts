@@ -127,6 +127,7 @@ export class ConversationCore {
   private readonly replyHook: Hook<OutboxRow>;
   private readonly ownedMessageHook: Hook<OwnedMessageEvent>;
   private readonly ratingHook: Hook<RatingEvent>;
+  private readonly answeredMessageHook: Hook<OwnedMessageEvent>;
   private readonly parseRating: NonNullable<ConversationCoreOptions["parseRating"]>;
 
   constructor(opts: ConversationCoreOptions) {
@@ -144,6 +145,7 @@ export class ConversationCore {
     this.replyHook = new Hook(onError);
     this.ownedMessageHook = new Hook(onError);
     this.ratingHook = new Hook(onError);
+    this.answeredMessageHook = new Hook(onError);
     this.parseRating = opts.parseRating ?? (() => null);
   }
 
@@ -165,6 +167,14 @@ export class ConversationCore {
   /** A resident wrote in a thread a person owns (for the referral module to attach it). */
   onResidentMessageWhileOwned(listener: Listener<OwnedMessageEvent>): () => void {
     return this.ownedMessageHook.on(listener);
+  }
+
+  /**
+   * The bot handled a resident's message without escalating it (answered, or stayed silent):
+   * for the referral module to attach it to a referral still open on the thread.
+   */
+  onResidentMessageAnswered(listener: Listener<OwnedMessageEvent>): () => void {
+    return this.answeredMessageHook.on(listener);
   }
 
   /** Records the message, then answers it (once) and resolves with what happened. */
@@ -480,6 +490,10 @@ export class ConversationCore {
     if (done.inbound.reason === "owned_by_person") {
       const message = done.messages.find((m) => m.role === "resident");
       if (message) this.ownedMessageHook.emit({ thread: done.thread, inbound: done.inbound, message });
+    }
+    if (done.inbound.reason === null && !done.escalation && done.inbound.status === "done") {
+      const message = done.messages.find((m) => m.role === "resident");
+      if (message) this.answeredMessageHook.emit({ thread: done.thread, inbound: done.inbound, message });
     }
     if (rating) this.ratingHook.emit({ threadId: done.thread.id, ...rating });
     if (done.escalation) this.escalationHook.emit(done.escalation);

@@ -5,10 +5,13 @@
 const CHINESE_DIGITS: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5 };
 
 export function parseRating(text: string): { stars: number; comment: string | null } | null {
-  const t = text.normalize("NFKC").trim();
-  const m = /^([1-5]|[一二两三四五])\s*(?:星|分|颗星)?\s*[,，。.!！、:：]?\s*(.*)$/su.exec(t);
+  // Only the digit and separator are read loosely (full-width ５, ，): the comment is kept as
+  // written, full-width punctuation included.
+  const t = text.trim();
+  const m = /^([1-5\uFF11-\uFF15]|[一二两三四五])[\s\u3000]*(?:星|分|颗星)?[\s\u3000]*[,，。.!！、:：]?[\s\u3000]*(.*)$/su.exec(t);
   if (!m) return null;
-  const stars = /\d/.test(m[1]) ? Number(m[1]) : CHINESE_DIGITS[m[1]];
+  const digit = m[1].normalize("NFKC");
+  const stars = /\d/.test(digit) ? Number(digit) : CHINESE_DIGITS[digit];
   // A longer message starting with a digit ("3个月没发工资") is a question, not a rating.
   const rest = m[2].trim();
   if (rest && /^[个月天年号万元块岁次]/.test(rest)) return null;

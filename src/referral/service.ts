@@ -41,6 +41,8 @@ export interface ReferralServiceOptions {
   /** How a lawyer's reply reads to the resident. */
   formatReply?: (text: string, referral: Referral, lawyer: User) => string;
   ratingRequestText?: (referral: Referral) => string;
+  /** A guide's title for the findings carried over from the thread's earlier answers. */
+  guideTitle?: (guideId: string) => string | null;
 }
 
 export type QueueView = "mine" | "unclaimed" | "overdue" | "closed";
@@ -73,6 +75,9 @@ export interface DeadlineCheckResult {
 const NOT_CLOSED: ReferralStatus[] = ["open", "claimed", "replied", "transferred", "reopened"];
 const CLAIMABLE: ReferralStatus[] = ["open", "reopened", "transferred"];
 const URGENCIES = new Set(["normal", "urgent", "emergency"]);
+const URGENCY_RANK: Record<Referral["urgency"], number> = { normal: 0, urgent: 1, emergency: 2 };
+/** How many earlier messages of a thread are searched for the bot's findings. */
+const FINDINGS_LOOKBACK = 60;
 const MAX_TEXT = 4000;
 
 export function defaultFormatReply(text: string): string {
@@ -101,6 +106,7 @@ export class ReferralService {
   private readonly log: Logger;
   private readonly formatReply: NonNullable<ReferralServiceOptions["formatReply"]>;
   private readonly ratingText: NonNullable<ReferralServiceOptions["ratingRequestText"]>;
+  private readonly guideTitle: NonNullable<ReferralServiceOptions["guideTitle"]>;
 
   constructor(o: ReferralServiceOptions) {
     this.store = o.store;
@@ -114,6 +120,7 @@ export class ReferralService {
     this.router = new Router(o.store);
     this.formatReply = o.formatReply ?? defaultFormatReply;
     this.ratingText = o.ratingRequestText ?? defaultRatingRequest;
+    this.guideTitle = o.guideTitle ?? (() => null);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -182,6 +189,10 @@ export class ReferralService {
   async createFromEscalation(e: EscalationInput): Promise<Referral> {
     if (!e.escalationId || !e.threadId) throw new ValidationError("escalation id and thread id are required");
     if (!URGENCIES.has(e.urgency)) throw new ValidationError(`unknown urgency: ${e.urgency}`);
+    // One conversation, one open referral: a later escalation of the same thread (转人工
+    // after a low-confidence hand-over, an emergency word) joins the referral already open.
+    const [open] = await this.store.listReferrals({ threadId: e.threadId, statuses: NOT_CLOSED, order: "created_desc", limit: 1 });
+    if (open) return open.escalationId === e.escalationId ? open : this.joinEscalation(open, e);
     const now = this.clock();
     // An unknown region id is treated as unknown rather than dropped on the floor.
     const region = e.region && isRegionId(e.region) ? e.region : null;
@@ -208,7 +219,8 @@ export class ReferralService {
         region,
         topic,
         summary: e.summary ?? "",
-        findings: e.findings ?? { articles: [], guides: [] },
+        // 转人工 carries no findings of its own: the bot's earlier answers in the thread do.
+        findings: mergeFindings(e.findings ?? { articles: [], guides: [] }, await this.threadFindings(e.threadId)),
         id,
         year: toShanghai(now).year,
         status: "open",
@@ -235,6 +247,63 @@ export class ReferralService {
       await this.notify(supervisors, referral, "queued");
     }
     return referral;
+  }
+
+  /**
+   * A later escalation of a thread whose referral is still open: the resident's message lands
+   * on that referral's timeline, its findings are added, a more urgent escalation raises the
+   * referral's urgency (and brings its deadline forward), and the people responsible are told.
+   * Idempotent per escalation id (a retry at recovery does not add the message twice).
+   */
+  private async joinEscalation(r: Referral, e: EscalationInput): Promise<Referral> {
+    const events = await this.store.listEvents(r.id);
+    if (events.some((x) => x.detail?.escalationId === e.escalationId)) return r;
+    const now = this.clock();
+    const raise = URGENCY_RANK[e.urgency] > URGENCY_RANK[r.urgency];
+    const due = responseDue(now, e.urgency, this.policy).toISOString();
+    const findings = mergeFindings(r.findings, e.findings ?? { articles: [], guides: [] });
+    const text = (e.residentText ?? "").slice(0, MAX_TEXT) || null;
+    const updated = await this.change(r, {
+      guard: { statuses: NOT_CLOSED },
+      patch: {
+        findings,
+        ...(raise ? { urgency: e.urgency } : {}),
+        ...(raise && r.respondedAt === null && due < r.responseDue ? { responseDue: due } : {}),
+      },
+      events: [
+        this.event(null, "resident_message", {
+          text,
+          detail: { joined: true, escalationId: e.escalationId, reason: e.reason, urgency: e.urgency, ...(raise ? { urgencyFrom: r.urgency } : {}) },
+        }),
+      ],
+      audit: [this.audit(null, "referral.join", r.id, { escalationId: e.escalationId, reason: e.reason, urgency: e.urgency, raised: raise })],
+    });
+    this.publish("referral.resident_message", updated, null);
+    if (raise && e.urgency === "emergency") {
+      const everyone = (await this.router.onDuty(now)).map((m) => m.userId);
+      await this.notify([updated.ownerId ?? updated.assignedTo, ...everyone, ...(await this.router.supervisorsFor(updated.region))], updated, "emergency");
+    } else {
+      await this.notify([updated.ownerId ?? updated.assignedTo], updated, "resident_message");
+    }
+    return updated;
+  }
+
+  /** The articles and guides the bot cited in the thread's earlier answers, newest first. */
+  private async threadFindings(threadId: string): Promise<Referral["findings"]> {
+    const history = await this.gateway.getHistory(threadId, FINDINGS_LOOKBACK).catch(() => []);
+    const found: Referral["findings"] = { articles: [], guides: [] };
+    for (const m of [...history].reverse()) {
+      if (m.role !== "bot" || !m.meta) continue;
+      const cites = Array.isArray(m.meta.citations) ? (m.meta.citations as { articleId?: unknown; law?: unknown; article?: unknown }[]) : [];
+      for (const c of cites) {
+        if (typeof c.articleId !== "string") continue;
+        found.articles.push({ id: c.articleId, law: String(c.law ?? ""), article: String(c.article ?? ""), score: 0 });
+      }
+      if (typeof m.meta.guideId === "string" && m.meta.guideId) {
+        found.guides.push({ id: m.meta.guideId, title: this.guideTitle(m.meta.guideId) ?? m.meta.guideId, score: 0 });
+      }
+    }
+    return found;
   }
 
   // ---------------------------------------------------------------- ownership
@@ -415,13 +484,15 @@ export class ReferralService {
     const user = await this.actor(userId);
     const r = await this.load(referralId);
     assertCan(user, r, "close");
-    const askRating = opts.requestRating ?? true;
+    // A resident whose last question nobody has answered yet is not asked to rate the answer.
+    const unanswered = await this.residentWaiting(r);
+    const askRating = opts.requestRating ?? !unanswered;
     const now = this.nowIso();
     const updated = await this.change(r, {
       guard: { statuses: NOT_CLOSED, ownerId: r.ownerId },
       patch: { status: "closed", closedAt: now, outcome: note, threadOwned: false },
       events: [
-        this.event(user.id, "closed", { text: note, detail: { answered: r.respondedAt !== null } }),
+        this.event(user.id, "closed", { text: note, detail: { answered: r.respondedAt !== null, ...(unanswered ? { lastMessageUnanswered: true } : {}) } }),
         ...(askRating ? [this.event(null, "rating_requested")] : []),
       ],
       audit: [this.audit(user.id, "referral.close", r.id, { answered: r.respondedAt !== null, ratingRequested: askRating })],
@@ -430,6 +501,24 @@ export class ReferralService {
     if (askRating) await this.gateway.requestRating(r.threadId, r.id, this.ratingText(updated));
     this.publish("referral.closed", updated, user.id);
     return updated;
+  }
+
+  /**
+   * The resident wrote after the lawyer's last reply (or, with no reply yet, after the
+   * referral was raised): their last question is still open. The console warns before
+   * closing, and closing then does not ask the resident to rate.
+   */
+  async residentWaiting(r: Referral): Promise<boolean> {
+    const history = await this.gateway.getHistory(r.threadId, 200).catch(() => [] as ThreadHistoryItem[]);
+    for (let i = history.length - 1; i >= 0; i--) {
+      const m = history[i];
+      if (m.role === "lawyer") return false;
+      if (m.role === "resident") {
+        if (m.meta?.rating !== undefined || m.meta?.rateLimited) continue;
+        return Date.parse(m.at) > Date.parse(r.clockStartedAt) || r.respondedAt !== null;
+      }
+    }
+    return false;
   }
 
   /** Reopens a closed referral: back to its last owner's queue with a fresh deadline clock. */
@@ -685,4 +774,13 @@ export class ReferralService {
       { at, actorId: null, action: "referral.redact", targetType: "system", targetId: null, detail: { cutoff: cutoff.toISOString() } },
     ]);
   }
+}
+
+/** Findings of both, each article and guide once (the first's score wins). */
+export function mergeFindings(a: Referral["findings"], b: Referral["findings"]): Referral["findings"] {
+  const articles = new Map<string, Referral["findings"]["articles"][number]>();
+  const guides = new Map<string, Referral["findings"]["guides"][number]>();
+  for (const x of [...a.articles, ...b.articles]) if (!articles.has(x.id)) articles.set(x.id, x);
+  for (const x of [...a.guides, ...b.guides]) if (!guides.has(x.id)) guides.set(x.id, x);
+  return { articles: [...articles.values()].slice(0, 12), guides: [...guides.values()].slice(0, 6) };
 }

@@ -122,6 +122,8 @@ export interface EscalationInput extends EscalationRequest {
   threadId: string;
   channel: ChannelName;
   residentKey: string;
+  /** The resident's message that escalated (shown on the open referral it joins). */
+  residentText?: string;
 }
 
 export type ReferralEventKind =

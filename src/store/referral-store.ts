@@ -71,6 +71,10 @@ export interface ReferralPatch {
   outcome?: string | null;
   rating?: number | null;
   ratingComment?: string | null;
+  /** Raised when a later, more urgent escalation joins the open referral. */
+  urgency?: Referral["urgency"];
+  /** What the bot found, widened when a later escalation joins. */
+  findings?: Referral["findings"];
 }
 
 export interface ReferralChange {
@@ -347,11 +351,13 @@ export const REFERRAL_COLUMNS: Record<Exclude<keyof ReferralPatch, "respondedAtI
   outcome: "outcome",
   rating: "rating",
   ratingComment: "rating_comment",
+  urgency: "urgency",
+  findings: "findings",
 };
 
 function sqlValue(v: unknown): unknown {
   if (typeof v === "boolean") return v ? 1 : 0;
-  if (Array.isArray(v)) return JSON.stringify(v);
+  if (Array.isArray(v) || (v !== null && typeof v === "object")) return JSON.stringify(v);
   return v === undefined ? null : v;
 }
 

@@ -112,7 +112,7 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     // The resident's page shows the reply live.
     await resident.waitForSelector(".msg.lawyer", { timeout: 30_000 });
     expect(await resident.textContent(".msg.lawyer")).toContain("饲养的动物造成他人损害");
-    expect(await resident.isVisible("#banner")).toBe(true);
+    expect(await resident.textContent("#referralState")).toBe("律师已回复，请看上方消息");
     await shot(resident, "chat-phone-lawyer-reply");
 
     // The lawyer closes; the resident is asked to rate, live.

@@ -6,11 +6,15 @@
 //   POST /api/chat/messages   { id, text, region? } → the answer
 //   GET  /api/chat/events     SSE: "update" whenever a lawyer reply or notice arrives
 //   GET  /api/chat/regions    townships to choose from (optional)
+//   GET  /favicon.ico         the portal's icon
 
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { App } from "../../app.ts";
 import type { Citation } from "../../pipeline/types.ts";
+import { DEFAULT_DEADLINE_POLICY, type Referral } from "../../referral/index.ts";
 import { HttpError } from "../../server/errors.ts";
 import type { ThreadMessageRow } from "../../store/conversation-store.ts";
 import type { WebChatLive } from "./live.ts";
@@ -27,6 +31,41 @@ export interface WebChatOptions {
   secureCookies: boolean;
   /** Per-IP limit on posted messages (the core also limits each resident). */
   messageRateLimit?: { max: number; timeWindow: number };
+}
+
+const FAVICON = readFileSync(fileURLToPath(new URL("./public/favicon.ico", import.meta.url)));
+
+/** Where the resident's referral stands, in the resident's words. */
+export type ReferralStateView = "waiting" | "claimed" | "replied" | "closed";
+
+export interface ReferralView {
+  number: string;
+  state: ReferralStateView;
+  urgency: Referral["urgency"];
+  /** The promised response window ("15分钟", "2小时", "24小时"). */
+  window: string;
+  /** When the first response is due (ISO); null once answered or closed. */
+  due: string | null;
+  createdAt: string;
+  closedAt: string | null;
+}
+
+function windowText(minutes: number): string {
+  return minutes < 60 ? `${minutes}分钟` : minutes % 60 === 0 ? `${minutes / 60}小时` : `${(minutes / 60).toFixed(1)}小时`;
+}
+
+export function referralView(r: Referral): ReferralView {
+  const state: ReferralStateView =
+    r.status === "closed" ? "closed" : r.status === "replied" ? "replied" : r.status === "claimed" ? "claimed" : "waiting";
+  return {
+    number: r.number,
+    state,
+    urgency: r.urgency,
+    window: windowText(DEFAULT_DEADLINE_POLICY.windowsMinutes[r.urgency]),
+    due: r.respondedAt === null && state !== "closed" ? r.responseDue : null,
+    createdAt: r.createdAt,
+    closedAt: r.closedAt,
+  };
 }
 
 export interface ChatMessageView {
@@ -66,9 +105,12 @@ export async function webChatPlugin(server: FastifyInstance, opts: WebChatOption
   const regionIds = new Set(townships.map((t) => t.id));
 
   /** History with each bot answer's citations re-quoted verbatim from the corpus. */
-  async function historyView(threadKey: string): Promise<{ messages: ChatMessageView[]; awaitingRating: boolean; withLawyer: boolean }> {
+  async function historyView(
+    threadKey: string,
+  ): Promise<{ messages: ChatMessageView[]; awaitingRating: boolean; withLawyer: boolean; referral: ReferralView | null }> {
     const thread = await app.conversations.findThread("web", threadKey);
-    if (!thread) return { messages: [], awaitingRating: false, withLawyer: false };
+    if (!thread) return { messages: [], awaitingRating: false, withLawyer: false, referral: null };
+    const latest = await app.referrals.latestForThread(String(thread.id));
     const rows = await app.conversations.listMessages(thread.id);
     const ids = new Set<string>();
     for (const m of rows) for (const c of citationsMeta(m)) ids.add(c.articleId);
@@ -87,8 +129,24 @@ export async function webChatPlugin(server: FastifyInstance, opts: WebChatOption
       if (typeof m.meta.rating === "number") view.rating = m.meta.rating;
       messages.push(view);
     }
-    return { messages, awaitingRating: !!thread.context.awaitingRating, withLawyer: thread.ownedBy !== null };
+    return {
+      messages,
+      awaitingRating: !!thread.context.awaitingRating,
+      withLawyer: thread.ownedBy !== null,
+      referral: latest ? referralView(latest) : null,
+    };
   }
+
+  server.get("/favicon.ico", async (request, reply) => {
+    void reply.header("content-type", "image/x-icon").header("cache-control", "public, max-age=86400");
+    return reply.send(FAVICON);
+  });
+
+  // The referral's state shows on the resident's page: claimed, replied, closed arrive live.
+  const stop = app.referrals.events.onEvent("referral.changed", (e) => {
+    if (e.referral.channel === "web") live.push(e.referral.residentKey, { kind: "referral", state: referralView(e.referral).state });
+  });
+  server.addHook("onClose", async () => stop());
 
   server.get("/api/chat/regions", async () => ({ regions: townships }));
 

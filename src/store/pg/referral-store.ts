@@ -49,7 +49,7 @@ type Row = Record<string, unknown>;
 
 /** Parameter value: arrays go to JSONB columns as JSON text (node-postgres would send a PG array). */
 function sqlValue(v: unknown): unknown {
-  if (Array.isArray(v)) return pgJson(v);
+  if (Array.isArray(v) || (v !== null && typeof v === "object")) return pgJson(v);
   return v === undefined ? null : v;
 }
 

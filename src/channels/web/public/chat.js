@@ -5,6 +5,11 @@
 const $ = (id) => document.getElementById(id);
 const MAX = 2000;
 const ROLE_LABEL = { bot: "法律助手", lawyer: "值班律师", resident: "我", system: "系统通知" };
+const STATE_LABEL = { waiting: "等待律师接手", claimed: "律师已接手，正在处理", replied: "律师已回复，请看上方消息", closed: "已办结" };
+const STEPS = ["waiting", "claimed", "replied", "closed"];
+const URGENCY_LABEL = { emergency: "危急", urgent: "紧急", normal: "一般" };
+/** A closed referral stays on screen this long (ms). */
+const CLOSED_SHOWN_MS = 24 * 3600_000;
 
 let rendered = "";
 let sending = false;
@@ -56,10 +61,48 @@ function render(view) {
   log.replaceChildren(welcome);
   for (const m of view.messages) log.append(messageNode(m));
   $("rating").hidden = !view.awaitingRating;
-  const banner = $("banner");
-  banner.hidden = !view.withLawyer;
-  banner.textContent = view.withLawyer ? "值班律师正在跟进您的问题，律师回复会直接显示在这里。" : "";
+  renderReferral(view.referral);
+  // While the rating is asked for, the referral shows in one line: the conversation keeps the screen.
+  $("referral").classList.toggle("brief", !!view.awaitingRating);
   log.scrollTop = log.scrollHeight;
+}
+
+function shanghaiTime(iso) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}`;
+}
+
+/** The referral's number, where it stands, and when the resident may expect an answer. */
+function renderReferral(r) {
+  const box = $("referral");
+  const show = !!r && (r.state !== "closed" || Date.now() - Date.parse(r.closedAt ?? r.createdAt) < CLOSED_SHOWN_MS);
+  box.hidden = !show;
+  if (!show) return;
+  box.dataset.state = r.state;
+  $("referralNumber").textContent = r.number;
+  $("referralState").textContent = STATE_LABEL[r.state] ?? "";
+  const at = STEPS.indexOf(r.state);
+  for (const li of box.querySelectorAll(".steps li")) {
+    const i = STEPS.indexOf(li.dataset.step);
+    li.classList.toggle("done", i < at);
+    li.classList.toggle("now", i === at);
+    if (i === at) li.setAttribute("aria-current", "step");
+    else li.removeAttribute("aria-current");
+  }
+  const expect = $("referralExpect");
+  if (r.state === "waiting" || (r.state === "claimed" && r.due)) {
+    expect.textContent = `${URGENCY_LABEL[r.urgency] ?? ""}问题，预计${r.window}内回复${r.due ? `（${shanghaiTime(r.due)}前）` : ""}。律师回复会直接显示在这里。`;
+  } else if (r.state === "replied") {
+    expect.textContent = "还有疑问可以直接接着问，律师会看到。";
+  } else if (r.state === "closed") {
+    expect.textContent = "本次咨询已办结。如有新问题，直接输入即可。";
+  } else {
+    expect.textContent = "";
+  }
 }
 
 async function api(path, options = {}) {
@@ -161,8 +204,12 @@ function setupRating() {
   for (const b of buttons) {
     b.addEventListener("click", () => {
       chosenStars = Number(b.dataset.stars);
-      buttons.forEach((x) => x.classList.toggle("on", Number(x.dataset.stars) <= chosenStars));
+      buttons.forEach((x) => {
+        x.classList.toggle("on", Number(x.dataset.stars) <= chosenStars);
+        x.setAttribute("aria-pressed", String(Number(x.dataset.stars) === chosenStars));
+      });
       $("starsLabel").textContent = `${chosenStars}分`;
+      $("ratingMore").hidden = false;
       $("ratingSend").disabled = false;
     });
   }
@@ -171,7 +218,16 @@ function setupRating() {
     const comment = $("ratingComment").value.trim();
     // The conversation core reads "5 很满意" as the rating for the closed referral.
     const ok = await send(comment ? `${chosenStars} ${comment}` : String(chosenStars));
-    if (ok) $("ratingComment").value = "";
+    if (ok) {
+      $("ratingComment").value = "";
+      $("ratingMore").hidden = true;
+    }
+  });
+  $("ratingComment").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.isComposing) {
+      e.preventDefault();
+      $("ratingSend").click();
+    }
   });
 }
 
