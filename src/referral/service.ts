@@ -75,6 +75,9 @@ export interface DeadlineCheckResult {
 const NOT_CLOSED: ReferralStatus[] = ["open", "claimed", "replied", "transferred", "reopened"];
 const CLAIMABLE: ReferralStatus[] = ["open", "reopened", "transferred"];
 const URGENCIES = new Set(["normal", "urgent", "emergency"]);
+// A resident's thanks or "ok" after a lawyer's reply, unless it also asks something.
+const ACKNOWLEDGEMENT = /^(?:好的?|好嘞|行|可以|嗯+|谢谢|多谢|感谢|收到|知道了|明白了?|懂了|ok)|(?:谢谢|多谢|感谢|收到|知道了|明白了)/i;
+const OPEN_QUESTION = /[?？]|吗|么|怎么|咋|如何|能不能|可不可以|是不是|多少|多久|哪里|什么|啥/;
 const URGENCY_RANK: Record<Referral["urgency"], number> = { normal: 0, urgent: 1, emergency: 2 };
 /** How many earlier messages of a thread are searched for the bot's findings. */
 const FINDINGS_LOOKBACK = 60;
@@ -515,6 +518,8 @@ export class ReferralService {
       if (m.role === "lawyer") return false;
       if (m.role === "resident") {
         if (m.meta?.rating !== undefined || m.meta?.rateLimited) continue;
+        // "好的，我明天带材料过去" acknowledges the reply: nothing is left unanswered.
+        if (r.respondedAt !== null && ACKNOWLEDGEMENT.test(m.text ?? "") && !OPEN_QUESTION.test(m.text ?? "")) return false;
         return Date.parse(m.at) > Date.parse(r.clockStartedAt) || r.respondedAt !== null;
       }
     }
