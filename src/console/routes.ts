@@ -188,7 +188,7 @@ export async function consoleApiPlugin(server: FastifyInstance, opts: ConsoleOpt
       const b = request.body;
       const { user, oneTimePassword } = await app.auth.createUser(staffOf(request).user.id, {
         username: str(b, "username", 64),
-        name: str(b, "name", 64),
+        name: typeof b?.name === "string" ? b.name : "",
         role: str(b, "role", 16) as Role,
         password: str(b, "password", 256) || undefined,
         regions: strList(b, "regions"),

@@ -34,8 +34,10 @@ export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** All a user who must change their password may do until they have. */
+const BEFORE_PASSWORD_CHANGE = new Set(["GET /api/console/me", "HEAD /api/console/me", "POST /api/console/logout", "POST /api/console/password"]);
 
-/** preHandler: a valid session, and the CSRF header on anything that changes state. */
+/** preHandler: a valid session, the CSRF header on anything that changes state, and a changed first password. */
 export function requireStaff(auth: AuthService) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = request.cookies[SESSION_COOKIE];
@@ -46,6 +48,11 @@ export function requireStaff(auth: AuthService) {
       if (!auth.verifyCsrf(info.session, typeof presented === "string" ? presented : undefined)) {
         throw new HttpError(403, "安全校验失败，请刷新页面后重试", "csrf");
       }
+    }
+    // A password someone else chose (first login, reset) opens nothing but the change itself:
+    // no queue, dashboard, CSV export, articles or live updates before it is changed.
+    if (info.user.mustChangePassword && !BEFORE_PASSWORD_CHANGE.has(`${request.method} ${request.routeOptions.url ?? ""}`)) {
+      throw new HttpError(403, "请先修改初始密码", "must_change_password");
     }
     request.staff = { ...info, token };
   };

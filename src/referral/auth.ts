@@ -69,6 +69,17 @@ export function maskPhone(phone: string | null): string | null {
 }
 
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{1,31}$/;
+const NAME_MAX = 60;
+
+/** A display name: trimmed, 1 to 60 characters, no control characters. */
+export function validDisplayName(name: unknown): string {
+  const n = typeof name === "string" ? name.trim() : "";
+  if (!n) throw new ValidationError("请填写姓名");
+  if ([...n].length > NAME_MAX) throw new ValidationError(`姓名最多${NAME_MAX}个字`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(n)) throw new ValidationError("姓名含有不可见字符");
+  return n;
+}
 
 export class AuthService {
   constructor(
@@ -141,7 +152,7 @@ export class AuthService {
     await this.requireAdmin(actorId);
     const username = input.username.trim().toLowerCase();
     if (!USERNAME.test(username)) throw new ValidationError("用户名需为2-32位小写字母、数字或 _ . -");
-    if (!input.name.trim()) throw new ValidationError("请填写姓名");
+    const name = validDisplayName(input.name);
     if (!["lawyer", "supervisor", "admin"].includes(input.role)) throw new ValidationError("角色不正确");
     this.validateScopes(input.regions, input.topics);
     if (await this.store.getUserByUsername(username)) throw new ValidationError("用户名已存在");
@@ -152,7 +163,7 @@ export class AuthService {
     const user: UserRecord = {
       id: randomUUID(),
       username,
-      name: input.name.trim(),
+      name,
       passwordHash: await hashPassword(password),
       role: input.role,
       regions: input.regions ?? [],
@@ -183,8 +194,9 @@ export class AuthService {
       if (admins.length === 0) throw new ValidationError("不能停用或降级最后一位管理员");
     }
     const patch: UserPatch = { ...update };
+    if (update.name !== undefined) patch.name = validDisplayName(update.name);
     // The phone number itself stays out of the audit log.
-    const detail = { ...update, ...(update.phone !== undefined ? { phone: maskPhone(update.phone) } : {}) };
+    const detail = { ...update, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(update.phone !== undefined ? { phone: maskPhone(update.phone) } : {}) };
     const updated = await this.store.updateUser(userId, patch, this.clock().toISOString(), [this.audit(actorId, "user.update", "user", userId, detail)]);
     if (update.active === false) await this.revokeAll(userId, actorId, "deactivated");
     return publicUser(updated!);

@@ -83,13 +83,20 @@ function mostSpecific(regions: string[]): string {
 export function validateRotaInput(input: RotaEntryInput): void {
   if (!input.userId) throw new ValidationError("请选择值班人员");
   if (!input.regions || input.regions.length === 0) throw new ValidationError("请至少选择一个值班区域");
+  // Requests come from JSON: anything can sit where an object or a string belongs.
+  if (input.schedule !== undefined && !Array.isArray(input.schedule)) throw new ValidationError("值班时段格式不正确");
+  if (input.datesOn !== undefined && !Array.isArray(input.datesOn)) throw new ValidationError("加班日期格式不正确");
   for (const slot of input.schedule ?? []) {
+    if (!slot || typeof slot !== "object") throw new ValidationError("值班时段格式不正确");
+    if (typeof slot.start !== "string" || typeof slot.end !== "string") throw new ValidationError("时间格式应为HH:MM");
     if (!Number.isInteger(slot.day) || slot.day < 1 || slot.day > 7) throw new ValidationError(`星期取值应为1-7：${slot.day}`);
     if (!isHhmm(slot.start) || !isHhmm(slot.end) || slot.start === "24:00") throw new ValidationError(`时间格式应为HH:MM：${slot.start}-${slot.end}`);
     if (slot.start === slot.end) throw new ValidationError("开始时间与结束时间不能相同");
   }
-  for (const d of input.datesOff ?? []) if (!isDate(d)) throw new ValidationError(`日期格式应为YYYY-MM-DD：${d}`);
+  for (const d of input.datesOff ?? []) if (typeof d !== "string" || !isDate(d)) throw new ValidationError(`日期格式应为YYYY-MM-DD：${d}`);
   for (const x of input.datesOn ?? []) {
+    if (!x || typeof x !== "object" || typeof x.date !== "string") throw new ValidationError("加班日期格式不正确");
+    if ((x.start !== undefined && x.start !== null && typeof x.start !== "string") || (x.end !== undefined && x.end !== null && typeof x.end !== "string")) throw new ValidationError("时间格式应为HH:MM");
     if (!isDate(x.date)) throw new ValidationError(`日期格式应为YYYY-MM-DD：${x.date}`);
     if ((x.start && !isHhmm(x.start)) || (x.end && !isHhmm(x.end))) throw new ValidationError("时间格式应为HH:MM");
   }
