@@ -17,7 +17,11 @@ const DELIVERY = { pending: "发送中", sent: "已送达", failed: "发送失�
 const NOTIFY = { assigned: "新工单派给您", queued: "新工单进入督导队列", emergency: "危急工单！", transferred: "有工单转交给您", returned_to_pool: "有工单退回待认领", reopened: "工单被重新打开", deadline_reminder: "工单即将超时", deadline_overdue: "工单已超时", resident_message: "居民发来新消息", delivery_failed: "回复未送达", rated: "居民已评价" };
 
 const ADMIN_VIEWS = new Set(["rota", "knowledge", "testbench", "channels"]);
-const state = { me: null, csrf: null, view: "mine", selected: null, topics: new Map(), regions: new Map(), templates: [], staff: [] };
+const QUEUE_VIEWS = ["mine", "unclaimed", "overdue", "closed", "all"];
+const state = { me: null, csrf: null, view: "mine", selected: null, topics: new Map(), regions: new Map(), templates: [], staff: [], unseen: new Map() };
+const BASE_TITLE = document.title;
+/** Referral events that leave a lasting "new" marker on the row until the lawyer opens it. */
+const MARK = { "referral.created": "新工单", "referral.resident_message": "新消息", "referral.transferred": "转交", "referral.reassigned": "改派", "referral.reopened": "重开" };
 
 // ---------------------------------------------------------------- helpers
 
@@ -91,6 +95,9 @@ function signedIn(data) {
   showOnly("mainView");
   $("usersTab").hidden = data.user.role !== "admin";
   for (const b of document.querySelectorAll("#tabs [data-roles]")) b.hidden = !b.dataset.roles.split(",").includes(data.user.role);
+  loadUnseen();
+  setupFilters();
+  setupNotifyButton();
   connectLive();
   void loadTemplates();
   void selectView(state.view);
@@ -146,6 +153,7 @@ async function selectView(view) {
   $("adminView").hidden = !adminPage;
   document.querySelector(".layout").hidden = adminPage;
   if (adminPage) return import("./admin.js").then((m) => m.renderAdmin(view, $("adminView"), { api, el, toast, state, regionName, topicName, ROLE, CHANNEL, REASON }));
+  $("filters").hidden = !QUEUE_VIEWS.includes(view);
   if (view === "duty") return renderDuty();
   if (view === "users") return renderUsers();
   await loadQueue();
@@ -154,11 +162,19 @@ async function selectView(view) {
 for (const b of $("tabs").querySelectorAll("button")) b.addEventListener("click", () => void selectView(b.dataset.view));
 
 function queueRow(r) {
+  const mark = state.unseen.get(r.id);
   const left = r.minutesLeft === null ? null : r.overdue ? el("span", { class: "overdue", text: `已超时 ${fmtMinutes(-r.minutesLeft)}` }) : el("span", { text: `剩余 ${fmtMinutes(r.minutesLeft)}` });
   return el(
     "button",
-    { type: "button", class: `row u-${r.urgency} ${state.selected === r.id ? "sel" : ""}`, "data-id": r.id, onclick: () => void openReferral(r.id) },
-    el("div", { class: "line1" }, el("strong", { text: r.number }), el("span", { class: `tag urgency-${r.urgency}`, text: URGENCY[r.urgency] }), el("span", { text: STATUS[r.status] })),
+    { type: "button", class: `row u-${r.urgency} ${state.selected === r.id ? "sel" : ""} ${mark ? "unseen" : ""}`, "data-id": r.id, onclick: () => void openReferral(r.id) },
+    el(
+      "div",
+      { class: "line1" },
+      el("strong", { text: r.number }),
+      mark ? el("span", { class: "new-mark", text: mark.label }) : null,
+      el("span", { class: `tag urgency-${r.urgency}`, text: URGENCY[r.urgency] }),
+      el("span", { text: STATUS[r.status] }),
+    ),
     el("div", { class: "summary", text: r.summary || "（无摘要）" }),
     el(
       "div",
@@ -173,12 +189,57 @@ function queueRow(r) {
   );
 }
 
+// ---------------------------------------------------------------- search and filters
+
+const FILTER_FIELDS = { fText: "text", fTopic: "topic", fRegion: "region", fUrgency: "urgency", fChannel: "channel", fStatus: "status" };
+let filtersReady = false;
+
+function setupFilters() {
+  if (filtersReady) return;
+  filtersReady = true;
+  const fill = (id, entries) => $(id).append(...entries.map(([value, text]) => el("option", { value, text })));
+  fill("fTopic", [...state.topics]);
+  fill("fRegion", [...state.regions].filter(([id]) => id.split(".").length <= 2));
+  fill("fUrgency", Object.entries(URGENCY).reverse());
+  fill("fChannel", Object.entries(CHANNEL).filter(([k]) => k !== "cli" && k !== "eval"));
+  fill("fStatus", Object.entries(STATUS));
+  let typing;
+  $("fText").addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => void loadQueue(), 250);
+  });
+  for (const id of Object.keys(FILTER_FIELDS)) if (id !== "fText") $(id).addEventListener("change", () => void loadQueue());
+  $("filters").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void loadQueue();
+  });
+  $("fClear").addEventListener("click", () => {
+    for (const id of Object.keys(FILTER_FIELDS)) $(id).value = "";
+    void loadQueue();
+  });
+}
+
+function filterQuery() {
+  const q = new URLSearchParams({ view: state.view });
+  for (const [id, key] of Object.entries(FILTER_FIELDS)) {
+    const v = $(id).value.trim();
+    if (!v) continue;
+    // A typed referral number ("2026-000012", "000012") is looked up as a number.
+    if (key === "text" && /^[\d-]{4,}$/.test(v)) q.set("number", v);
+    else q.set(key, v);
+  }
+  return q;
+}
+
+const filtering = () => [...filterQuery().keys()].length > 1;
+
 async function loadQueue() {
-  if (!["mine", "unclaimed", "overdue", "closed"].includes(state.view)) return;
+  if (!QUEUE_VIEWS.includes(state.view)) return;
   const list = $("list");
   try {
-    const { rows } = await api("GET", `/api/console/queue?view=${state.view}`);
-    list.replaceChildren(...(rows.length ? rows.map(queueRow) : [el("p", { class: "empty", text: "暂无工单" })]));
+    const { rows } = await api("GET", `/api/console/queue?${filterQuery()}`);
+    const none = filtering() ? "没有符合条件的工单" : "暂无工单";
+    list.replaceChildren(...(rows.length ? rows.map(queueRow) : [el("p", { class: "empty", text: none })]));
   } catch (err) {
     list.replaceChildren(el("p", { class: "error", text: err.message }));
   }
@@ -196,7 +257,10 @@ async function loadCounts() {
 // ---------------------------------------------------------------- one referral
 
 async function openReferral(id) {
+  const fresh = state.selected !== id;
   state.selected = id;
+  markSeen(id);
+  if (fresh) state.chatScroll = null;
   for (const r of $("list").querySelectorAll(".row")) r.classList.toggle("sel", r.dataset.id === id);
   document.querySelector(".layout").classList.add("showing-detail");
   await renderDetail();
@@ -211,6 +275,9 @@ function keepWork() {
   const open = [...box.querySelectorAll("details[open] > summary")].map((s) => s.textContent);
   const f = document.activeElement;
   const focus = f && box.contains(f) && f.name ? { name: f.name, start: f.selectionStart, end: f.selectionEnd } : null;
+  // The transcript follows the conversation unless the lawyer scrolled up to read.
+  const chat = box.querySelector(".chat");
+  if (chat && state.chatScroll !== null) state.chatScroll = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40 ? null : chat.scrollTop;
   return { drafts, open, focus };
 }
 
@@ -269,8 +336,15 @@ async function renderDetail() {
     d.undelivered ? el("div", { class: "alert", text: `有 ${d.undelivered} 条回复未能送达居民，请电话回拨或改用其他方式联系。` }) : null,
   );
 
-  const chat = el("div", { class: "chat" }, ...d.history.map((h) => el("div", { class: `bubble ${h.role}` }, el("span", { class: "who", text: `${WHO[h.role]} · ${fmtTime(h.at)}` }), h.text)));
-  const conversation = el("div", { class: "card" }, el("h3", { text: "对话记录" }), d.history.length ? chat : el("p", { class: "hint", text: "（无记录）" }));
+  const chat = el("div", { class: "chat", tabindex: "0", role: "log", "aria-label": "对话记录（最新的在下面）" }, ...d.history.map(bubble));
+  const lastResident = [...d.history].reverse().find((h) => h.role === "resident");
+  const conversation = el(
+    "div",
+    { class: "card" },
+    el("h3", {}, "对话记录 ", el("span", { class: "hint", text: `共 ${d.history.length} 条，已显示到最新` })),
+    d.history.length ? chat : el("p", { class: "hint", text: "（无记录）" }),
+    lastResident && d.history.length > 3 ? el("button", { type: "button", class: "link", onclick: () => chat.scrollTo({ top: 0 }), text: "↑ 从头看" }) : null,
+  );
 
   const findings = el(
     "div",
@@ -318,11 +392,44 @@ async function renderDetail() {
     ),
   );
 
-  box.replaceChildren(header, conversation, findings, actionsCard(d), timeline);
+  const earlier = el("div", { class: "card", id: "residentCard" }, el("h3", { text: "这位居民的其他咨询" }), el("p", { class: "hint", text: "载入中…" }));
+  box.replaceChildren(header, conversation, actionsCard(d), findings, earlier, timeline);
+  void loadResidentCard(earlier, r.id);
+  // Open at the latest message (the resident's request is at the bottom, not four answers down).
+  chat.scrollTop = state.chatScroll ?? chat.scrollHeight;
+  state.chatScroll = state.chatScroll ?? 0;
   // A successful delivery raises no referral event: look again while a reply is still in flight.
   clearTimeout(pendingTimer);
   if (d.events.some((e) => e.delivery === "pending")) pendingTimer = setTimeout(() => void renderDetail(), 2000);
   restoreWork(box, work);
+}
+
+/** One transcript entry: the resident's own words stand out; long bot answers fold. */
+function bubble(h) {
+  const who = el("span", { class: "who" }, el("strong", { text: WHO[h.role] ?? h.role }), ` · ${fmtTime(h.at)}`);
+  if (h.role === "bot" && h.text.length > 160) {
+    return el("div", { class: "bubble bot" }, who, el("details", {}, el("summary", { text: `${h.text.replace(/\s+/g, " ").slice(0, 60)}…（展开全文）` }), h.text));
+  }
+  return el("div", { class: `bubble ${h.role}` }, who, h.text);
+}
+
+async function loadResidentCard(card, id) {
+  try {
+    const { referrals } = await api("GET", `/api/console/referrals/${encodeURIComponent(id)}/resident`);
+    if (state.selected !== id) return;
+    const items = referrals.map((x) =>
+      el(
+        "li",
+        {},
+        el("button", { type: "button", class: "link", onclick: () => void openReferral(x.id), text: `工单 ${x.number}` }),
+        ` ${fmtTime(x.createdAt)} · ${topicName(x.topic)} · ${STATUS[x.status] ?? x.status}${x.rating ? ` · ${"★".repeat(x.rating)}` : ""}`,
+        el("span", { class: "text", text: x.outcome ? `${x.summary}　处理结果：${x.outcome}` : x.summary }),
+      ),
+    );
+    card.replaceChildren(el("h3", { text: `这位居民的其他咨询（${referrals.length}）` }), items.length ? el("ul", { class: "earlier" }, ...items) : el("p", { class: "hint", text: "没有其他工单（仅列出您有权查看的）。" }));
+  } catch (err) {
+    card.replaceChildren(el("h3", { text: "这位居民的其他咨询" }), el("p", { class: "error", text: err.message }));
+  }
 }
 
 async function act(path, body, done) {
@@ -350,14 +457,28 @@ function actionsCard(d) {
         { class: "bar" },
         el("button", { type: "button", class: "primary", id: "replyBtn", onclick: () => void act("reply", { text: text.value }, "回复已发送"), text: "发送回复" }),
         pick,
-        el("button", { type: "button", class: "secondary", onclick: () => void saveTemplate(text.value), text: "存为常用回复" }),
+        el("button", { type: "button", class: "secondary", id: "saveTplBtn", onclick: () => openTemplates({ body: text.value }), text: "存为常用回复" }),
+        el("button", { type: "button", class: "link", id: "manageTplBtn", onclick: () => openTemplates(), text: "管理常用回复" }),
       ),
     );
   }
   if (!a.claim && !a.reply && !a.close && !a.reopen) card.append(el("p", { class: "hint", text: d.referral.status === "closed" ? "工单已办结。" : "此工单由他人负责，您可以查看和添加内部备注。" }));
   if (a.close) {
-    const outcome = el("textarea", { name: "outcome", id: "outcomeText", placeholder: "处理结果（必填，例如：已电话解答，建议申请劳动仲裁）" });
-    card.append(el("details", {}, el("summary", { text: "办结工单" }), outcome, el("div", { class: "bar" }, el("button", { type: "button", class: "primary", id: "closeBtn", onclick: () => void act("close", { outcome: outcome.value }, "已办结，已请居民评价"), text: "办结并请居民评价" }))));
+    const outcome = el("textarea", { name: "outcome", id: "outcomeText", placeholder: "处理结果（必填，例如：已电话解答，建议申请劳动仲裁）", "aria-label": "处理结果" });
+    const warn = d.unanswered
+      ? el("p", { class: "alert", id: "closeWarning", role: "alert", text: "居民在您最后一次回复之后又发了消息，还没有得到答复。建议先回复再办结；现在办结不会请居民评价。" })
+      : null;
+    const done = d.unanswered ? "已办结（居民的最后一条消息未答复，未请评价）" : "已办结，已请居民评价";
+    card.append(
+      el(
+        "details",
+        {},
+        el("summary", { text: "办结工单" }),
+        warn,
+        outcome,
+        el("div", { class: "bar" }, el("button", { type: "button", class: d.unanswered ? "danger" : "primary", id: "closeBtn", onclick: () => void act("close", { outcome: outcome.value }, done), text: d.unanswered ? "仍然办结" : "办结并请居民评价" })),
+      ),
+    );
   }
   if (a.transfer) {
     const to = el("select", { name: "transferTo" }, el("option", { value: "", text: "退回待认领（值班池）" }), ...state.staff.filter((s) => s.id !== state.me.id).map((s) => el("option", { value: s.id, text: `${s.name}（${ROLE[s.role]}）` })));
@@ -394,19 +515,70 @@ async function loadTemplates() {
   }
 }
 
-async function saveTemplate(body) {
-  if (!body.trim()) return toast("请先在回复框里写好内容");
-  const title = prompt("常用回复的标题", body.trim().slice(0, 12));
-  if (!title) return;
+// ---------------------------------------------------------------- saved replies (a form, not prompt())
+
+function openTemplates(draft) {
+  renderTemplateList();
+  fillTemplateForm(draft ? { title: draft.body.trim().slice(0, 12), body: draft.body } : null);
+  $("tplSharedLabel").hidden = state.me.role === "lawyer";
+  $("templateDialog").showModal();
+  (draft ? $("tplTitle") : $("tplList").querySelector("button") ?? $("tplTitle")).focus();
+}
+
+function fillTemplateForm(t) {
+  $("tplId").value = t?.id ?? "";
+  $("tplTitle").value = t?.title ?? "";
+  $("tplBody").value = t?.body ?? "";
+  $("tplShared").checked = !!t && t.ownerId === null && !t.shipped;
+  setError("tplError", "");
+}
+
+function renderTemplateList() {
+  const mine = (t) => (t.shipped ? "预置" : t.ownerId === null ? "共享" : "我的");
+  $("tplList").replaceChildren(
+    ...state.templates.map((t) =>
+      el(
+        "li",
+        {},
+        el("span", { class: "tag", text: mine(t) }),
+        " ",
+        el("strong", { text: t.title }),
+        " ",
+        el("button", { type: "button", class: "link", onclick: () => fillTemplateForm(t), text: t.shipped ? "改写另存" : "编辑" }),
+        t.shipped || (t.ownerId === null && state.me.role === "lawyer") ? null : el("button", { type: "button", class: "link", onclick: () => void deleteTemplate(t), text: "删除" }),
+      ),
+    ),
+  );
+}
+
+async function deleteTemplate(t) {
+  if (!confirm(`删除常用回复“${t.title}”？`)) return;
   try {
-    await api("POST", "/api/console/templates", { title, body });
+    await api("DELETE", `/api/console/templates/${encodeURIComponent(t.id)}`);
     await loadTemplates();
-    toast("已存为常用回复");
-    await renderDetail();
+    renderTemplateList();
+    fillTemplateForm(null);
   } catch (err) {
-    toast(err.message);
+    setError("tplError", err.message);
   }
 }
+
+$("tplForm").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const id = $("tplId").value;
+    await api("POST", "/api/console/templates", { id: id && !id.startsWith("shipped:") ? id : undefined, title: $("tplTitle").value, body: $("tplBody").value, shared: $("tplShared").checked });
+    await loadTemplates();
+    renderTemplateList();
+    fillTemplateForm(null);
+    toast("常用回复已保存");
+    if (state.selected) await renderDetail();
+  } catch (err) {
+    setError("tplError", err.message);
+  }
+});
+$("tplNew").addEventListener("click", () => fillTemplateForm(null));
+$("tplClose").addEventListener("click", () => $("templateDialog").close());
 
 function showDoc(title, meta, body) {
   $("docTitle").textContent = title;
@@ -552,12 +724,79 @@ function connectLive() {
   live.addEventListener("referral", (e) => {
     const data = JSON.parse(e.data);
     if (data.event === "referral.created") toast(`新工单 ${data.number}（${URGENCY[data.urgency]}）`);
+    if (MARK[data.event]) markUnseen(data, MARK[data.event]);
     refresh();
   });
   live.addEventListener("notify", (e) => {
     const data = JSON.parse(e.data);
     toast(`${NOTIFY[data.kind] ?? "工单有更新"}：${data.number}`);
+    if (data.kind === "emergency") markUnseen(data, state.unseen.get(data.id)?.label ?? "新工单");
+    else if (data.kind === "deadline_overdue") markUnseen(data, "超时");
   });
+}
+
+// ---------------------------------------------------------------- lasting alerts
+
+const unseenKey = () => `lawdesk.unseen.${state.me?.id}`;
+
+function loadUnseen() {
+  try {
+    state.unseen = new Map(JSON.parse(localStorage.getItem(unseenKey()) ?? "[]"));
+  } catch {
+    state.unseen = new Map();
+  }
+  showUnseenCount();
+}
+
+function saveUnseen() {
+  try {
+    localStorage.setItem(unseenKey(), JSON.stringify([...state.unseen].slice(-200)));
+  } catch {
+    /* private mode: markers last for this page only */
+  }
+  showUnseenCount();
+}
+
+function showUnseenCount() {
+  const n = state.unseen.size;
+  document.title = n ? `(${n}) ${BASE_TITLE}` : BASE_TITLE;
+}
+
+/** A marker that stays on the row until the referral is opened; 危急 and 紧急 also ring the desktop. */
+function markUnseen(data, label) {
+  // The referral the lawyer is looking at right now is seen already.
+  if (data.id === state.selected && document.visibilityState === "visible" && !$("mainView").hidden) return;
+  state.unseen.set(data.id, { label, urgency: data.urgency, number: data.number });
+  saveUnseen();
+  if ((data.urgency === "emergency" || data.urgency === "urgent") && "Notification" in window && Notification.permission === "granted") {
+    try {
+      const n = new Notification(`${URGENCY[data.urgency]}工单 ${data.number}`, { body: `${label}：请尽快处理`, tag: `${data.id}:${label}`, requireInteraction: data.urgency === "emergency" });
+      n.onclick = () => {
+        window.focus();
+        void openReferral(data.id);
+      };
+    } catch {
+      /* some browsers only allow notifications from a service worker */
+    }
+  }
+}
+
+function markSeen(id) {
+  if (state.unseen.delete(id)) saveUnseen();
+  const row = $("list").querySelector(`.row[data-id="${CSS.escape(id)}"]`);
+  row?.classList.remove("unseen");
+  row?.querySelector(".new-mark")?.remove();
+}
+
+function setupNotifyButton() {
+  const b = $("notifyBtn");
+  const update = () => (b.hidden = !("Notification" in window) || Notification.permission !== "default");
+  update();
+  b.onclick = async () => {
+    await Notification.requestPermission();
+    update();
+    toast(Notification.permission === "granted" ? "已开启：危急、紧急工单会弹出桌面提醒" : "未开启桌面提醒，可在浏览器设置里更改");
+  };
 }
 
 // ---------------------------------------------------------------- start
