@@ -199,13 +199,21 @@ export async function consoleApiPlugin(server: FastifyInstance, opts: ConsoleOpt
     /** Who is on duty now, and (for supervisors and admins) all staff: transfer targets. */
     api.get("/api/console/duty", async (request) => {
       const me = await app.referrals.actor(staffOf(request).user.id);
-      const matches = await app.rota.onDutyAt(new Date());
-      const byUser = new Map<string, string[]>();
-      for (const m of matches) byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m.region]);
+      const [matches, entries] = await Promise.all([app.rota.onDutyAt(new Date()), app.rota.list(me.id)]);
+      const entryTopics = new Map(entries.map((e) => [e.id, e.topics]));
+      const byUser = new Map<string, { regions: string[]; topics: string[][] }>();
+      for (const m of matches) {
+        const x = byUser.get(m.userId) ?? { regions: [], topics: [] };
+        x.regions.push(m.region);
+        x.topics.push(entryTopics.get(m.entryId) ?? []);
+        byUser.set(m.userId, x);
+      }
       const onDuty = [];
-      for (const [userId, regionsOf] of byUser) {
+      for (const [userId, duty] of byUser) {
         const u = await app.auth.getUser(userId);
-        if (u?.active) onDuty.push({ id: u.id, name: u.name, role: u.role, regions: [...new Set(regionsOf)], topics: u.topics });
+        // topics: what the duty covers (empty = every topic); expertise: the person's strengths, a routing preference.
+        const topics = duty.topics.some((t) => t.length === 0) ? [] : [...new Set(duty.topics.flat())];
+        if (u?.active) onDuty.push({ id: u.id, name: u.name, role: u.role, regions: [...new Set(duty.regions)], topics, expertise: u.topics });
       }
       const staff = me.role === "lawyer" ? onDuty.map(({ id, name, role }) => ({ id, name, role })) : (await app.auth.listUsers(me.id)).filter((u) => u.active && u.role !== "admin").map((u) => ({ id: u.id, name: u.name, role: u.role }));
       return { onDuty, staff };

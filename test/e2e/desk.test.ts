@@ -311,4 +311,99 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     await shot(phone, "desk-console-phone-referral");
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  test("the administrator: expertise apart from duty, a one-time password that stays, coverage warnings, the phone rota and tab bar, no null", async () => {
+    const page = await open(DESKTOP);
+    const csp: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
+    });
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.base });
+    await signIn(page, "admin", ADMIN_PASSWORD);
+
+    // The dashboard title has no stray "null" under it (an administrator has no region scope).
+    await page.click("#dashboardTab");
+    await page.waitForSelector(".dash-title");
+    expect(await page.evaluate("[...document.getElementById('dashboardView').childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('')")).toBe("");
+    expect(await page.textContent("#dashboardView")).not.toMatch(/^数据看板 · 需求动态研判null/);
+
+    // The user form takes the page, not the queue column beside "在左侧选择一个工单".
+    await page.click("#usersTab");
+    await page.waitForSelector("#userForm");
+    expect(await page.isVisible("#detail")).toBe(false);
+    expect((await page.locator("#userForm").boundingBox())!.width).toBeGreaterThan(400);
+    await page.fill("#u-username", "zhoulv");
+    await page.fill("#u-name", "周律师");
+    await page.locator("#userForm input[name='u-region'][value='qinghe']").check();
+    await page.locator("#userForm input[name='u-topic'][value='labour']").check();
+    await page.check("#u-duty");
+    // The checkbox sits with its label (its width came from an inline style the CSP blocked).
+    expect((await page.locator("#u-duty").boundingBox())!.width).toBeLessThan(40);
+    await shot(page, "desk-admin-desktop-user-form");
+    await page.click("#userForm button[type=submit]");
+    await page.waitForSelector("#otpPanel");
+    const otp = (await page.textContent("#otpValue"))!.trim();
+    expect(otp.length).toBeGreaterThanOrEqual(10);
+    await page.click("#otpCopy");
+    await expect.poll(() => page.textContent("#otpPanel [role=status]")).toMatch(/已复制|已选中/);
+    // Still there after the old toast's 6 seconds.
+    await page.waitForTimeout(6500);
+    expect(await page.isVisible("#otpPanel")).toBe(true);
+    await shot(page, "desk-admin-desktop-otp");
+    const zhou = new Client(t.base);
+    expect((await zhou.login("zhoulv", otp)).status).toBe(200);
+    await page.click("#otpDismiss");
+    expect(await page.isVisible("#otpPanel")).toBe(false);
+
+    // Expertise is a preference: the duty entry covers every topic, so a 婚姻家庭 referral
+    // may go to 周律师 and never falls to an empty supervisors' queue because of it.
+    const rota = (await admin.get("/api/console/admin/rota")).body as { entries: { id: string; userName: string; topics: string[] }[] };
+    const entry = rota.entries.find((e) => e.userName === "周律师")!;
+    expect(entry.topics).toEqual([]);
+    const decision = await t.app.referrals.router.route("qinghe.dongzhen", "marriage", new Date());
+    expect(decision.candidates.map((c) => c.userId)).toContain((await zhou.get("/api/console/me")).body.user.id);
+    await page.click("button[data-view='duty']");
+    const dutyRow = page.locator("#dutyTable tr", { hasText: "周律师" });
+    await dutyRow.waitFor();
+    expect(await dutyRow.textContent()).toContain("全部话题");
+    expect(await dutyRow.textContent()).toContain("劳动争议");
+
+    // The rota page: covered now; then a thin rota shows the gaps.
+    await page.click("button[data-view='rota']");
+    await page.waitForSelector("#coverageOk");
+    for (const e of rota.entries) expect((await admin.post(`/api/console/admin/rota/${e.id}/remove`)).status).toBe(200);
+    const zhouId = (await zhou.get("/api/console/me")).body.user.id;
+    const everyDay = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: "00:00", end: "24:00" }));
+    expect((await admin.post("/api/console/admin/rota", { userId: zhouId, regions: ["qinghe.dongzhen"], topics: ["labour"], schedule: everyDay })).status).toBe(200);
+    await page.click("button[data-view='duty']");
+    await page.click("button[data-view='rota']");
+    await page.waitForSelector("#coverageWarning");
+    const warning = await page.textContent("#coverageWarning");
+    expect(warning).toMatch(/现在无人值班：.*婚姻家庭/);
+    expect(warning).toMatch(/现在无人值班：.*西河乡/);
+    expect(warning).not.toMatch(/现在无人值班：[^：]*劳动争议/);
+    const rotaRow = page.locator("#rotaTable tr", { hasText: "周律师" }).filter({ hasText: "劳动争议" });
+    expect(await rotaRow.textContent()).toContain("劳动争议");
+    await shot(page, "desk-admin-desktop-rota");
+
+    // The rota on a phone: every entry's 编辑 and 停用 on screen; the tab bar says it scrolls.
+    const phone = await open(PHONE, true, await page.context().storageState());
+    await phone.goto(`${t.base}/console`);
+    await phone.waitForSelector("#mainView:not([hidden])");
+    expect(await phone.getAttribute("#tabsWrap", "class")).toContain("more-right");
+    await phone.click("button[data-view='rota']");
+    await phone.waitForSelector("#rotaTable");
+    const edit = phone.locator("#rotaTable tr", { hasText: "周律师" }).filter({ hasText: "劳动争议" }).getByText("编辑");
+    const box = (await edit.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+    const stop = phone.locator("#rotaTable tr", { hasText: "周律师" }).filter({ hasText: "劳动争议" }).getByText("停用");
+    expect(((await stop.boundingBox())!).x + 10).toBeLessThanOrEqual(PHONE.width);
+    await shot(phone, "desk-admin-phone-rota");
+    await phone.evaluate("document.getElementById('tabs').scrollLeft = 10000");
+    await expect.poll(() => phone.getAttribute("#tabsWrap", "class")).not.toContain("more-right");
+    expect(await phone.getAttribute("#tabsWrap", "class")).toContain("more-left");
+
+    expect(csp).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });
