@@ -12,6 +12,7 @@ import { GOOD_GUIDE, GUIDE_QUESTION } from "../console/admin-fixtures.ts";
 import { PG_SKIP_REASON, PG_URL } from "../store/backends.ts";
 import { dropSchema, openPg, randomTestSchema, type PgHandle } from "../../src/store/pg/pool.ts";
 import { PgSql } from "../../src/store/sql.ts";
+import { escalationHomes } from "./referral-accounting.ts";
 import { CHILD_ADMIN_PASSWORD, HttpActor, makeWorkspace, startChild, type ChildServer, type Workspace } from "./child-server.ts";
 
 const LAWYERS = 10;
@@ -202,8 +203,12 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two server processes on one PostgreSQL
       if (left) await new Promise((r) => setTimeout(r, 100));
     }
     expect(left).toBe(0);
-    expect(await count("SELECT COUNT(*) AS n FROM (SELECT escalation_id FROM referrals GROUP BY escalation_id HAVING COUNT(*) > 1) d")).toBe(0);
-    expect(await count("SELECT COUNT(*) AS n FROM referrals")).toBe(await count("SELECT COUNT(*) AS n FROM escalations"));
+    // Each opened one referral or joined its thread's open one, exactly once.
+    const homes = await escalationHomes(sql);
+    expect(homes.size).toBe(await count("SELECT COUNT(*) AS n FROM escalations"));
+    for (const [id, n] of homes) expect(n, `escalation ${id} → ${n} referrals opened or joined`).toBe(1);
+    // One open referral per conversation, whichever server raised the escalations.
+    expect(await count("SELECT COUNT(*) AS n FROM (SELECT thread_id FROM referrals WHERE status <> 'closed' GROUP BY thread_id HAVING COUNT(*) > 1) d")).toBe(0);
   }, 300_000);
 
   it("carries a lawyer's reply on one server to the resident's live page on the other", async () => {
