@@ -236,7 +236,8 @@ export class ReferralService {
       events,
       audit,
     );
-    if (!created) return referral;
+    // Another escalation of this thread opened one meanwhile (another process, or recovery).
+    if (!created) return referral.escalationId === e.escalationId ? referral : this.joinEscalation(referral, e);
 
     this.publish("referral.created", referral, null);
     const supervisors = await this.router.supervisorsFor(region);
@@ -266,8 +267,9 @@ export class ReferralService {
     const due = responseDue(now, e.urgency, this.policy).toISOString();
     const findings = mergeFindings(r.findings, e.findings ?? { articles: [], guides: [] });
     const text = (e.residentText ?? "").slice(0, MAX_TEXT) || null;
-    const updated = await this.change(r, {
-      guard: { statuses: NOT_CLOSED },
+    const updated = await this.store.applyChange(r.id, {
+      // Applied once per escalation even when two processes join it at the same moment.
+      guard: { statuses: NOT_CLOSED, notJoinedBy: e.escalationId },
       patch: {
         findings,
         ...(raise ? { urgency: e.urgency } : {}),
@@ -280,7 +282,12 @@ export class ReferralService {
         }),
       ],
       audit: [this.audit(null, "referral.join", r.id, { escalationId: e.escalationId, reason: e.reason, urgency: e.urgency, raised: raise })],
-    });
+    }, this.nowIso());
+    if (!updated) {
+      // Joined already elsewhere: done. Closed meanwhile: fail, so recovery opens a new one.
+      if ((await this.store.listEvents(r.id)).some((x) => x.detail?.escalationId === e.escalationId)) return (await this.store.getReferral(r.id)) ?? r;
+      throw new ConflictError("工单状态已变化，请刷新后重试");
+    }
     this.publish("referral.resident_message", updated, null);
     if (raise && e.urgency === "emergency") {
       const everyone = (await this.router.onDuty(now)).map((m) => m.userId);

@@ -52,6 +52,8 @@ export interface ReferralGuard {
   cycle?: number;
   /** No rating yet in the current cycle. */
   unrated?: boolean;
+  /** No event of this referral records this escalation id yet (a join applies once). */
+  notJoinedBy?: string;
 }
 
 export interface ReferralPatch {
@@ -145,6 +147,10 @@ export interface ReferralStore {
   listRotaEntries(filter?: { activeOnly?: boolean; userId?: string }): Promise<RotaEntry[]>;
   // referrals
   /** Allocates the number and inserts; returns the existing referral when the escalation was already taken. */
+  /**
+   * Creates the referral unless one exists for the escalation or the thread has one open: then
+   * that one comes back with created false (atomic per thread, across processes).
+   */
   insertReferral(input: NewReferral, events: NewReferralEvent[], audit: NewAuditEntry[]): Promise<{ referral: Referral; created: boolean }>;
   getReferral(id: string): Promise<Referral | null>;
   getReferralByNumber(number: string): Promise<Referral | null>;
@@ -561,6 +567,9 @@ export class SqliteReferralStore implements ReferralStore {
     return this.db.transaction(() => {
       const existing = this.db.prepare("SELECT * FROM referrals WHERE escalation_id = ?").get(n.escalationId) as Row | undefined;
       if (existing) return { referral: toReferral(existing), created: false };
+      // One conversation, one open referral: the caller joins the one already open.
+      const open = this.db.prepare(`SELECT * FROM referrals WHERE thread_id = ? AND status <> 'closed' ORDER BY created_at DESC LIMIT 1`).get(n.threadId) as Row | undefined;
+      if (open) return { referral: toReferral(open), created: false };
       const { last } = this.db
         .prepare(
           "INSERT INTO referral_sequences (year, last) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
@@ -622,6 +631,10 @@ export class SqliteReferralStore implements ReferralStore {
       params.push(g.cycle);
     }
     if (g.unrated) where.push("rating IS NULL");
+    if (g.notJoinedBy !== undefined) {
+      where.push("NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_id = referrals.id AND json_extract(e.detail, '$.escalationId') = ?)");
+      params.push(g.notJoinedBy);
+    }
 
     // One conditional UPDATE is the compare-and-set: whichever connection runs it second
     // finds the guard false and changes nothing (SQLite serialises writers on the file).

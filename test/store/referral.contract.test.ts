@@ -177,6 +177,21 @@ describe.each(BACKENDS)("%s", (name, make) => {
       expect(await b.count("referrals")).toBe(9);
     });
 
+    it("one conversation, one open referral, from two processes at once: each escalation opens it or joins it exactly once", async () => {
+      const other = await b.second();
+      const service2 = serviceOn(other.referral);
+      const threadId = `thread-shared-${randomUUID()}`;
+      const escalations = Array.from({ length: 5 }, () => escalation({ threadId }));
+      // Every escalation twice (a live hand-over and a recovery retry), spread over both processes.
+      const results = await Promise.all(escalations.flatMap((e, i) => [service, service2].map((s, k) => ((i + k) % 2 ? service2 : service).createFromEscalation(e))));
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      expect(await b.count("referrals")).toBe(1);
+      const [opened] = await store.listReferrals({ threadId });
+      const joined = (await store.listEvents(opened.id)).filter((e) => e.kind === "resident_message" && e.detail?.joined);
+      const homes = escalations.map((e) => (opened.escalationId === e.escalationId ? 1 : 0) + joined.filter((j) => j.detail?.escalationId === e.escalationId).length);
+      expect(homes).toEqual([1, 1, 1, 1, 1]);
+    });
+
     it("20 concurrent claims of one referral from two pools: exactly one owner", async () => {
       const people: User[] = [];
       for (let i = 0; i < 20; i++) people.push(await addUser(`l${String(i).padStart(2, "0")}`, "lawyer"));

@@ -262,10 +262,14 @@ export class PgReferralStore implements ReferralStore {
 
   async insertReferral(n: NewReferral, events: NewReferralEvent[], entries: NewAuditEntry[]): Promise<{ referral: Referral; created: boolean }> {
     return this.tx(async (c) => {
-      // Two processes creating from one escalation: the second waits here, then finds the first's row.
-      await q(c, "SELECT pg_advisory_xact_lock(hashtext('lawdesk.referral.escalation'), hashtext($1::text))", [n.escalationId ?? ""]);
+      // Two processes creating from one escalation, or from two of one thread: the second waits
+      // here, then finds the first's row (one escalation is always of one thread).
+      await q(c, "SELECT pg_advisory_xact_lock(hashtext('lawdesk.referral.thread'), hashtext($1::text))", [n.threadId ?? ""]);
       const existing = (await q(c, "SELECT * FROM referrals WHERE escalation_id = $1", [n.escalationId])).rows[0] as Row | undefined;
       if (existing) return { referral: toReferral(existing), created: false };
+      // One conversation, one open referral: the caller joins the one already open.
+      const open = (await q(c, "SELECT * FROM referrals WHERE thread_id = $1 AND status <> 'closed' ORDER BY created_at DESC LIMIT 1", [n.threadId])).rows[0] as Row | undefined;
+      if (open) return { referral: toReferral(open), created: false };
       const { last } = (
         await q(c,
           "INSERT INTO referral_sequences (year, last) VALUES ($1, 1) ON CONFLICT (year) DO UPDATE SET last = referral_sequences.last + 1 RETURNING last",
@@ -317,11 +321,17 @@ export class PgReferralStore implements ReferralStore {
     else if (g.ownerId !== undefined) where.push(`owner_id = ${p.add(g.ownerId)}`);
     if (g.cycle !== undefined) where.push(`cycle = ${p.add(g.cycle)}`);
     if (g.unrated) where.push("rating IS NULL");
+    if (g.notJoinedBy !== undefined) {
+      where.push(`NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_id = referrals.id AND e.detail->>'escalationId' = ${p.add(g.notJoinedBy)})`);
+    }
     const sql = `UPDATE referrals SET ${sets.join(", ")} WHERE ${where.join(" AND ")} RETURNING *`;
 
     // One conditional UPDATE is the compare-and-set: a concurrent one blocks on the row lock,
     // re-evaluates the guard against the committed row and matches nothing.
     return this.tx(async (c) => {
+      // The row lock alone does not re-run the NOT EXISTS above after a concurrent join
+      // commits; this lock makes the second join start after the first has committed.
+      if (g.notJoinedBy !== undefined) await q(c, "SELECT pg_advisory_xact_lock(hashtext('lawdesk.referral.join'), hashtext($1::text))", [id]);
       const r = (await q(c, sql, p.values)).rows[0] as Row | undefined;
       if (!r) return null;
       for (const e of change.events ?? []) await event(c, id, e);
