@@ -118,8 +118,9 @@ export function normalizeText(raw: string, opts: NormalizeOptions = {}): Normali
   s = s.replace(LONE_SURROGATE, "");
   s = s.replace(/[\t\r\v\f]/g, " ").replace(CONTROL, (c) => (c === "\n" ? "\n" : ""));
   s = toHalfWidth(s);
-  s = toSimplified(s);
-  s = collapseWhitespace(s);
+  // Whitespace first: OpenCC converts by phrase, so a trailing space that is trimmed later
+  // could change how the characters before it convert, and a second pass would differ.
+  s = toSimplified(collapseWhitespace(s));
   s = fixTypos(s, opts.typos, fixes);
   const { text, truncated } = truncate(s, maxChars);
 

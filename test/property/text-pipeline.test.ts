@@ -4,13 +4,14 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detectEmergency } from "../../src/pipeline/emergency.ts";
+import { detectEmergency, KIND_LABEL } from "../../src/pipeline/emergency.ts";
 import { classifyIntent } from "../../src/pipeline/intent.ts";
 import { normalizeText } from "../../src/pipeline/normalize.ts";
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
 const KNOWN_INTENTS = new Set(["legal_question", "follow_up", "greeting", "ask_human", "feedback", "emergency", "out_of_scope", "abuse"]);
-const EMERGENCY_KINDS = new Set(["violence", "threat", "injury", "self_harm", "child", "detained"]);
+// Every kind the detector can name has a label for the lawyer.
+const EMERGENCY_KINDS = new Set(Object.keys(KIND_LABEL));
 
 const residentWords = fc.constantFrom(..."老板欠我三个月工资不给咋办离婚孩子归谁打我要杀了我想死救命被拘留派出所转人工你好谢谢不是没有以前如果，。？！ 😀🙏".split(/(?:)/u));
 const residentText = fc.oneof(
