@@ -2,7 +2,8 @@
 // reply carries the numbers its situation needs, on three sets reported apart:
 //   - blind: test/fixtures/blind/emergency-blind-*.jsonl, written by people who never saw the
 //     detector, frozen, never tuned on (the honest figure);
-//   - dev: test/fixtures/emergency-dev.jsonl, written the same way but used while tuning;
+//   - dev: test/fixtures/emergency-dev.jsonl, written the same way but used while tuning the
+//     rules and training the learned backstop (an in-sample figure);
 //   - ordinary consultations: STARD's real questions (../shared/data/stard), none of them an
 //     emergency, for the false-alarm rate on everyday traffic.
 // Run: node bin/run-script.js scripts/eval-danger.ts [--blind] [--misses dev|stard]
@@ -11,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectEmergency, safetyReply } from "../src/pipeline/emergency.ts";
 import { normalizeText } from "../src/pipeline/normalize.ts";
+import { stardHalf, stardQueries } from "./lib/danger-data.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -97,13 +99,14 @@ export function scoreDanger(lines: DangerLine[]): DangerScore {
 }
 
 /** STARD's real questions as ordinary consultations: every flag is a false alarm. */
-export function stardFalseAlarms(): { n: number; rate: number; flagged: string[] } | null {
-  const dir = resolve(root, "../shared/data/stard");
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^queries.*\.jsonl$/.test(f)) : [];
-  if (files.length === 0) return null;
-  const qs = files.flatMap((f) => readJsonl<{ query: string }>(join(dir, f)).map((q) => q.query));
+export function stardFalseAlarms(): { n: number; rate: number; flagged: string[]; unseen: { n: number; rate: number } } | null {
+  const qs = stardQueries(root);
+  if (qs.length === 0) return null;
   const flagged = qs.filter((q) => detectEmergency(normalizeText(q).text).emergency);
-  return { n: qs.length, rate: flagged.length / Math.max(1, qs.length), flagged };
+  // The learned backstop trains on one half; the other half is the honest figure.
+  const unseen = qs.filter((q) => stardHalf(q) === "unseen");
+  const unseenFlagged = flagged.filter((q) => stardHalf(q) === "unseen").length;
+  return { n: qs.length, rate: flagged.length / Math.max(1, qs.length), flagged, unseen: { n: unseen.length, rate: unseenFlagged / Math.max(1, unseen.length) } };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -128,7 +131,8 @@ export function evalDanger(log: (l: string) => void = console.log, sets: Readonl
   const st = stardFalseAlarms();
   if (st) {
     out["stard.falseAlarms"] = st.rate;
-    log(`[ordinary consultations] false alarms ${pct(st.rate)} (${st.flagged.length} of ${st.n} STARD questions)`);
+    out["stard.unseen.falseAlarms"] = st.unseen.rate;
+    log(`[ordinary consultations] false alarms ${pct(st.unseen.rate)} on the ${st.unseen.n} STARD questions the backstop never trained on (${pct(st.rate)}, ${st.flagged.length} of all ${st.n})`);
   }
   return out;
 }

@@ -3,6 +3,8 @@
 // hypothetical, hearsay or a question about the law. Errs towards catching: a false alarm
 // costs a safety message and an urgent referral, a miss can cost a life.
 import { CUES, type EmergencyKind } from "./cues.ts";
+import { spelled } from "./features.ts";
+import { learnedVerdict, shippedModel, type DangerModel } from "./learned.ts";
 import { ABOUT_LAW, ABSTRACT_QUESTION, CHILD, CLAUSE_BREAK, DANGER_SPELLINGS, ELDER, FIGURES, FIRST_PERSON, HEARSAY, HYPOTHETICAL, JOKING, NEGATED, NOW, PAST, POLICE, REPORTED, URGENT_NOW, WHAT_IF } from "./lexicon.ts";
 
 /** Who is in danger, as far as the message tells. */
@@ -17,12 +19,15 @@ export interface EmergencyResult {
   victims: Victim[];
   /** Whether the message itself says it is happening now or about to. */
   now: boolean;
+  /** Whether a cue fired that holds whatever the frame (救命, 又在打我, 喝了农药). */
+  strong?: boolean;
 }
 
 
 const CHILD_RE = new RegExp(CHILD);
 const ELDER_RE = new RegExp(ELDER);
 const POLICE_RE = new RegExp(POLICE);
+const TAKEN_BY_POLICE = new RegExp(`(?:${POLICE}|经侦|交警|差人|jc).{0,12}(?:带走|带起走|抓|帶走)|刑拘|拘留`);
 const THIRD_PARTY = /邻居|工友|同事|朋友|隔壁|村里|有个|一个(?:男|女)|他们家|她家|人家/;
 // A long absence is a legal matter (declaring someone missing), not a search tonight.
 const LONG_ABSENCE = /[0-9一二三四五六七八九十两几多]+(?:年|个多?月)|多年|好几年|很多年|好久/;
@@ -57,14 +62,39 @@ function clauseAround(text: string, index: number, length: number): string {
 const NONE: EmergencyResult = Object.freeze({ emergency: false, kinds: [], cues: [], victims: [], now: false }) as EmergencyResult;
 
 /**
- * Whether a message tells of a danger happening now or about to happen, and of what kind.
+ * Whether a message tells of a danger happening now or about to happen, and of what kind:
+ * the rules first, then the learned backstop (learned.ts) for wording no cue list has.
  * Expects normalised text (normalizeText) but tolerates raw input; never throws.
  *
  * @example
  * detectEmergency("工地塌了 人还在里面 老板不让报警").kinds // ["trapped"]
  * detectEmergency("去年被人打了 能要多少赔偿").emergency // false
  */
-export function detectEmergency(text: string): EmergencyResult {
+export function detectEmergency(text: string, model: DangerModel | null = shippedModel()): EmergencyResult {
+  const ruled = detectWithRules(text);
+  if (!model || ruled.strong) return ruled;
+  const t = spelled(text);
+  if (!t) return ruled;
+  const v = learnedVerdict(t, model);
+  // A weak cue read in a frame the scorer is sure is harmless (the story of an old fight, a
+  // question about the law) is let go; a strong cue never is.
+  if (ruled.emergency) return v.score < model.veto ? { ...NONE, kinds: [], cues: [], victims: [] } : ruled;
+  if (!v.flagged) return ruled;
+  const kinds = new Set<EmergencyKind>(v.kinds);
+  if (kinds.has("detained") && !POLICE_RE.test(t)) kinds.delete("detained");
+  // Taken away by the police is detention, whatever else the wording resembles.
+  if (TAKEN_BY_POLICE.test(t)) {
+    for (const k of ["violence", "confinement", "missing"] as const) kinds.delete(k);
+    kinds.add("detained");
+  }
+  if (kinds.size === 0) kinds.add("violence");
+  return { emergency: true, kinds: [...kinds], cues: v.evidence, victims: victimsOf(kinds, t, t), now: NOW.test(t) };
+}
+
+/**
+ * The rules alone: the cue lists read in their frame (used to train and measure the backstop).
+ */
+export function detectWithRules(text: string): EmergencyResult {
   let t = typeof text === "string" ? text.slice(0, 2000) : "";
   for (const [re, to] of DANGER_SPELLINGS) t = t.replace(re, to);
   t = t.replace(FIGURES, "，");
@@ -79,6 +109,7 @@ export function detectEmergency(text: string): EmergencyResult {
   const kinds = new Set<EmergencyKind>();
   const cues: string[] = [];
   const clauses: string[] = [];
+  let strong = false;
   for (const cue of CUES) {
     const re = new RegExp(cue.re.source, "g");
     for (const m of t.matchAll(re)) {
@@ -100,6 +131,7 @@ export function detectEmergency(text: string): EmergencyResult {
       }
       kinds.add(cue.kind);
       if (!cues.includes(m[0])) cues.push(m[0]);
+      if (cue.level === "strong") strong = true;
       clauses.push(clause);
       if (CHILD_HARMS.has(cue.kind) && CHILD_RE.test(clause)) kinds.add("child");
       break;
@@ -112,7 +144,7 @@ export function detectEmergency(text: string): EmergencyResult {
   if (kinds.has("detained") && POLICE_RE.test(t)) {
     for (const k of ["confinement", "missing"] as const) kinds.delete(k);
   }
-  return { emergency: kinds.size > 0, kinds: [...kinds], cues, victims: victimsOf(kinds, clauses.join(" "), t), now };
+  return { emergency: kinds.size > 0, kinds: [...kinds], cues, victims: victimsOf(kinds, clauses.join(" "), t), now, strong };
 }
 
 function victimsOf(kinds: Set<EmergencyKind>, clauses: string, text: string): Victim[] {
