@@ -99,6 +99,18 @@ describe("urgencyFor and safetyReply", () => {
     expect(safetyReply(["detained"])).toContain("12348");
   });
 
+  it("a threat to kill the family and oneself also carries the crisis line; torture with electricity the ambulance", () => {
+    for (const text of ["他把门反锁了，说要开煤气跟我们娘仨同归于尽", "我男人拎着汽油桶回来说今晚全家一起死"]) {
+      const r = detectEmergency(text);
+      expect(r.kinds).toContain("self_harm");
+      expect(safetyReply(r.kinds)).toMatch(/12356/);
+      expect(safetyReply(r.kinds)).toMatch(/110/);
+    }
+    const shocked = detectEmergency("孩子在那个学校被关禁闭，还挨了电击，求求你们帮帮忙");
+    expect(shocked.kinds).toContain("injury");
+    expect(safetyReply(shocked.kinds)).toMatch(/120/);
+  });
+
   it("stays under 600 chars for any combination", () => {
     fc.assert(fc.property(fc.subarray(all), (kinds) => {
       expect(safetyReply(kinds).length).toBeLessThan(600);
