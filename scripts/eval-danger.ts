@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { detectEmergency, safetyReply } from "../src/pipeline/emergency.ts";
+import { detectEmergency, safetyReply, situationAdvice } from "../src/pipeline/emergency.ts";
 import { normalizeText } from "../src/pipeline/normalize.ts";
 import { stardHalf, stardQueries } from "./lib/danger-data.ts";
 
@@ -55,6 +55,8 @@ export interface DangerScore {
   recall: number;
   /** Of the flagged positives, the share whose reply has every number the situation needs. */
   numbersRight: number;
+  /** The same for the fitted advice alone, without the closing line of other numbers. */
+  adviceRight: number;
   negatives: number;
   falseAlarms: number;
   bySituation: Record<string, { n: number; caught: number }>;
@@ -62,7 +64,7 @@ export interface DangerScore {
 }
 
 export function scoreDanger(lines: DangerLine[]): DangerScore {
-  let tp = 0, fn = 0, fp = 0, tn = 0, right = 0;
+  let tp = 0, fn = 0, fp = 0, tn = 0, right = 0, adviceRight = 0;
   const bySituation: DangerScore["bySituation"] = {};
   const misses: DangerScore["misses"] = [];
   for (const l of lines) {
@@ -78,6 +80,9 @@ export function scoreDanger(lines: DangerLine[]): DangerScore {
       tp++;
       s.caught++;
       const reply = safetyReply(r.kinds);
+      const needs = (l.needs ?? []).map((n) => NUMBER_RE[n] ?? new RegExp(n));
+      const advice = situationAdvice(r.kinds).join("\n");
+      if (needs.every((re) => re.test(advice))) adviceRight++;
       const lacking = (l.needs ?? []).filter((n) => !(NUMBER_RE[n] ?? new RegExp(n)).test(reply));
       if (lacking.length === 0) right++;
       else misses.push({ id: l.id, text: l.text, why: `reply lacks ${lacking.join(",")} (kinds ${r.kinds.join("+")})` });
@@ -91,6 +96,7 @@ export function scoreDanger(lines: DangerLine[]): DangerScore {
     positives: tp + fn,
     recall: tp / Math.max(1, tp + fn),
     numbersRight: right / Math.max(1, tp),
+    adviceRight: adviceRight / Math.max(1, tp),
     negatives: fp + tn,
     falseAlarms: fp / Math.max(1, fp + tn),
     bySituation,
@@ -124,7 +130,8 @@ export function evalDanger(log: (l: string) => void = console.log, sets: Readonl
     out[`${name}.recall`] = s.recall;
     out[`${name}.falseAlarms`] = s.falseAlarms;
     out[`${name}.numbersRight`] = s.numbersRight;
-    log(`[${name}] recall ${pct(s.recall)} (${s.positives} emergencies), replies with the right numbers ${pct(s.numbersRight)}, false alarms ${pct(s.falseAlarms)} (${s.negatives} hard negatives)`);
+    out[`${name}.adviceRight`] = s.adviceRight;
+    log(`[${name}] recall ${pct(s.recall)} (${s.positives} emergencies), replies with the right numbers ${pct(s.numbersRight)} (in the fitted advice alone ${pct(s.adviceRight)}), false alarms ${pct(s.falseAlarms)} (${s.negatives} hard negatives)`);
     const weak = Object.entries(s.bySituation).filter(([, v]) => v.caught < v.n).map(([k, v]) => `${k} ${v.caught}/${v.n}`);
     if (weak.length) log(`   situations below 100%: ${weak.join(", ")}`);
   }

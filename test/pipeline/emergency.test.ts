@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { detectEmergency, safetyReply, urgencyFor, type EmergencyKind } from "../../src/pipeline/emergency.ts";
+import { detectEmergency, KIND_LABEL, safetyReply, situationAdvice, urgencyFor, type EmergencyKind } from "../../src/pipeline/emergency.ts";
 import { normalizeText } from "../../src/pipeline/normalize.ts";
 import { loadEmergencyLines } from "../../scripts/eval-messages.ts";
 import { loadDangerSet, scoreDanger, stardFalseAlarms } from "../../scripts/eval-danger.ts";
@@ -109,6 +109,20 @@ describe("urgencyFor and safetyReply", () => {
     const shocked = detectEmergency("孩子在那个学校被关禁闭，还挨了电击，求求你们帮帮忙");
     expect(shocked.kinds).toContain("injury");
     expect(safetyReply(shocked.kinds)).toMatch(/120/);
+  });
+
+  it("every danger reply ends with the emergency numbers its advice did not name; detention alone does not", () => {
+    for (const kind of Object.keys(KIND_LABEL) as EmergencyKind[]) {
+      const reply = safetyReply([kind]);
+      if (kind === "detained") {
+        expect(reply).not.toContain("其他求助电话");
+        continue;
+      }
+      for (const n of ["110", "120", "119", "12338", "12356"]) expect(reply, `${kind} lacks ${n}`).toContain(n);
+      const advice = situationAdvice([kind]).join("");
+      const footer = reply.split("\n").find((l) => l.startsWith("其他求助电话")) ?? "";
+      for (const n of ["110", "120", "119", "12338", "12356"]) if (advice.includes(n)) expect(footer).not.toContain(n);
+    }
   });
 
   it("stays under 600 chars for any combination", () => {

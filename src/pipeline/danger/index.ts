@@ -10,4 +10,4 @@
  */
 export { detectEmergency, type EmergencyResult, type Victim } from "./detect.ts";
 export { type EmergencyKind } from "./cues.ts";
-export { emergencyTopic, KIND_LABEL, kindLabels, safetyReply, urgencyFor } from "./reply.ts";
+export { emergencyTopic, KIND_LABEL, kindLabels, safetyReply, situationAdvice, urgencyFor } from "./reply.ts";

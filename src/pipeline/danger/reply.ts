@@ -47,16 +47,38 @@ const REPLY: Record<EmergencyKind, string> = {
 // Most pressing first; a reply carries at most three situations.
 const ORDER: EmergencyKind[] = ["self_harm", "trapped", "violence", "sexual", "confinement", "trafficking", "missing", "threat", "child", "elder", "injury", "detained"];
 
-/** The immediate reply: what to do now and whom to call, tailored to the situation (< 600 chars). */
-export function safetyReply(kinds: readonly EmergencyKind[]): string {
+/** The advice fitted to the situation: what to do now and whom to call, most pressing first. */
+export function situationAdvice(kinds: readonly EmergencyKind[]): string[] {
   const picked = ORDER.filter((k) => kinds.includes(k)).slice(0, 3);
   const parts = picked.length > 0 ? picked.map((k) => REPLY[k]) : ["如有危险，请立即拨打 110 报警，需要急救请拨 120。"];
   // An injury beside another danger still needs the ambulance number said.
   if (kinds.includes("injury") && !picked.includes("injury") && !parts.some((p) => p.includes("120"))) parts.push("有人受伤请立即拨打 120。");
-  const tail =
-    urgencyFor(picked.length > 0 ? picked : ["violence"]) === "emergency"
-      ? "我们已通知值班律师，会尽快联系您。情况紧急请先打电话求助，不要等回复。"
-      : "我们已通知值班律师，会尽快联系您。";
+  return parts;
+}
+
+// A message read as one danger is often another too (a threat that is also a suicide, a beating
+// with someone hurt): every emergency reply ends with the numbers its advice did not name.
+const HOTLINES: Array<[string, string]> = [
+  ["110", "报警 110"],
+  ["120", "急救 120"],
+  ["119", "火警 119"],
+  ["12338", "妇女儿童 12338"],
+  ["12356", "心理援助 12356"],
+];
+
+/** The immediate reply: the fitted advice, the other emergency numbers, then the referral (< 600 chars). */
+export function safetyReply(kinds: readonly EmergencyKind[]): string {
+  const parts = situationAdvice(kinds);
+  const picked = ORDER.filter((k) => kinds.includes(k));
+  const emergency = urgencyFor(picked.length > 0 ? picked : ["violence"]) === "emergency";
+  if (emergency) {
+    const said = parts.join("");
+    const rest = HOTLINES.filter(([n]) => !said.includes(n)).map(([, label]) => label);
+    if (rest.length > 0) parts.push(`其他求助电话：${rest.join("，")}。`);
+  }
+  const tail = emergency
+    ? "我们已通知值班律师，会尽快联系您。情况紧急请先打电话求助，不要等回复。"
+    : "我们已通知值班律师，会尽快联系您。";
   return [...parts, tail].join("\n");
 }
 
