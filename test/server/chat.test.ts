@@ -66,6 +66,21 @@ describe("web chat", () => {
     expect((await other.get("/api/chat/history")).body.messages).toEqual([]);
   });
 
+  test("an emergency is answered with the safety numbers at once, no statute, and an urgent referral in the queue", async () => {
+    const c = new Client(t.base);
+    const res = await c.post("/api/chat/messages", { id: "sos-00000001", text: "我妈有老年痴呆 昨天下午出门到现在还没回来" });
+    expect(res.status).toBe(200);
+    expect(res.body.reply.intent).toBe("emergency");
+    expect(res.body.reply.text).toContain("110");
+    expect(res.body.reply.text).toMatch(/24小时/); // no waiting 24 hours to report a missing person
+    expect(res.body.reply.citations).toEqual([]);
+    const rows = await waitFor(async () => {
+      const q = await admin.get("/api/console/queue?view=unclaimed");
+      return q.body.rows.find((r: { urgency: string; summary: string }) => r.urgency === "emergency" && /走失/.test(r.summary));
+    }, 10_000, "the urgent referral");
+    expect(rows.reason).toBe("emergency");
+  });
+
   test("a retried or double-clicked message id yields exactly one answer", async () => {
     const c = new Client(t.base);
     await c.get("/api/chat/history"); // the page loads its history first, which sets the resident cookie

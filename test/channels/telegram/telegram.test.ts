@@ -69,6 +69,17 @@ describe("residents on Telegram", () => {
     expect(calls.some((x) => x.method === "editMessageReplyMarkup" && x.payload.message_id === answer.messageId)).toBe(true);
   });
 
+  it("an emergency gets the safety reply at once, no statute, and an urgent referral", async () => {
+    await ask("他喝醉了又在打我 我躲在厕所里");
+    const reply = await nth(RESIDENT, 1, "the safety reply");
+    expect(reply.text).toContain("110");
+    expect(reply.text).not.toMatch(/第[一二三四五六七八九十百零]+条/);
+    const thread = await waitFor(() => t.app.conversations.findThread("telegram", `chat:${RESIDENT}`), 5000, "the thread");
+    const referral = await waitFor(() => t.app.referrals.latestForThread(String(thread.id)), 5000, "the referral");
+    expect(referral).toMatchObject({ channel: "telegram", reason: "emergency", urgency: "emergency" });
+    expect(referral!.summary).toMatch(/暴力/);
+  });
+
   it("/human hands the thread to a duty lawyer", async () => {
     const c = resident();
     await c.sendCommand(c.makeCommand("/human"));

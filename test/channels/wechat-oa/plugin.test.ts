@@ -60,6 +60,18 @@ describe("text messages", () => {
     expect(rig.wechat.messagesTo(openid)).toEqual([]);
   });
 
+  it("an emergency: the safety reply in the passive reply, no statute, an urgent referral", async () => {
+    const openid = newOpenid();
+    const r = await rig.wechat.push(textMessage(openid, "有人拿着刀在我家门口砸门 说要砍死我", nextMsgId()));
+    expect(r.status).toBe(200);
+    expect(r.content).toContain("110");
+    expect(r.content).not.toMatch(/第[一二三四五六七八九十百零]+条/);
+    const thread = await rig.app.conversations.findThread("wechat_oa", openid);
+    const referral = await rig.app.referrals.latestForThread(String(thread!.id));
+    expect(referral).toMatchObject({ channel: "wechat_oa", reason: "emergency", urgency: "emergency" });
+    expect(referral!.summary).toMatch(/威胁|暴力/);
+  });
+
   it("safe mode: the request is decrypted and the reply encrypted (checked with the oracle)", async () => {
     const openid = newOpenid();
     const r = await rig.wechat.push(textMessage(openid, "老板拖欠工资怎么办"), { mode: "aes" });

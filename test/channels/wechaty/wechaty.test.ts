@@ -103,6 +103,20 @@ describe("township group", () => {
     expect(await w.channel.groupNeeds({ from: new Date(0), to: new Date(Date.now() + 60_000) })).toEqual([]);
   });
 
+  it("answers an emergency nobody addressed: safety numbers in the group, the rest privately, an urgent referral", async () => {
+    li.say("救命 我男人拿着刀在砍门 我和孩子躲在屋里").to(room); // no @-mention, no trigger word
+    const [inGroup] = await waitFor(() => w.toRoom(GROUP).length > 0 && w.toRoom(GROUP), 5000, "the group's safety words");
+    const [inPrivate] = await waitFor(() => w.toContact(li.id).length > 0 && w.toContact(li.id), 5000, "the private reply");
+    await w.settle();
+    expect(inGroup).toContain("110");
+    expect(inGroup).not.toContain("砍门"); // the member's words are not repeated to the group
+    expect(inPrivate).toContain("110");
+    expect(inPrivate).not.toMatch(/第[一二三四五六七八九十百零]+条/);
+    const dm = await t.app.conversations.findThread("wechaty", `dm:${li.id}`);
+    const referral = await waitFor(() => t.app.referrals.latestForThread(String(dm!.id)), 5000, "the referral");
+    expect(referral).toMatchObject({ reason: "emergency", urgency: "emergency", region: TOWNSHIP });
+  });
+
   it("moves a personal matter to a private chat: general words in the group, no personal details, the answer privately", async () => {
     zhang.say("@法律助手 我要离婚，孩子归谁？我电话13812345678", [w.me]).to(room);
     const [inGroup] = await waitFor(() => w.toRoom(GROUP).length > 0 && w.toRoom(GROUP), 5000, "the group note");
