@@ -217,11 +217,18 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
   // End to end at the shipped threshold.
   let answered = 0;
   let missed = 0;
+  let citingLaw = 0;
+  let quotes = 0;
+  let quotesOnLaw = 0;
   for (const q of answerable) {
     const r = await answerer.run(q.query, { ...EMPTY_CONTEXT }, "eval");
     if (r.escalation !== null || r.citations.length === 0) continue;
     answered++;
     if (!r.citations.some((c) => q.relevant.includes(c.articleId))) missed++;
+    const laws = new Set(q.relevant.map(lawOf));
+    if (r.citations.some((c) => laws.has(c.law))) citingLaw++;
+    quotes += r.citations.length;
+    quotesOnLaw += r.citations.filter((c) => laws.has(c.law)).length;
   }
   let wronglyAnswered = 0;
   for (const text of [...unanswerable.map((q) => q.query), ...offTopic.map((q) => q.question)]) {
@@ -238,6 +245,8 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
     answeredShare: answered / answerable.length,
     answeredMissingAllRelevant: answered ? missed / answered : 0,
     unanswerableAnswered: wronglyAnswered / (unanswerable.length + offTopic.length),
+    answeredCitingLaw: answered ? citingLaw / answered : 0,
+    quotesOnLawyersLaw: quotes ? quotesOnLaw / quotes : 0,
   };
   console.log(`\n== answering: ${answerable.length} answerable, ${unanswerable.length} with their ${removed.size} laws removed, ${offTopic.length} off-topic; bank ${bank.length} questions`);
   console.log(`   index ${((t1 - t0) / 1000).toFixed(0)} s, scoring ${((t2 - t1) / 1000).toFixed(0)} s`);
@@ -247,6 +256,8 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
   console.log(`   end to end at the shipped threshold ${ANSWER_THRESHOLD}: answered ${(result.answeredShare * 100).toFixed(1)}% of answerable; ` +
     `${(result.answeredMissingAllRelevant * 100).toFixed(1)}% of those cite no relevant article; ` +
     `${(result.unanswerableAnswered * 100).toFixed(1)}% of unanswerable answered`);
+  console.log(`   of the answered, ${(result.answeredCitingLaw * 100).toFixed(1)}% cite the lawyer's law and ${((1 - result.answeredMissingAllRelevant) * 100).toFixed(1)}% the lawyer's article; ` +
+    `${(result.quotesOnLawyersLaw * 100).toFixed(1)}% of all quotes come from a law the lawyer cited`);
 
   const check = await citationCheck(corpus, guides, questions, byId);
   return { ...result, ...check };

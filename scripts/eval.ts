@@ -106,6 +106,9 @@ async function main(): Promise<void> {
   console.log("timings (s): " + Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", "));
   const { evalAnswers } = await import("./eval-answers.ts");
   await evalAnswers({ fit: args.includes("--fit") });
+  const { evalNarratives } = await import("./eval-narratives.ts");
+  console.log("\n== story-like consultations through the shipped assistant (blind: written apart from the code, never tuned on)");
+  await evalNarratives();
   const { evalMessages } = await import("./eval-messages.ts");
   console.log("\n== emergency and intent labelled sets (test split is held out from tuning)");
   await evalMessages();

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis, GuideHit } from "../knowledge/types.ts";
+import { evidenceArticles, pickArticles, supportedBy } from "./citations.ts";
 import { compose, cutToFit, splitForChannel } from "./compose.ts";
 import { ANSWER_THRESHOLD, confidenceOf, features, type ConfidenceFeatures } from "./confidence.ts";
 import { detectEmergency, emergencyTopic, kindLabels, safetyReply, urgencyFor } from "./emergency.ts";
@@ -48,6 +49,8 @@ export interface Assessment {
   guide: Guide | null;
   /** Current articles of the best guide's legal basis. */
   basis: ArticleUnit[];
+  /** The labelled questions nearest to this one, or null without a labelled bank. */
+  neighbours: NeighbourEvidence | null;
 }
 
 export interface AnswererOptions {
@@ -153,24 +156,31 @@ export class Answerer implements AnswerPipeline {
     const guides = retriever.searchGuides(query, 5);
     const bestGuide = guides[0]?.guide ?? null;
     const basis = bestGuide ? bestGuide.legalBasis.map((b) => retriever.basisArticle(b)).filter((a): a is ArticleUnit => a !== null) : [];
-    const f = features({ articles, guides, queryTerms: retriever.queryTerms(query), guideBasisIds: basis.map((a) => a.id), neighbours: retriever.neighbours(query) });
+    const neighbours = retriever.neighbours(query);
+    const f = features({ articles, guides, queryTerms: retriever.queryTerms(query), guideBasisIds: basis.map((a) => a.id), neighbours });
     // Use the guide when it is the evidence's centre of gravity; otherwise answer from articles.
     // An article named exactly keeps a guide only when the guide itself rests on it.
     const exactId = articles[0]?.exact ? articles[0].article.id : null;
     const guideUsable = bestGuide !== null && (f.guide >= 0.5 || f.agreement > 0) && (exactId === null || basis.some((a) => a.id === exactId));
-    return { articles, guides, features: f, confidence: confidenceOf(f), guide: guideUsable ? bestGuide : null, basis };
+    return { articles, guides, features: f, confidence: confidenceOf(f), guide: guideUsable ? bestGuide : null, basis, neighbours };
   }
 
   private async answerLegal(query: string, asked: string, intent: Intent, ctx: ThreadContext, channel: ChannelName, note: string): Promise<PipelineResult> {
     const limits = CHANNEL_LIMITS[channel];
     const { directory } = this.o;
-    const { articles, guides, confidence, guide, basis, features: f } = await this.assess(query);
-    const quoted = pickArticles(guide ? basis : [], articles, f.exact > 0);
+    const { articles, guides, confidence, guide, basis, neighbours, features: f } = await this.assess(query);
+    const evidence = { basis: guide ? basis : [], hits: articles, exact: f.exact > 0, neighbours };
+    const quoted = pickArticles(evidence);
+    // The lawyer's findings show only articles whose law the question supports, best first.
+    const support = evidenceArticles(evidence);
+    const findings = articles.filter((h) => h.exact || supportedBy(support, h.article));
     const topic = guide?.topics[0] ?? this.topicOf(query);
     const region = ctx.region;
 
     const always = ALWAYS_LAWYER.find((r) => r.re.test(asked)) ?? (guide?.alwaysEscalate ? { topic, urgency: "urgent" as Urgency } : undefined);
-    if (confidence < this.threshold && !always) {
+    // Nothing to stand on: no guide, and no retrieved article whose law the question supports.
+    const unsupported = guide === null && quoted.length === 0;
+    if ((confidence < this.threshold || unsupported) && !always) {
       const text = cutToFit(
         note + R.escalatedNotice(R.FIRST_RESPONSE_HOURS.normal, "您的问题比较具体，我没有把握给出准确答案，为避免误导，"),
         limits,
@@ -181,7 +191,7 @@ export class Answerer implements AnswerPipeline {
         fullText: text,
         topic,
         confidence,
-        escalation: this.escalation("low_confidence", "normal", topic, ctx, asked, articles, guides),
+        escalation: this.escalation("low_confidence", "normal", topic, ctx, asked, findings, guides),
       };
     }
 
@@ -216,7 +226,7 @@ export class Answerer implements AnswerPipeline {
       citations: composed.citations,
       guideId: guide?.id ?? null,
       composer,
-      escalation: always ? this.escalation("always_lawyer", always.urgency, always.topic, ctx, asked, articles, guides) : null,
+      escalation: always ? this.escalation("always_lawyer", always.urgency, always.topic, ctx, asked, findings, guides) : null,
     };
   }
 
@@ -255,26 +265,6 @@ export class Answerer implements AnswerPipeline {
       },
     };
   }
-}
-
-/**
- * At most three articles, no repeats, most trustworthy first: an exact citation; the guide's
- * basis that retrieval found too; the rest of the guide's basis; then the top retrieved
- * articles. (Putting articles that answered similar labelled questions first was measured
- * and cited the relevant article less often.)
- */
-function pickArticles(basis: ArticleUnit[], hits: ArticleHit[], exact: boolean): ArticleUnit[] {
-  const out: ArticleUnit[] = [];
-  const add = (a: ArticleUnit) => {
-    if (!out.some((x) => x.id === a.id) && out.length < 3) out.push(a);
-  };
-  if (exact && hits[0]) add(hits[0].article);
-  const top = new Set(hits.slice(0, 10).map((h) => h.article.id));
-  for (const a of basis) if (top.has(a.id)) add(a);
-  for (const a of basis.slice(0, 2)) add(a);
-  if (basis.length === 0) for (const h of hits.slice(0, 3)) add(h.article);
-  else if (hits[0] && !basis.some((a) => a.law === hits[0].article.law)) add(hits[0].article);
-  return out;
 }
 
 function round(n: number): number {
