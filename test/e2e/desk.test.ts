@@ -152,8 +152,10 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
 
   test("the lawyer's desk: transcript at the latest, filters, the resident's earlier referrals, lasting alerts, closing warning, templates", async () => {
     // Resident A had a referral before (closed), then asks two questions and wants a lawyer.
+    // Each referral here is asked for in words: whether the bot is unsure of a question changes
+    // with the guides (the 宅基地 question below is answered since the neighbour guide grew).
     const a = await apiResident();
-    await a.say("我家的狗咬了邻居的鸡，邻居要我赔一万块钱");
+    await a.say("我家的狗咬了邻居的鸡，邻居要我赔一万块钱，我要找律师");
     const r0 = await referralAbout("狗咬了邻居的鸡");
     await lawyer.client.post(`/api/console/referrals/${r0.id}/claim`);
     await lawyer.client.post(`/api/console/referrals/${r0.id}/reply`, { text: "一万元明显过高，可以先找村调解委员会调解。" });
@@ -169,7 +171,7 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     }, 15_000, "the second referral of resident A");
     // Resident B: a different question, for the filters.
     const b = await apiResident();
-    await b.say("邻居盖房子占了我家宅基地，村里不管");
+    await b.say("邻居盖房子占了我家宅基地，村里不管，我要找律师");
     const rb = await referralAbout("宅基地");
 
     // ---- filters over the API keep the rows' shape
@@ -177,8 +179,11 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     expect(Object.keys(all.rows[0]).sort()).toEqual(["assigneeName", "channel", "createdAt", "deadline", "id", "minutesLeft", "number", "overdue", "ownerName", "rating", "reason", "region", "status", "summary", "topic", "urgency", "waitingMinutes"].sort());
     const byNumber = (await lawyer.client.get(`/api/console/queue?view=all&number=${r1.number}`)).body.rows;
     expect(byNumber.map((r: { id: string }) => r.id)).toEqual([r1.id]);
-    const closed = (await lawyer.client.get("/api/console/queue?view=all&status=closed")).body.rows;
-    expect(closed.map((r: { id: string }) => r.id)).toEqual([r0.id]);
+    // Closed: A's first referral and the first test's, nothing open.
+    const closed = (await lawyer.client.get("/api/console/queue?view=all&status=closed")).body.rows as { id: string; number: string; status: string }[];
+    expect(closed.map((r) => r.id)).toContain(r0.id);
+    expect(closed.every((r) => r.status === "closed")).toBe(true);
+    expect(closed.map((r) => r.id)).not.toContain(r1.id);
     const byText = (await lawyer.client.get(`/api/console/queue?view=all&text=${encodeURIComponent("宅基地")}&channel=web`)).body.rows;
     expect(byText.map((r: { id: string }) => r.id)).toEqual([rb.id]);
     expect((await lawyer.client.get("/api/console/queue?view=all&channel=telegram")).body.rows).toEqual([]);
@@ -217,7 +222,7 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     await expect.poll(listed).toEqual([r1.number]);
     await desk.click("#fClear");
     await desk.selectOption("#fStatus", "closed");
-    await expect.poll(listed).toEqual([r0.number]);
+    await expect.poll(listed).toEqual(closed.map((r) => r.number));
     await desk.click("#fClear");
     await expect.poll(async () => (await listed()).length).toBeGreaterThanOrEqual(3);
 
