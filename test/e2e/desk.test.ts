@@ -4,18 +4,15 @@
 // lasting alerts, closing warnings, templates) and the administrator's pages, at phone
 // (390x844) and desktop (1366x900) sizes. Screenshots go to test-output/screenshots/.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../../src/config.ts";
 import { ADMIN_PASSWORD, Client, createStaff, startTestServer, waitFor, type TestServer } from "../server/helpers.ts";
+import { CHROMIUM, DESKTOP, haveChromium, launchChromium, newPage, PHONE, residentAsks, signIn as signInAt, type StorageState } from "./browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
-const DESKTOP = { width: 1366, height: 900 };
-const PHONE = { width: 390, height: 844 };
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium package)`);
 
 describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", () => {
@@ -33,10 +30,7 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     admin = new Client(t.base);
     await admin.login("admin", ADMIN_PASSWORD);
     lawyer = await createStaff(t, admin, { username: "deskli", name: "李律师", role: "lawyer", regions: ["qinghe"] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     for (const c of contexts) await c.close().catch(() => {});
@@ -46,22 +40,13 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 
-  async function open(viewport: typeof DESKTOP, phone = false, storageState?: Awaited<ReturnType<BrowserContext["storageState"]>>): Promise<Page> {
-    const ctx = await browser.newContext({ viewport, locale: "zh-CN", ...(phone ? { isMobile: true, hasTouch: true } : {}), ...(storageState ? { storageState } : {}) });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
+  async function open(viewport: typeof DESKTOP, phone = false, storageState?: StorageState): Promise<Page> {
+    const page = await newPage(browser, contexts, viewport, phone, storageState);
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("response", (r) => {
       if (r.status() >= 400 && !r.url().includes("/api/")) failedRequests.push(`${r.status()} ${r.url()}`);
     });
     return page;
-  }
-
-  async function residentAsks(page: Page, text: string) {
-    const before = await page.locator(".msg.bot").count();
-    await page.fill("#text", text);
-    await page.click("#send");
-    await expect.poll(() => page.locator(".msg.bot").count(), { timeout: 30_000 }).toBeGreaterThan(before);
   }
 
   async function referralOf(number: string) {
@@ -124,13 +109,7 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
-  async function signIn(page: Page, username: string, password: string) {
-    await page.goto(`${t.base}/console`);
-    await page.fill("#username", username);
-    await page.fill("#password", password);
-    await page.click("#loginForm button[type=submit]");
-    await page.waitForSelector("#mainView:not([hidden])");
-  }
+  const signIn = (page: Page, username: string, password: string) => signInAt(page, t.base, username, password);
 
   /** A resident on the API: their own cookie, one thread. */
   async function apiResident() {

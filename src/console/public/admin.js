@@ -28,7 +28,7 @@ export async function renderAdmin(view, root, helpers) {
 
 function card(title, ...children) {
   const { el } = ctx;
-  return el("section", { class: "card" }, title ? el("h3", { text: title }) : null, ...children);
+  return el("section", { class: "card" }, title ? el("h2", { text: title }) : null, ...children);
 }
 
 function statusTag(status) {
@@ -89,8 +89,8 @@ function trialView(r) {
     conf,
     reply,
     citations,
-    el("div", { class: "trial-grid" }, el("div", {}, el("h4", { text: "检索到的条文" }), a.articles.length ? articles : el("p", { class: "hint", text: "（无）" })), el("div", {}, el("h4", { text: "置信度特征" }), features)),
-    el("h4", { text: "匹配的办事指南" }),
+    el("div", { class: "trial-grid" }, el("div", {}, el("h3", { text: "检索到的条文" }), a.articles.length ? articles : el("p", { class: "hint", text: "（无）" })), el("div", {}, el("h3", { text: "置信度特征" }), features)),
+    el("h3", { text: "匹配的办事指南" }),
     a.guides.length ? guides : el("p", { class: "hint", text: "（无）" }),
   );
 }
@@ -132,11 +132,11 @@ async function rotaPage(root) {
       ? el(
           "section",
           { class: "card coverage-warning", id: "coverageWarning", role: "alert" },
-          el("h3", { text: `值班空档：今后${gaps.hours ?? 24}小时内有话题或区域无人值班` }),
+          el("h2", { text: `值班空档：今后${gaps.hours ?? 24}小时内有话题或区域无人值班` }),
           el("p", { class: "hint", text: "这些时段的工单会进入督导队列。请补排值班，或确认督导能及时处理。" }),
-          gaps.regions.length ? el("h4", { text: "区域" }) : null,
+          gaps.regions.length ? el("h3", { text: "区域" }) : null,
           gaps.regions.length ? el("ul", {}, ...gapLines(gaps.regions, regionLabel, data.regions.filter((r) => r.id.split(".").length <= 2).length)) : null,
-          gaps.topics.length ? el("h4", { text: "话题" }) : null,
+          gaps.topics.length ? el("h3", { text: "话题" }) : null,
           gaps.topics.length ? el("ul", {}, ...gapLines(gaps.topics, topicLabel, data.topics.length)) : null,
         )
       : el("p", { class: "success", id: "coverageOk", text: "今后24小时内，各话题和乡镇都有人值班。" });
@@ -178,7 +178,7 @@ async function rotaPage(root) {
   const table = card(
     "值班安排",
     el("div", { class: "bar" }, el("button", { type: "button", class: "primary", id: "rotaNew", text: "新增值班安排", onclick: () => showForm(null) })),
-    el("div", { class: "scroll-x" }, el("table", { id: "rotaTable" }, el("tr", {}, ...["人员", "区域", "话题", "每周排班", "例外", "状态", ""].map((h) => el("th", { text: h }))), ...rows)),
+    el("div", { class: "scroll-x" }, el("table", { id: "rotaTable" }, el("tr", {}, ...["人员", "区域", "话题", "每周排班", "例外", "状态", "操作"].map((h) => el("th", { text: h }))), ...rows)),
     el("p", { class: "hint", text: "派单时实时读取值班表：保存后，下一张工单即按新安排分派。区域含下级（县含各乡镇、乡镇含各村）；话题不选即全部话题。" }),
   );
   const formBox = el("div", { id: "rotaFormBox" });
@@ -244,7 +244,7 @@ async function rotaPage(root) {
     const form = el(
       "form",
       { class: "card", id: "rotaForm" },
-      el("h3", { text: entry ? `编辑：${entry.userName}` : "新增值班安排" }),
+      el("h2", { text: entry ? `编辑：${entry.userName}` : "新增值班安排" }),
       el("label", {}, "值班人员", person),
       el("label", { text: "值班区域" }),
       regionBox,
@@ -545,7 +545,7 @@ async function testbenchPage(root) {
   const channel = channelSelect("testChannel");
   const out = el("div", { id: "testResult" });
   const run = el("button", { type: "submit", class: "primary", id: "testRun", text: "测试" });
-  const form = el("form", { class: "card" }, el("h3", { text: "测试台" }), el("p", { class: "hint", text: "问题不会记录为咨询，也不会生成工单；显示的回复与居民在所选渠道看到的一致（不经大模型改写）。" }), el("label", {}, "问题", question), el("label", {}, "渠道", channel), el("div", { class: "bar" }, run));
+  const form = el("form", { class: "card" }, el("h2", { text: "测试台" }), el("p", { class: "hint", text: "问题不会记录为咨询，也不会生成工单；显示的回复与居民在所选渠道看到的一致（不经大模型改写）。" }), el("label", {}, "问题", question), el("label", {}, "渠道", channel), el("div", { class: "bar" }, run));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     run.disabled = true;
@@ -587,7 +587,7 @@ async function channelsPage(root) {
         ? el(
             "table",
             {},
-            el("tr", {}, el("th", { text: "微信群" }), el("th", { text: "对应区域" }), el("th", { text: "" })),
+            el("tr", {}, el("th", { text: "微信群" }), el("th", { text: "对应区域" }), el("th", { text: "操作" })),
             ...w.groups.map((g) => {
               const sel = el("select", {}, ...regionOptions(g.region));
               return el(
@@ -607,7 +607,7 @@ async function channelsPage(root) {
             }),
           )
         : el("p", { class: "hint", text: "机器人还没有加入任何微信群。" });
-      parts.push(card("乡镇微信群（Wechaty）", el("p", {}, st.loggedIn ? `已登录：${st.account ?? ""} · 所在群 ${st.groups} 个` : "未登录"), qr, el("h4", { text: "群与区域（决定工单派给哪个乡镇、村的值班律师）" }), el("div", { class: "scroll-x" }, groups)));
+      parts.push(card("乡镇微信群（Wechaty）", el("p", {}, st.loggedIn ? `已登录：${st.account ?? ""} · 所在群 ${st.groups} 个` : "未登录"), qr, el("h3", { text: "群与区域（决定工单派给哪个乡镇、村的值班律师）" }), el("div", { class: "scroll-x" }, groups)));
     }
   }
 
@@ -639,7 +639,7 @@ async function channelsPage(root) {
         card(
           "Telegram 账号绑定（管理员）",
           tg.links.length
-            ? el("table", {}, el("tr", {}, el("th", { text: "账号" }), el("th", { text: "Telegram 用户 ID" }), el("th", { text: "" })), ...tg.links.map((l) => el("tr", {}, el("td", { text: l.name }), el("td", { text: l.telegramUserId }), el("td", {}, el("button", { type: "button", class: "link", text: "解除", onclick: async () => {
+            ? el("table", {}, el("tr", {}, el("th", { text: "账号" }), el("th", { text: "Telegram 用户 ID" }), el("th", { text: "操作" })), ...tg.links.map((l) => el("tr", {}, el("td", { text: l.name }), el("td", { text: l.telegramUserId }), el("td", {}, el("button", { type: "button", class: "link", text: "解除", onclick: async () => {
                 await api("POST", "/api/console/admin/channels/telegram/unlink", { userId: l.userId }).catch((e) => toast(e.message));
                 await channelsPage(root);
               } })))))

@@ -630,7 +630,7 @@ async function renderDuty() {
   try {
     const { onDuty } = await api("GET", "/api/console/duty");
     list.replaceChildren(
-      el("div", { class: "card" }, el("h3", { text: "当前在岗值班人员" }), onDuty.length
+      el("div", { class: "card" }, el("h2", { text: "当前在岗值班人员" }), onDuty.length
           ? el(
               "table",
               { id: "dutyTable" },
@@ -656,7 +656,7 @@ async function renderUsers() {
   const form = el(
     "form",
     { class: "card user-form", id: "userForm", onsubmit: (e) => void createUser(e, result) },
-    el("h3", { text: "新建账号" }),
+    el("h2", { text: "新建账号" }),
     el(
       "div",
       { class: "form-grid" },
@@ -671,7 +671,7 @@ async function renderUsers() {
     el("div", { class: "bar" }, el("button", { type: "submit", class: "primary", text: "创建账号" })),
     result,
   );
-  const table = el("div", { class: "card" }, el("h3", { text: "账号列表" }));
+  const table = el("div", { class: "card" }, el("h2", { text: "账号列表" }));
   const otp = state.otp ? otpPanel(state.otp) : null;
   page.replaceChildren(...[otp, el("div", { class: "admin-grid" }, el("div", {}, table), el("div", {}, form))].filter(Boolean));
   try {
@@ -721,7 +721,7 @@ function otpPanel({ name, username, password, kind }) {
   return el(
     "section",
     { class: "card otp", id: "otpPanel", role: "region", "aria-labelledby": "otpTitle" },
-    el("h3", { id: "otpTitle", text: `${name}（${username}）的${kind}` }),
+    el("h2", { id: "otpTitle", text: `${name}（${username}）的${kind}` }),
     el("p", {}, "初始密码：", code, " ", el("button", { type: "button", class: "secondary", id: "otpCopy", onclick: () => void copy(), text: "复制" }), " ", status),
     el("p", { class: "hint", text: "只显示这一次，请当面或电话转告本人；对方首次登录须修改。关闭后无法再查看，只能重置。" }),
     el("button", { type: "button", class: "primary", id: "otpDismiss", onclick: () => { state.otp = null; $("otpPanel")?.remove(); }, text: "我已转告，关闭" }),
