@@ -364,7 +364,7 @@ async function renderDetail() {
 
   const findings = el(
     "div",
-    { class: "card" },
+    { class: "card", id: "findingsCard" },
     el("h3", { text: "机器人找到的依据" }),
     ...d.findings.articles.map((a) =>
       el(
