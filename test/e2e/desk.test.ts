@@ -245,7 +245,7 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     await desk.waitForSelector("#mainView:not([hidden])");
     await desk.click("button[data-view='all']");
     await expect.poll(() => desk.locator(".row .new-mark").count()).toBe(2);
-    expect(await desk.title()).toMatch(/^\(2\) /);
+    await expect.poll(() => desk.title()).toMatch(/^\(2\) /);
     await shot(desk, "desk-console-desktop-alerts");
     await desk.locator(".row", { hasText: rb.number }).click();
     await expect.poll(() => desk.title()).toMatch(/^\(1\) /);
@@ -374,7 +374,7 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     const phone = await open(PHONE, true, await page.context().storageState());
     await phone.goto(`${t.base}/console`);
     await phone.waitForSelector("#mainView:not([hidden])");
-    expect(await phone.getAttribute("#tabsWrap", "class")).toContain("more-right");
+    await expect.poll(() => phone.getAttribute("#tabsWrap", "class")).toContain("more-right");
     await phone.click("button[data-view='rota']");
     await phone.waitForSelector("#rotaTable");
     const edit = phone.locator("#rotaTable tr", { hasText: "周律师" }).filter({ hasText: "劳动争议" }).getByText("编辑");
