@@ -2,7 +2,10 @@
 // referral queue and outbox delivery. Channels and the HTTP server are attached on top.
 // Data flows one way: channel -> conversation core -> pipeline -> reply | escalation -> referral.
 
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "pino";
+import { parse as parseYaml } from "yaml";
 import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
 import { ConversationCore } from "./conversation/core.ts";
@@ -22,6 +25,7 @@ import {
   type ReferralChangeEvent,
   type ReferralEventName,
   type ReferralModule,
+  type ReplyTemplate,
 } from "./referral/index.ts";
 import { ConversationThreadGateway } from "./referral/thread-gateway.ts";
 import type { ConversationStore, EscalationRow } from "./store/conversation-store.ts";
@@ -134,8 +138,14 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const referralModule = createReferralModule(
     store.referrals,
     { gateway: new ConversationThreadGateway(conversations, now), notifier },
-    // Failed logins per (name, address) in the database: every process shares the count.
-    { clock: now, logger: log, loginAttempts: new SqlLoginAttempts(store.sql), guideTitle: (id) => knowledge.allGuides().find((g) => g.id === id)?.title ?? null },
+    {
+      clock: now,
+      logger: log,
+      // Failed logins per (name, address) in the database: every process shares the count.
+      loginAttempts: new SqlLoginAttempts(store.sql),
+      guideTitle: (id) => knowledge.allGuides().find((g) => g.id === id)?.title ?? null,
+      shippedTemplates: loadShippedTemplates(config.knowledgeDir, log),
+    },
   );
   const { referrals } = referralModule;
 
@@ -274,4 +284,20 @@ async function recordUnloggedReplies(sql: SqlDb, referrals: ReferralModule["refe
     if (await referrals.recordUnloggedReply({ referralId: r.referral_id, userId: r.author_id, text: r.text, outboxId: r.outbox_id, at })) recorded++;
   }
   return recorded;
+}
+
+/** The common replies the project ships (knowledge/reply-templates.yaml): read-only, shared. */
+export function loadShippedTemplates(knowledgeDir: string, log: Logger): ReplyTemplate[] {
+  const file = join(knowledgeDir, "reply-templates.yaml");
+  if (!existsSync(file)) return [];
+  try {
+    const data = parseYaml(readFileSync(file, "utf8")) as { templates?: { key?: unknown; title?: unknown; body?: unknown }[] };
+    const at = statSync(file).mtime.toISOString();
+    return (data.templates ?? [])
+      .filter((t) => typeof t.key === "string" && typeof t.title === "string" && typeof t.body === "string")
+      .map((t) => ({ id: `shipped:${t.key as string}`, ownerId: null, title: (t.title as string).trim(), body: (t.body as string).trim(), createdBy: "system", createdAt: at, updatedAt: at }));
+  } catch (err) {
+    log.warn({ err, file }, "shipped reply templates not read");
+    return [];
+  }
 }

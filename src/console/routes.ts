@@ -4,7 +4,7 @@
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { App } from "../app.ts";
-import { canAct, timing, type QueueRow, type QueueView, type Referral, type ReferralAction, type ReferralEvent, type Role, type User } from "../referral/index.ts";
+import { canAct, timing, type QueueFilter, type QueueRow, type QueueView, type Referral, type ReferralAction, type ReferralEvent, type Role, type User } from "../referral/index.ts";
 import { loadTopics } from "../pipeline/topic.ts";
 import { HttpError } from "../server/errors.ts";
 import type { ConsoleLive } from "./live.ts";
@@ -17,7 +17,9 @@ export interface ConsoleOptions {
   loginRateLimit: { max: number; timeWindow: number };
 }
 
-const VIEWS = new Set<QueueView>(["mine", "unclaimed", "overdue", "closed"]);
+const VIEWS = new Set<QueueView>(["mine", "unclaimed", "overdue", "closed", "all"]);
+const FILTER_KEYS = ["number", "topic", "region", "urgency", "channel", "status", "text"] as const;
+type QueueQuery = { view?: string } & Partial<Record<(typeof FILTER_KEYS)[number], string>>;
 const ACTIONS: ReferralAction[] = ["claim", "reply", "note", "transfer", "reassign", "hand_back", "close", "reopen"];
 
 type Body = Record<string, unknown>;
@@ -105,11 +107,38 @@ export async function consoleApiPlugin(server: FastifyInstance, opts: ConsoleOpt
 
     // ---------------------------------------------------------- queues and referrals
 
-    api.get<{ Querystring: { view?: string } }>("/api/console/queue", async (request) => {
+    // ?view=mine|unclaimed|overdue|closed|all, narrowed by number, topic, region, urgency,
+    // channel, status and free text; the answer's shape is the same with or without filters.
+    api.get<{ Querystring: QueueQuery }>("/api/console/queue", async (request) => {
       const view = (request.query.view ?? "mine") as QueueView;
       if (!VIEWS.has(view)) throw new HttpError(400, "未知的列表", "bad_view");
-      const rows = await app.referrals.queue(staffOf(request).user.id, view);
+      const filter: Record<string, string> = {};
+      for (const k of FILTER_KEYS) {
+        const v = request.query[k];
+        if (typeof v === "string" && v.trim()) filter[k] = v.trim().slice(0, 100);
+      }
+      const rows = await app.referrals.queue(staffOf(request).user.id, view, { filter: filter as QueueFilter });
       return { view, rows: rows.map(queueRowView) };
+    });
+
+    /** The same resident's other referrals this user may see (their earlier consultations). */
+    api.get<{ Params: { id: string } }>("/api/console/referrals/:id/resident", async (request) => {
+      const rows = await app.referrals.residentReferrals(request.params.id, staffOf(request).user.id);
+      return {
+        referrals: rows.map((r) => ({
+          id: r.id,
+          number: r.number,
+          status: r.status,
+          urgency: r.urgency,
+          topic: r.topic,
+          channel: r.channel,
+          summary: r.summary.slice(0, 140),
+          createdAt: r.createdAt,
+          closedAt: r.closedAt,
+          outcome: r.outcome,
+          rating: r.rating,
+        })),
+      };
     });
 
     api.get<{ Params: { id: string } }>("/api/console/referrals/:id", async (request) => {
@@ -170,13 +199,21 @@ export async function consoleApiPlugin(server: FastifyInstance, opts: ConsoleOpt
     /** Who is on duty now, and (for supervisors and admins) all staff: transfer targets. */
     api.get("/api/console/duty", async (request) => {
       const me = await app.referrals.actor(staffOf(request).user.id);
-      const matches = await app.rota.onDutyAt(new Date());
-      const byUser = new Map<string, string[]>();
-      for (const m of matches) byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m.region]);
+      const [matches, entries] = await Promise.all([app.rota.onDutyAt(new Date()), app.rota.list(me.id)]);
+      const entryTopics = new Map(entries.map((e) => [e.id, e.topics]));
+      const byUser = new Map<string, { regions: string[]; topics: string[][] }>();
+      for (const m of matches) {
+        const x = byUser.get(m.userId) ?? { regions: [], topics: [] };
+        x.regions.push(m.region);
+        x.topics.push(entryTopics.get(m.entryId) ?? []);
+        byUser.set(m.userId, x);
+      }
       const onDuty = [];
-      for (const [userId, regionsOf] of byUser) {
+      for (const [userId, duty] of byUser) {
         const u = await app.auth.getUser(userId);
-        if (u?.active) onDuty.push({ id: u.id, name: u.name, role: u.role, regions: [...new Set(regionsOf)], topics: u.topics });
+        // topics: what the duty covers (empty = every topic); expertise: the person's strengths, a routing preference.
+        const topics = duty.topics.some((t) => t.length === 0) ? [] : [...new Set(duty.topics.flat())];
+        if (u?.active) onDuty.push({ id: u.id, name: u.name, role: u.role, regions: [...new Set(duty.regions)], topics, expertise: u.topics });
       }
       const staff = me.role === "lawyer" ? onDuty.map(({ id, name, role }) => ({ id, name, role })) : (await app.auth.listUsers(me.id)).filter((u) => u.active && u.role !== "admin").map((u) => ({ id: u.id, name: u.name, role: u.role }));
       return { onDuty, staff };

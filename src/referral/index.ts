@@ -27,7 +27,7 @@ export { parseRating } from "./rating.ts";
 export { regionCovers, regionLineage } from "./regions.ts";
 export { entryOnDutyAt, onDutyAt, type DutyMatch, type DutyQuery } from "./rota.ts";
 export { RotaService } from "./rota-service.ts";
-export { ReferralService, type QueueRow, type QueueView, type ReferralDetail, type DeadlineCheckResult } from "./service.ts";
+export { ReferralService, mergeFindings, type QueueFilter, type QueueRow, type QueueView, type ReferralDetail, type DeadlineCheckResult } from "./service.ts";
 export { shanghai, toShanghai } from "./time.ts";
 
 export interface ReferralModule {

@@ -41,11 +41,45 @@ export interface ReferralServiceOptions {
   /** How a lawyer's reply reads to the resident. */
   formatReply?: (text: string, referral: Referral, lawyer: User) => string;
   ratingRequestText?: (referral: Referral) => string;
+  /** Replies the project ships (read-only; saving one makes an editable copy). */
+  shippedTemplates?: ReplyTemplate[];
   /** A guide's title for the findings carried over from the thread's earlier answers. */
   guideTitle?: (guideId: string) => string | null;
 }
 
-export type QueueView = "mine" | "unclaimed" | "overdue" | "closed";
+export type QueueView = "mine" | "unclaimed" | "overdue" | "closed" | "all";
+
+/** Narrows a queue: every given field must match. `text` looks in number, summary and outcome. */
+export interface QueueFilter {
+  number?: string;
+  topic?: string;
+  /** A region and everything under it. */
+  region?: string;
+  urgency?: Referral["urgency"];
+  channel?: Referral["channel"];
+  status?: ReferralStatus;
+  text?: string;
+}
+
+/** How many referrals a filtered queue looks through before filtering (newest first). */
+const FILTER_SCAN = 2000;
+
+function matchesFilter(r: Referral, f: QueueFilter): boolean {
+  if (f.number && !r.number.includes(f.number.trim())) return false;
+  if (f.topic && r.topic !== f.topic) return false;
+  if (f.region && !(r.region === f.region || (r.region ?? "").startsWith(`${f.region}.`))) return false;
+  if (f.urgency && r.urgency !== f.urgency) return false;
+  if (f.channel && r.channel !== f.channel) return false;
+  if (f.status && r.status !== f.status) return false;
+  if (f.text) {
+    const words = f.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const hay = `${r.number} ${r.summary} ${r.outcome ?? ""} ${r.ratingComment ?? ""}`.toLowerCase();
+    if (!words.every((w) => hay.includes(w))) return false;
+  }
+  return true;
+}
+
+const hasFilter = (f: QueueFilter | undefined): f is QueueFilter => !!f && Object.values(f).some((v) => typeof v === "string" && v.trim() !== "");
 
 export interface QueueRow {
   referral: Referral;
@@ -110,6 +144,7 @@ export class ReferralService {
   private readonly formatReply: NonNullable<ReferralServiceOptions["formatReply"]>;
   private readonly ratingText: NonNullable<ReferralServiceOptions["ratingRequestText"]>;
   private readonly guideTitle: NonNullable<ReferralServiceOptions["guideTitle"]>;
+  private readonly shipped: ReplyTemplate[];
 
   constructor(o: ReferralServiceOptions) {
     this.store = o.store;
@@ -124,6 +159,7 @@ export class ReferralService {
     this.formatReply = o.formatReply ?? defaultFormatReply;
     this.ratingText = o.ratingRequestText ?? defaultRatingRequest;
     this.guideTitle = o.guideTitle ?? (() => null);
+    this.shipped = o.shippedTemplates ?? [];
   }
 
   // ---------------------------------------------------------------- helpers
@@ -675,11 +711,13 @@ export class ReferralService {
   // ---------------------------------------------------------------- reading
 
   /** Queue rows for the console: mine, unclaimed (in my regions), overdue, closed. */
-  async queue(userId: string, view: QueueView, opts: { limit?: number; offset?: number } = {}): Promise<QueueRow[]> {
+  async queue(userId: string, view: QueueView, opts: { limit?: number; offset?: number; filter?: QueueFilter } = {}): Promise<QueueRow[]> {
     const user = await this.actor(userId);
     const now = this.clock();
     const visibleTo = { userId: user.id, regions: user.regions, all: user.role === "admin" };
-    const page = { limit: opts.limit ?? 100, offset: opts.offset ?? 0 };
+    const filter = hasFilter(opts.filter) ? opts.filter : null;
+    // A filtered queue looks through more rows, then pages what matches.
+    const page = filter ? { limit: FILTER_SCAN, offset: 0 } : { limit: opts.limit ?? 100, offset: opts.offset ?? 0 };
     const query: ReferralQuery =
       view === "mine"
         ? { involving: user.id, statuses: NOT_CLOSED, ...page }
@@ -687,8 +725,11 @@ export class ReferralService {
           ? { unowned: true, statuses: CLAIMABLE, visibleTo, ...page }
           : view === "overdue"
             ? { overdueAt: now.toISOString(), visibleTo, ...page }
-            : { statuses: ["closed"], visibleTo, order: "closed_desc", ...page };
-    const rows = (await this.store.listReferrals(query)).filter((r) => canView(user, r));
+            : view === "closed"
+              ? { statuses: ["closed"], visibleTo, order: "closed_desc", ...page }
+              : { visibleTo, order: "created_desc", ...page };
+    let rows = (await this.store.listReferrals(query)).filter((r) => canView(user, r));
+    if (filter) rows = rows.filter((r) => matchesFilter(r, filter)).slice(opts.offset ?? 0, (opts.offset ?? 0) + (opts.limit ?? 100));
     const names = new Map((await this.store.listUsers()).map((u) => [u.id, u.name]));
     return rows.map((r) => {
       const t = timing(r, now);
@@ -721,6 +762,19 @@ export class ReferralService {
     return { referral: r, events, history, notices, ratings };
   }
 
+  /**
+   * The same resident's other referrals (same channel and resident key), newest first, as far
+   * as this user may see them: earlier conversations a lawyer was never routed to stay hidden.
+   */
+  async residentReferrals(referralId: string, userId: string, limit = 20): Promise<Referral[]> {
+    const user = await this.actor(userId);
+    const r = await this.load(referralId);
+    assertCanView(user, r);
+    const visibleTo = { userId: user.id, regions: user.regions, all: user.role === "admin" };
+    const others = await this.store.listReferrals({ residentKey: r.residentKey, channel: r.channel, visibleTo, order: "created_desc", limit: limit + 1 });
+    return others.filter((x) => x.id !== r.id && canView(user, x)).slice(0, limit);
+  }
+
   async getByNumber(number: string, userId: string): Promise<Referral> {
     const user = await this.actor(userId);
     const r = await this.store.getReferralByNumber(number);
@@ -731,9 +785,15 @@ export class ReferralService {
 
   // ---------------------------------------------------------------- saved replies
 
-  async listTemplates(userId: string): Promise<ReplyTemplate[]> {
+  /**
+   * The user's own templates, the shared ones, then the shipped ones (ids `shipped:…`) that no
+   * saved template of the same title replaces.
+   */
+  async listTemplates(userId: string): Promise<(ReplyTemplate & { shipped?: boolean })[]> {
     const user = await this.actor(userId);
-    return this.store.listTemplates(user.id);
+    const saved = await this.store.listTemplates(user.id);
+    const titles = new Set(saved.map((t) => t.title));
+    return [...saved, ...this.shipped.filter((t) => !titles.has(t.title)).map((t) => ({ ...t, shipped: true }))];
   }
 
   /** Saves a personal template, or a shared one (supervisors and admins only). */
@@ -743,8 +803,10 @@ export class ReferralService {
     const body = requireText(input.body, "模板内容不能为空");
     const shared = input.shared ?? false;
     if (shared && user.role === "lawyer") throw new ForbiddenError("仅督导或管理员可保存共享模板");
-    const existing = input.id ? await this.store.getTemplate(input.id) : null;
-    if (input.id && !existing) throw new NotFoundError("模板不存在");
+    // A shipped template is never changed in place: saving it keeps an editable copy.
+    const id = input.id?.startsWith("shipped:") ? undefined : input.id;
+    const existing = id ? await this.store.getTemplate(id) : null;
+    if (id && !existing) throw new NotFoundError("模板不存在");
     if (existing) this.assertTemplateEditable(user, existing);
     const now = this.nowIso();
     const t: ReplyTemplate = {
@@ -764,6 +826,7 @@ export class ReferralService {
 
   async deleteTemplate(userId: string, templateId: string): Promise<void> {
     const user = await this.actor(userId);
+    if (templateId.startsWith("shipped:")) throw new ForbiddenError("系统预置的常用回复不能删除，可以修改后另存");
     const t = await this.store.getTemplate(templateId);
     if (!t) throw new NotFoundError("模板不存在");
     this.assertTemplateEditable(user, t);

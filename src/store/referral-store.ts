@@ -103,6 +103,9 @@ export interface ReferralQuery {
   /** Closed at or after this instant. */
   closedSince?: string;
   threadId?: string;
+  /** One resident's referrals (with `channel`: the key is per channel). */
+  residentKey?: string;
+  channel?: string;
   order?: "due" | "created_desc" | "closed_desc";
   limit?: number;
   offset?: number;
@@ -675,6 +678,14 @@ export class SqliteReferralStore implements ReferralStore {
     if (q.threadId) {
       where.push("thread_id = ?");
       params.push(q.threadId);
+    }
+    if (q.residentKey) {
+      where.push("resident_key = ?");
+      params.push(q.residentKey);
+    }
+    if (q.channel) {
+      where.push("channel = ?");
+      params.push(q.channel);
     }
     if (q.visibleTo && !q.visibleTo.all) {
       const p: unknown[] = [q.visibleTo.userId, q.visibleTo.userId];

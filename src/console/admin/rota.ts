@@ -4,6 +4,7 @@
 
 import type { FastifyInstance } from "fastify";
 import type { App } from "../../app.ts";
+import { coverageGaps } from "../../referral/coverage.ts";
 import { entryOnDutyAt, type RotaEntryInput } from "../../referral/index.ts";
 import { loadTopics } from "../../pipeline/topic.ts";
 import { requireRole, str, strList, type Body } from "./common.ts";
@@ -39,17 +40,28 @@ export function rotaRoutes(api: FastifyInstance, app: App): void {
     const now = new Date();
     const [entries, users, matches] = await Promise.all([app.rota.list(me.id), app.auth.listUsers(me.id), app.rota.onDutyAt(now)]);
     const names = new Map(users.map((u) => [u.id, u]));
-    const onDuty = [...new Set(matches.map((m) => m.userId))].map((id) => ({
-      userId: id,
-      name: names.get(id)?.name ?? id,
-      role: names.get(id)?.role,
-      regions: [...new Set(matches.filter((m) => m.userId === id).map((m) => m.region))],
-    }));
+    const byEntry = new Map(entries.map((e) => [e.id, e]));
+    const onDuty = [...new Set(matches.map((m) => m.userId))].map((id) => {
+      const mine = matches.filter((m) => m.userId === id);
+      const dutyTopics = mine.map((m) => byEntry.get(m.entryId)?.topics ?? []);
+      return {
+        userId: id,
+        name: names.get(id)?.name ?? id,
+        role: names.get(id)?.role,
+        regions: [...new Set(mine.map((m) => m.region))],
+        /** Duty coverage; empty = every topic. Expertise is separate (people[].topics). */
+        topics: dutyTopics.some((t) => t.length === 0) ? [] : [...new Set(dutyTopics.flat())],
+        expertise: names.get(id)?.topics ?? [],
+      };
+    });
+    const active = new Set(users.filter((u) => u.active && u.role !== "admin").map((u) => u.id));
+    const gaps = coverageGaps(entries, active, topics.map((t) => t.id), regions.filter((r) => r.id.split(".").length <= 2).map((r) => r.id), now);
     return {
       now: now.toISOString(),
       entries: entries.map((e) => ({ ...e, userName: names.get(e.userId)?.name ?? "（已删除）", onDutyNow: entryOnDutyAt(e, now) && names.get(e.userId)?.active === true })),
       people: users.filter((u) => u.active && u.role !== "admin").map((u) => ({ id: u.id, name: u.name, role: u.role, regions: u.regions, topics: u.topics })),
       onDuty,
+      gaps,
       regions,
       topics,
     };

@@ -28,7 +28,7 @@ export async function renderAdmin(view, root, helpers) {
 
 function card(title, ...children) {
   const { el } = ctx;
-  return el("section", { class: "card" }, title ? el("h3", { text: title }) : null, ...children);
+  return el("section", { class: "card" }, title ? el("h2", { text: title }) : null, ...children);
 }
 
 function statusTag(status) {
@@ -89,8 +89,8 @@ function trialView(r) {
     conf,
     reply,
     citations,
-    el("div", { class: "trial-grid" }, el("div", {}, el("h4", { text: "检索到的条文" }), a.articles.length ? articles : el("p", { class: "hint", text: "（无）" })), el("div", {}, el("h4", { text: "置信度特征" }), features)),
-    el("h4", { text: "匹配的办事指南" }),
+    el("div", { class: "trial-grid" }, el("div", {}, el("h3", { text: "检索到的条文" }), a.articles.length ? articles : el("p", { class: "hint", text: "（无）" })), el("div", {}, el("h3", { text: "置信度特征" }), features)),
+    el("h3", { text: "匹配的办事指南" }),
     a.guides.length ? guides : el("p", { class: "hint", text: "（无）" }),
   );
 }
@@ -112,9 +112,34 @@ async function rotaPage(root) {
   const now = card(
     `此刻在岗（${new Date(data.now).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", weekday: "short", hour: "2-digit", minute: "2-digit" })}）`,
     data.onDuty.length
-      ? el("ul", { class: "on-duty", id: "onDutyNow" }, ...data.onDuty.map((u) => el("li", {}, el("b", { text: u.name }), ` ${ctx.ROLE[u.role] ?? ""} · ${u.regions.map(regionLabel).join("、")}`)))
+      ? el("ul", { class: "on-duty", id: "onDutyNow" }, ...data.onDuty.map((u) => el("li", {}, el("b", { text: u.name }), ` ${ctx.ROLE[u.role] ?? ""} · ${u.regions.map(regionLabel).join("、")} · ${u.topics.length ? u.topics.map(topicLabel).join("、") : "全部话题"}`)))
       : el("p", { class: "alert", id: "onDutyNow", text: "当前无人值班：新工单将进入督导队列。" }),
   );
+
+  // Topics and regions nobody covers now or within the next 24 hours.
+  const at = (iso) => new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+  const gaps = data.gaps ?? { topics: [], regions: [] };
+  // One line per moment: "现在无人值班：东镇、西河乡"; all topics at once read as 全部话题.
+  const gapLines = (list, label, all) => {
+    const byFrom = new Map();
+    for (const g of list) byFrom.set(g.now ? "now" : g.from, [...(byFrom.get(g.now ? "now" : g.from) ?? []), g.id]);
+    return [...byFrom].map(([from, ids]) =>
+      el("li", {}, el("b", { text: from === "now" ? "现在无人值班" : `${at(from)}起无人值班` }), `：${ids.length === all ? "全部" : ids.map(label).join("、")}`),
+    );
+  };
+  const coverage =
+    gaps.topics.length || gaps.regions.length
+      ? el(
+          "section",
+          { class: "card coverage-warning", id: "coverageWarning", role: "alert" },
+          el("h2", { text: `值班空档：今后${gaps.hours ?? 24}小时内有话题或区域无人值班` }),
+          el("p", { class: "hint", text: "这些时段的工单会进入督导队列。请补排值班，或确认督导能及时处理。" }),
+          gaps.regions.length ? el("h3", { text: "区域" }) : null,
+          gaps.regions.length ? el("ul", {}, ...gapLines(gaps.regions, regionLabel, data.regions.filter((r) => r.id.split(".").length <= 2).length)) : null,
+          gaps.topics.length ? el("h3", { text: "话题" }) : null,
+          gaps.topics.length ? el("ul", {}, ...gapLines(gaps.topics, topicLabel, data.topics.length)) : null,
+        )
+      : el("p", { class: "success", id: "coverageOk", text: "今后24小时内，各话题和乡镇都有人值班。" });
 
   // Days with the same hours read as one range: 周一至周五 08:30-17:30.
   const slotText = (e) => {
@@ -136,12 +161,12 @@ async function rotaPage(root) {
       el(
         "tr",
         { class: e.active ? "" : "inactive", "data-entry": e.id },
-        el("td", {}, el("b", { text: e.userName }), e.note ? el("div", { class: "hint", text: e.note }) : null),
-        el("td", { text: e.regions.map(regionLabel).join("、") }),
-        el("td", { text: e.topics.length ? e.topics.map(topicLabel).join("、") : "全部话题" }),
-        el("td", { text: slotText(e) }),
-        el("td", { text: [e.datesOff.length ? `休：${e.datesOff.join("、")}` : "", e.datesOn.length ? `加班：${e.datesOn.map((x) => x.date + (x.start ? ` ${x.start}-${x.end ?? "24:00"}` : "")).join("、")}` : ""].filter(Boolean).join("；") || "—" }),
-        el("td", {}, !e.active ? el("span", { class: "tag", text: "已停用" }) : e.onDutyNow ? el("span", { class: "tag st-ok", text: "在岗" }) : el("span", { class: "tag", text: "不在岗" })),
+        el("td", { "data-label": "人员" }, el("b", { text: e.userName }), e.note ? el("div", { class: "hint", text: e.note }) : null),
+        el("td", { "data-label": "区域", text: e.regions.map(regionLabel).join("、") }),
+        el("td", { "data-label": "话题", text: e.topics.length ? e.topics.map(topicLabel).join("、") : "全部话题" }),
+        el("td", { "data-label": "每周排班", text: slotText(e) }),
+        el("td", { "data-label": "例外", text: [e.datesOff.length ? `休：${e.datesOff.join("、")}` : "", e.datesOn.length ? `加班：${e.datesOn.map((x) => x.date + (x.start ? ` ${x.start}-${x.end ?? "24:00"}` : "")).join("、")}` : ""].filter(Boolean).join("；") || "—" }),
+        el("td", { "data-label": "状态" }, !e.active ? el("span", { class: "tag", text: "已停用" }) : e.onDutyNow ? el("span", { class: "tag st-ok", text: "在岗" }) : el("span", { class: "tag", text: "不在岗" })),
         el(
           "td",
           { class: "row-actions" },
@@ -153,11 +178,11 @@ async function rotaPage(root) {
   const table = card(
     "值班安排",
     el("div", { class: "bar" }, el("button", { type: "button", class: "primary", id: "rotaNew", text: "新增值班安排", onclick: () => showForm(null) })),
-    el("div", { class: "scroll-x" }, el("table", { id: "rotaTable" }, el("tr", {}, ...["人员", "区域", "话题", "每周排班", "例外", "状态", ""].map((h) => el("th", { text: h }))), ...rows)),
+    el("div", { class: "scroll-x" }, el("table", { id: "rotaTable" }, el("tr", {}, ...["人员", "区域", "话题", "每周排班", "例外", "状态", "操作"].map((h) => el("th", { text: h }))), ...rows)),
     el("p", { class: "hint", text: "派单时实时读取值班表：保存后，下一张工单即按新安排分派。区域含下级（县含各乡镇、乡镇含各村）；话题不选即全部话题。" }),
   );
   const formBox = el("div", { id: "rotaFormBox" });
-  root.replaceChildren(el("div", { class: "admin-grid" }, el("div", {}, now, table), formBox));
+  root.replaceChildren(el("div", { class: "admin-grid" }, el("div", {}, coverage, now, table), formBox));
 
   async function removeEntry(e) {
     if (!confirm(`停用 ${e.userName} 的这条值班安排？`)) return;
@@ -219,7 +244,7 @@ async function rotaPage(root) {
     const form = el(
       "form",
       { class: "card", id: "rotaForm" },
-      el("h3", { text: entry ? `编辑：${entry.userName}` : "新增值班安排" }),
+      el("h2", { text: entry ? `编辑：${entry.userName}` : "新增值班安排" }),
       el("label", {}, "值班人员", person),
       el("label", { text: "值班区域" }),
       regionBox,
@@ -520,7 +545,7 @@ async function testbenchPage(root) {
   const channel = channelSelect("testChannel");
   const out = el("div", { id: "testResult" });
   const run = el("button", { type: "submit", class: "primary", id: "testRun", text: "测试" });
-  const form = el("form", { class: "card" }, el("h3", { text: "测试台" }), el("p", { class: "hint", text: "问题不会记录为咨询，也不会生成工单；显示的回复与居民在所选渠道看到的一致（不经大模型改写）。" }), el("label", {}, "问题", question), el("label", {}, "渠道", channel), el("div", { class: "bar" }, run));
+  const form = el("form", { class: "card" }, el("h2", { text: "测试台" }), el("p", { class: "hint", text: "问题不会记录为咨询，也不会生成工单；显示的回复与居民在所选渠道看到的一致（不经大模型改写）。" }), el("label", {}, "问题", question), el("label", {}, "渠道", channel), el("div", { class: "bar" }, run));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     run.disabled = true;
@@ -562,7 +587,7 @@ async function channelsPage(root) {
         ? el(
             "table",
             {},
-            el("tr", {}, el("th", { text: "微信群" }), el("th", { text: "对应区域" }), el("th", { text: "" })),
+            el("tr", {}, el("th", { text: "微信群" }), el("th", { text: "对应区域" }), el("th", { text: "操作" })),
             ...w.groups.map((g) => {
               const sel = el("select", {}, ...regionOptions(g.region));
               return el(
@@ -582,7 +607,7 @@ async function channelsPage(root) {
             }),
           )
         : el("p", { class: "hint", text: "机器人还没有加入任何微信群。" });
-      parts.push(card("乡镇微信群（Wechaty）", el("p", {}, st.loggedIn ? `已登录：${st.account ?? ""} · 所在群 ${st.groups} 个` : "未登录"), qr, el("h4", { text: "群与区域（决定工单派给哪个乡镇、村的值班律师）" }), el("div", { class: "scroll-x" }, groups)));
+      parts.push(card("乡镇微信群（Wechaty）", el("p", {}, st.loggedIn ? `已登录：${st.account ?? ""} · 所在群 ${st.groups} 个` : "未登录"), qr, el("h3", { text: "群与区域（决定工单派给哪个乡镇、村的值班律师）" }), el("div", { class: "scroll-x" }, groups)));
     }
   }
 
@@ -614,7 +639,7 @@ async function channelsPage(root) {
         card(
           "Telegram 账号绑定（管理员）",
           tg.links.length
-            ? el("table", {}, el("tr", {}, el("th", { text: "账号" }), el("th", { text: "Telegram 用户 ID" }), el("th", { text: "" })), ...tg.links.map((l) => el("tr", {}, el("td", { text: l.name }), el("td", { text: l.telegramUserId }), el("td", {}, el("button", { type: "button", class: "link", text: "解除", onclick: async () => {
+            ? el("table", {}, el("tr", {}, el("th", { text: "账号" }), el("th", { text: "Telegram 用户 ID" }), el("th", { text: "操作" })), ...tg.links.map((l) => el("tr", {}, el("td", { text: l.name }), el("td", { text: l.telegramUserId }), el("td", {}, el("button", { type: "button", class: "link", text: "解除", onclick: async () => {
                 await api("POST", "/api/console/admin/channels/telegram/unlink", { userId: l.userId }).catch((e) => toast(e.message));
                 await channelsPage(root);
               } })))))

@@ -234,12 +234,14 @@ function disposeCharts() {
 
 function renderShell() {
   disposeCharts();
-  state.root.replaceChildren(
+  // replaceChildren prints a null argument as the text "null": leave absent parts out.
+  const parts = [
     el("h2", { class: "dash-title", text: "数据看板 · 需求动态研判" }),
     state.meta.scope ? el("p", { class: "hint", text: `统计范围：${state.meta.regions.filter((r) => state.meta.scope.includes(r.id)).map((r) => r.name).join("、") || "（未分配地区）"}` }) : null,
     filterBar(),
     el("div", { id: "dash-body", class: "dash-body" }, el("p", { class: "empty", text: "正在统计…" })),
-  );
+  ];
+  state.root.replaceChildren(...parts.filter(Boolean));
 }
 
 async function load() {

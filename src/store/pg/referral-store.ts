@@ -358,6 +358,8 @@ export class PgReferralStore implements ReferralStore {
     }
     if (query.clockRunning) where.push(RUNNING);
     if (query.threadId) where.push(`thread_id = ${p.add(query.threadId)}`);
+    if (query.residentKey) where.push(`resident_key = ${p.add(query.residentKey)}`);
+    if (query.channel) where.push(`channel = ${p.add(query.channel)}`);
     if (query.visibleTo && !query.visibleTo.all) {
       const who = p.add(query.visibleTo.userId);
       where.push(`(owner_id = ${who} OR assigned_to = ${who} OR ${regionClause(query.visibleTo.regions, p)})`);

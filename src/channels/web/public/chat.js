@@ -30,7 +30,7 @@ function el(tag, cls, text) {
 
 function citationBlock(citations) {
   const box = el("div", "cites");
-  box.append(el("h3", "", "法律依据（点开看原文）"));
+  box.append(el("h2", "", "法律依据（点开看原文）"));
   for (const c of citations) {
     const d = el("details", "cite");
     const s = el("summary");
