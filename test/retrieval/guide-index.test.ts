@@ -30,6 +30,20 @@ describe("GuideIndex", () => {
     expect(gi.search("今天天气", 3)).toEqual([]);
   });
 
+  it("a long story about a matter a guide covers is not read as off-topic for its names, places and sums", () => {
+    const core = "老板欠我工资不给怎么办";
+    const story =
+      "俺是河南周口的，二零二一年跟着老乡去江苏昆山一个电子厂干活，流水线上站十二个小时，宿舍八个人一间，" +
+      "厂里食堂饭菜难吃，过年回家坐了二十个钟头大巴，老婆孩子都在老家，" + core;
+    const short = gi.search(core, 1)[0];
+    const long = gi.search(story, 1)[0];
+    expect(long.guide.id).toBe("wage");
+    // The story's many unseen words lower the score a little, not to the level of an unrelated question.
+    expect(long.normalized).toBeGreaterThan(short.normalized * 0.4);
+    const unrelated = gi.search("二零二一年去江苏昆山坐大巴，宿舍饭菜难吃，能不能离婚", 1)[0];
+    expect(long.normalized).toBeGreaterThan(unrelated.normalized);
+  });
+
   it("handles an empty guide set", () => {
     expect(new GuideIndex([]).search("离婚", 3)).toEqual([]);
   });
