@@ -97,9 +97,13 @@ export async function renderDetail() {
   const conversation = el(
     "div",
     { class: "card" },
-    el("h3", {}, "对话记录 ", el("span", { class: "hint", text: `共 ${d.history.length} 条，已显示到最新` })),
+    el(
+      "div",
+      { class: "chat-head" },
+      el("h3", {}, "对话记录 ", el("span", { class: "hint", text: `共 ${d.history.length} 条，已显示到最新` })),
+      lastResident && d.history.length > 3 ? el("button", { type: "button", class: "link", id: "chatTop", onclick: () => chat.scrollTo({ top: 0 }), text: "↑ 从头看" }) : null,
+    ),
     d.history.length ? chat : el("p", { class: "hint", text: "（无记录）" }),
-    lastResident && d.history.length > 3 ? el("button", { type: "button", class: "link", onclick: () => chat.scrollTo({ top: 0 }), text: "↑ 从头看" }) : null,
   );
 
   const findings = el(
