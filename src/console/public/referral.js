@@ -55,18 +55,23 @@ function restoreWork(box, { drafts, open, focus }) {
 }
 
 let pendingTimer = null;
+let latestRender = 0;
 export async function renderDetail() {
   const id = state.selected;
   if (!id) return;
   const box = $("detail");
+  // An action and a live update may both re-render: only the newest answer is shown, so an
+  // older one arriving late cannot put back the referral as it was before the action.
+  const render = ++latestRender;
+  const stale = () => render !== latestRender || state.selected !== id;
   let d;
   try {
     d = await api("GET", `/api/console/referrals/${encodeURIComponent(id)}`);
   } catch (err) {
-    box.replaceChildren(el("p", { class: "error", text: err.message }));
+    if (!stale()) box.replaceChildren(el("p", { class: "error", text: err.message }));
     return;
   }
-  if (state.selected !== id) return;
+  if (stale()) return;
   const work = keepWork();
   const r = d.referral;
   const header = el(
