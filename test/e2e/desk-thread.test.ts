@@ -15,6 +15,8 @@ describe.skipIf(!haveChromium)("one conversation on the resident's phone and the
   let desk: Page;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
+  /** The referrals the tests raise, by what they are about (the last test searches for them). */
+  const raised: { dog?: string; violence?: string } = {};
 
   beforeAll(async () => {
     t = await startTestServer({ logLevel: "warn" });
@@ -55,6 +57,7 @@ describe.skipIf(!haveChromium)("one conversation on the resident's phone and the
     await residentAsks(phone, "我要找律师");
     await residentAsks(phone, "邻居说明天就来我家要钱");
     expect((await phone.textContent("#referralNumber"))!.trim()).toBe(number);
+    raised.dog = number;
 
     await expect.poll(() => search("狗咬了邻居的鸡"), { timeout: 30_000 }).toEqual([number]);
     const { threadId } = await t.app.referrals.getByNumber(number, lawyer.id);
@@ -90,6 +93,7 @@ describe.skipIf(!haveChromium)("one conversation on the resident's phone and the
     const number = (await phone.textContent("#referralNumber"))!.trim();
 
     await expect.poll(() => search(number), { timeout: 30_000 }).toEqual([number]);
+    raised.violence = number;
     const row = desk.locator(".row", { hasText: number });
     expect(await row.locator(".summary").textContent()).toContain("正在遭受暴力");
     await row.click();
@@ -97,5 +101,34 @@ describe.skipIf(!haveChromium)("one conversation on the resident's phone and the
     // No code the program uses inside (violence, domestic_violence, emergency) on either.
     for (const text of [await row.textContent(), await desk.textContent("#detail")]) expect(text).not.toMatch(/[a-z]{4,}/);
     expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  test("a slow answer to an earlier search does not replace the list of a later one", async () => {
+    const { dog, violence } = raised;
+    expect(dog && violence).toBeTruthy();
+    await expect.poll(() => search("")).toContain(dog);
+    // The network holds the first search's answer back until the second search has shown.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await desk.route(
+      (url) => url.pathname === "/api/console/queue" && url.searchParams.get("text") === "狗咬了邻居的鸡",
+      async (route) => {
+        await held;
+        await route.continue();
+      },
+    );
+    const slow = desk.waitForResponse((r) => new URL(r.url()).searchParams.get("text") === "狗咬了邻居的鸡");
+    await desk.fill("#fText", "狗咬了邻居的鸡");
+    await desk.waitForRequest((r) => new URL(r.url()).searchParams.get("text") === "狗咬了邻居的鸡");
+    await desk.fill("#fText", "正在遭受暴力");
+    await expect.poll(() => desk.locator("#list .row strong").allTextContents()).toEqual([violence]);
+    release();
+    await (await slow).finished();
+    // The page has read the old answer (a moment for its JSON and rendering); the list still
+    // shows what the search box says.
+    await desk.evaluate("new Promise((r) => setTimeout(r, 300))");
+    expect(await desk.locator("#list .row strong").allTextContents()).toEqual([violence]);
+    expect(dog).not.toBe(violence);
+    await desk.unrouteAll();
   }, 120_000);
 });

@@ -79,14 +79,23 @@ function filterQuery() {
 
 const filtering = () => [...filterQuery().keys()].length > 1;
 
+let latestLoad = 0;
+
 export async function loadQueue() {
   if (!QUEUE_VIEWS.includes(state.view)) return;
   const list = $("list");
+  // Searches, filters, tabs and live updates each load the list; answers can come back out of
+  // order, and only the newest load may fill it (and only while its view is still shown).
+  const load = ++latestLoad;
+  const view = state.view;
+  const stale = () => load !== latestLoad || view !== state.view;
   try {
     const { rows } = await api("GET", `/api/console/queue?${filterQuery()}`);
+    if (stale()) return;
     const none = filtering() ? "没有符合条件的工单" : "暂无工单";
     list.replaceChildren(...(rows.length ? rows.map(queueRow) : [el("p", { class: "empty", text: none })]));
   } catch (err) {
+    if (stale()) return;
     list.replaceChildren(el("p", { class: "error", text: err.message }));
   }
   void loadCounts();

@@ -55,18 +55,23 @@ function restoreWork(box, { drafts, open, focus }) {
 }
 
 let pendingTimer = null;
+let latestRender = 0;
 export async function renderDetail() {
   const id = state.selected;
   if (!id) return;
   const box = $("detail");
+  // An action and a live update may both re-render: only the newest answer is shown, so an
+  // older one arriving late cannot put back the referral as it was before the action.
+  const render = ++latestRender;
+  const stale = () => render !== latestRender || state.selected !== id;
   let d;
   try {
     d = await api("GET", `/api/console/referrals/${encodeURIComponent(id)}`);
   } catch (err) {
-    box.replaceChildren(el("p", { class: "error", text: err.message }));
+    if (!stale()) box.replaceChildren(el("p", { class: "error", text: err.message }));
     return;
   }
-  if (state.selected !== id) return;
+  if (stale()) return;
   const work = keepWork();
   const r = d.referral;
   const header = el(
@@ -97,9 +102,13 @@ export async function renderDetail() {
   const conversation = el(
     "div",
     { class: "card" },
-    el("h3", {}, "对话记录 ", el("span", { class: "hint", text: `共 ${d.history.length} 条，已显示到最新` })),
+    el(
+      "div",
+      { class: "chat-head" },
+      el("h3", {}, "对话记录 ", el("span", { class: "hint", text: `共 ${d.history.length} 条，已显示到最新` })),
+      lastResident && d.history.length > 3 ? el("button", { type: "button", class: "link", id: "chatTop", onclick: () => chat.scrollTo({ top: 0 }), text: "↑ 从头看" }) : null,
+    ),
     d.history.length ? chat : el("p", { class: "hint", text: "（无记录）" }),
-    lastResident && d.history.length > 3 ? el("button", { type: "button", class: "link", onclick: () => chat.scrollTo({ top: 0 }), text: "↑ 从头看" }) : null,
   );
 
   const findings = el(
