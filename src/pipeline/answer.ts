@@ -20,12 +20,16 @@ import {
   type ChannelName,
   type EscalationReason,
   type EscalationRequest,
+  type FollowUpAsk,
   type Intent,
   type PipelineResult,
   type ThreadContext,
   type Urgency,
 } from "./types.ts";
 import { verifyExplanation } from "./verify.ts";
+import { composeFollowUp } from "./followup-answer.ts";
+import { readFollowUp, withoutOpener } from "./followup.ts";
+import { detailPage, statuteTexts } from "./thread-replies.ts";
 
 /** What the pipeline needs from the knowledge base. */
 export interface Retriever {
@@ -37,6 +41,8 @@ export interface Retriever {
   queryTerms(query: string): string[];
   /** The labelled questions nearest to this one, or null without a question bank. */
   neighbours(query: string): NeighbourEvidence | null;
+  /** A guide by its id (for follow-ups to the answer built on it), or null. */
+  guideById?(id: string): Guide | null;
 }
 
 export interface Assessment {
@@ -68,6 +74,9 @@ const ALWAYS_LAWYER: { re: RegExp; topic: string; urgency: Urgency }[] = [
   { re: /(?:明天|后天|下周|这周|过几天|[0-9一二三四五六七八九十两]+天(?:后|内|就))(?:就)?(?:要)?开庭|上诉期(?:快|还剩|只剩)|(?:还剩|只剩|只有)[0-9一二三四五六七八九十两]+天.{0,6}(?:上诉|开庭|答辩|举证)/, topic: "lawyer", urgency: "urgent" },
   { re: /(?:被|我)(?:公诉|起诉.{0,4}(?:罪|刑事))|检察院.{0,6}(?:起诉|审查)|刑事(?:案件|责任|附带)|判刑|坐牢|犯罪嫌疑人|被告人/, topic: "criminal", urgency: "urgent" },
 ];
+
+/** A guide found again for a follow-up must be at least this close to the last question. */
+const GUIDE_FALLBACK_SCORE = 0.5;
 
 export class Answerer implements AnswerPipeline {
   private readonly threshold: number;
@@ -133,17 +142,56 @@ export class Answerer implements AnswerPipeline {
         return { ...this.fixed(R.NEGATIVE_FEEDBACK, "feedback", channel), feedback: "negative" };
       }
       case "follow_up":
-        if (intent.detail === "show_full") {
-          const full = ctx.lastFullAnswer;
-          const text = full ? splitForChannel(full, limits)[0] : R.NO_PREVIOUS_ANSWER;
-          return { ...this.fixed(text, "follow_up", channel), fullText: full ?? text, topic: ctx.lastTopic };
-        }
+      case "legal_question":
+      default: {
+        if (intent.detail === "show_full") return this.detailPage(ctx, channel);
+        if (intent.detail === "show_law") return this.statutes(ctx, channel);
+        const reading = readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
+        if (reading.kind === "follow_up") return this.answerFollowUp(reading.asks, norm.text, ctx, channel);
+        // A matter of its own is answered fresh, not read together with the last question.
+        if (reading.kind === "new_topic") return this.answerLegal(withoutOpener(norm.text), norm.text, "legal_question", ctx, channel, note);
+        if (intent.intent !== "follow_up") return this.answerLegal(norm.text, norm.text, "legal_question", ctx, channel, note);
         // "那要赔多少钱？" is read together with the question it follows.
         return this.answerLegal(`${ctx.lastQuestion ?? ""} ${norm.text}`.trim(), norm.text, "follow_up", ctx, channel, note);
-      case "legal_question":
-      default:
-        return this.answerLegal(norm.text, norm.text, "legal_question", ctx, channel, note);
+      }
     }
+  }
+
+  /**
+   * The guide the thread's last answer was built on; else the guide closest to the last
+   * question (or, when the last turn was no answer, to this one) on the thread's topic.
+   */
+  private lastGuide(ctx: ThreadContext, followUp = ""): Guide | null {
+    const { retriever } = this.o;
+    if (ctx.lastGuideId) {
+      const byId = retriever.guideById?.(ctx.lastGuideId) ?? retriever.searchGuides(ctx.lastQuestion ?? "", 5).find((h) => h.guide.id === ctx.lastGuideId)?.guide;
+      if (byId) return byId;
+    }
+    const query = (ctx.lastQuestion ?? followUp).trim();
+    if (!query || (!ctx.lastQuestion && !ctx.lastTopic)) return null;
+    const hits = retriever.searchGuides(query, 5);
+    const onTopic = hits.find((h) => ctx.lastTopic !== null && h.guide.topics.includes(ctx.lastTopic));
+    return onTopic?.guide ?? (ctx.lastQuestion && hits[0] && hits[0].score >= GUIDE_FALLBACK_SCORE ? hits[0].guide : null);
+  }
+
+  /** Answers what was asked next about the last answer's matter, from its guide and the directory. */
+  private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, channel: ChannelName): PipelineResult {
+    const guide = this.lastGuide(ctx, question);
+    const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question });
+    return { ...this.fixed(text, "follow_up", channel), topic: ctx.lastTopic ?? guide?.topics[0] ?? null, guideId: guide?.id ?? null, followUp: asks, composer: "template" };
+  }
+
+  /** 回复【详细】: the next page of the last answer. */
+  private detailPage(ctx: ThreadContext, channel: ChannelName): PipelineResult {
+    const page = detailPage(ctx, CHANNEL_LIMITS[channel]);
+    if (!page) return { ...this.fixed(R.NO_PREVIOUS_ANSWER, "follow_up", channel), topic: ctx.lastTopic };
+    return { ...this.fixed(page.text, "follow_up", channel), topic: ctx.lastTopic, detailPart: page.part, guideId: ctx.lastGuideId ?? null };
+  }
+
+  /** 回复【法条】: the verbatim text of the statutes the last answer cited. */
+  private statutes(ctx: ThreadContext, channel: ChannelName): PipelineResult {
+    const r = statuteTexts(ctx, (b) => this.o.retriever.basisArticle(b), CHANNEL_LIMITS[channel], this.now());
+    return { ...this.fixed(r.text, "follow_up", channel), topic: ctx.lastTopic, citations: r.citations, followUp: ["law"], guideId: ctx.lastGuideId ?? null };
   }
 
   /** Retrieval and the evidence-based confidence for a question, without composing. */

@@ -5,10 +5,12 @@
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
 import type { ArticleUnit, Guide } from "../knowledge/types.ts";
+import { DETAIL_HINT, firstMessage } from "./phone-first.ts";
 import type { ChannelLimits, Citation } from "./types.ts";
 
 export const DISCLAIMER = "以上是一般性法律信息，不是针对您个案的法律意见。情况复杂的，可拨打12348或回复“转人工”找值班律师。";
-export const MORE_HINT = "（内容较长，回复【详细】查看全文）";
+/** The line of a first message that offers the rest of the answer (a group channel rewrites it). */
+export const MORE_HINT = DETAIL_HINT;
 const QUOTE_MAX_CHARS = 220;
 
 export interface ComposeInput {
@@ -97,20 +99,19 @@ function firstParagraphs(text: string, maxChars: number): string {
   return out.length > maxChars * 1.6 ? quoteOf(out, maxChars) : out;
 }
 
+/**
+ * The answer in two forms: `text`, the phone-first message the resident sees at once
+ * (phone-first.ts), and `fullText`, everything (the guide, the statutes quoted, every step,
+ * materials, places, fees, time limits) for 回复【详细】.
+ */
 export function compose(input: ComposeInput, limits: ChannelLimits): Composed {
   const now = input.now ?? new Date();
   // Repealed or not-yet-effective text is never quoted as current law.
   const citations = input.articles.filter((a) => isCurrentLaw(a, now)).map((a) => citationOf(a, now));
   const fullText = [...sections(input, citations, true), DISCLAIMER].join("\n\n");
-  if (fits(fullText, limits)) return { text: fullText, fullText, citations, truncated: false };
-  const short = sections(input, citations, false);
-  // Drop trailing sections until it fits, keeping the hint and disclaimer.
-  while (short.length > 1) {
-    const candidate = [...short, MORE_HINT, DISCLAIMER].join("\n\n");
-    if (fits(candidate, limits)) return { text: candidate, fullText, citations, truncated: true };
-    short.pop();
-  }
-  return { text: cutToFit([short[0] ?? "", MORE_HINT, DISCLAIMER].join("\n\n"), limits), fullText, citations, truncated: true };
+  const first = firstMessage({ guide: input.guide, citations, directory: input.directory, region: input.region, explanation: input.explanation }, limits);
+  const text = cutToFit(first, limits);
+  return { text, fullText, citations, truncated: text !== fullText };
 }
 
 export function fits(text: string, limits: ChannelLimits): boolean {

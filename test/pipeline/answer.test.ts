@@ -98,8 +98,22 @@ describe("answering pipeline", () => {
     const first = await answerer.run("老板欠我三个月工资不给咋办", fresh(), "wechat_oa");
     expect(Buffer.byteLength(first.text)).toBeLessThanOrEqual(CHANNEL_LIMITS.wechat_oa.maxBytes!);
     const ctx = { ...nextContext(fresh(), "老板欠我三个月工资不给咋办", first), ownedByPerson: false };
-    const more = await answerer.run("详细", ctx, "web");
-    expect(more.text.length).toBeGreaterThan(first.text.length);
+    // 回复【详细】 pages through the full answer, a phone screen at a time, then says it is done.
+    let c = ctx;
+    const pages: string[] = [];
+    for (let i = 1; i <= 12; i++) {
+      const more = await answerer.run("详细", c, "wechat_oa");
+      if (more.detailPart === undefined || more.detailPart < i) break;
+      expect(more.detailPart).toBe(i);
+      expect([...more.text].length).toBeLessThanOrEqual(700);
+      pages.push(more.text);
+      c = { ...nextContext(c, "详细", more), ownedByPerson: false };
+    }
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.join("")).toContain(first.citations[0].quote.slice(0, 40));
+    expect(c.lastFullAnswer).toBe(first.fullText);
+    const done = await answerer.run("详细", c, "wechat_oa");
+    expect(done.text).toContain("全部内容已经发完");
   });
 
   it("answers empty and emoji-only messages with a prompt to write the question", async () => {
