@@ -9,6 +9,7 @@
 // so the same script measures the code before a change.
 
 import { existsSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { PROJECT_ROOT, loadConfig } from "../src/config.ts";
 import { createAnswerer } from "../src/app.ts";
@@ -92,6 +93,8 @@ export interface ConversationFigures {
   byAsk: Map<string, { n: number; all: number }>;
   firstLength: Record<string, { p50: number; p90: number }>;
   latencyP95: number;
+  /** Processor time per answer, p95: what the answer costs when the machine is busy with other work. */
+  cpuP95: number;
   misses: string[];
 }
 
@@ -101,15 +104,24 @@ type Run = (text: string, ctx: ThreadContext, channel: ChannelName) => Promise<P
 export async function scoreConversations(convs: Conversation[], run: Run): Promise<ConversationFigures> {
   const lengths: Record<string, number[]> = Object.fromEntries(CHANNELS.map((c) => [c, []]));
   const latencies: number[] = [];
+  const cpu: number[] = [];
   const scores: TurnScore[] = [];
+  // Warm-up, untimed: the first calls pay for compiling the code paths.
+  for (const conv of convs.slice(0, 3)) {
+    let ctx: ThreadContext = { ...EMPTY_CONTEXT };
+    for (const turn of conv.turns) ctx = { ...EMPTY_CONTEXT, ...nextContext(ctx, turn.text, await run(turn.text, ctx, "eval")), ownedByPerson: false };
+  }
   for (const channel of CHANNELS) {
     for (const conv of convs) {
       let ctx: ThreadContext = { ...EMPTY_CONTEXT };
       let previous: string | null = null;
       for (const [i, turn] of conv.turns.entries()) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const r = await run(turn.text, ctx, channel);
         latencies.push(performance.now() - t0);
+        const c1 = process.cpuUsage(c0);
+        cpu.push((c1.user + c1.system) / 1000);
         if (i === 0) lengths[channel].push([...r.text].length);
         if (i > 0 && channel === "web" && turn.expect_any) {
           const ok = answered(r);
@@ -139,6 +151,7 @@ export async function scoreConversations(convs: Conversation[], run: Run): Promi
     byAsk,
     firstLength: Object.fromEntries(CHANNELS.map((c) => [c, { p50: percentile(lengths[c], 50), p90: percentile(lengths[c], 90) }])),
     latencyP95: percentile(latencies, 95),
+    cpuP95: percentile(cpu, 95),
     misses: scores.filter((s) => !(s.answered && s.differs && s.carries)).map((s) => s.detail),
   };
 }
@@ -152,7 +165,7 @@ export function formatFigures(f: ConversationFigures, label: string): string {
     `  answered ${pct(f.answered, f.followUps)}  differs ${pct(f.differs, f.followUps)}  carries what was asked ${pct(f.carries, f.followUps)}  all three ${pct(f.all, f.followUps)}`,
     `  by ask (all three): ${[...f.byAsk.entries()].sort().map(([k, v]) => `${k} ${v.all}/${v.n}`).join(", ")}`,
     `  first message length (chars) p50/p90: ${Object.entries(f.firstLength).map(([c, v]) => `${c} ${v.p50}/${v.p90}`).join(", ")}`,
-    `  answer latency p95 ${f.latencyP95.toFixed(1)} ms (no language model)`,
+    `  answer latency p95 ${f.latencyP95.toFixed(1)} ms wall, ${f.cpuP95.toFixed(1)} ms processor (no language model; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`,
   ];
   return lines.join("\n");
 }

@@ -147,7 +147,10 @@ export class Answerer implements AnswerPipeline {
         if (intent.detail === "show_full") return this.detailPage(ctx, channel);
         if (intent.detail === "show_law") return this.statutes(ctx, channel);
         const reading = readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
-        if (reading.kind === "follow_up") return this.answerFollowUp(reading.asks, norm.text, ctx, channel);
+        if (reading.kind === "follow_up") {
+          const answer = this.answerFollowUp(reading.asks, norm.text, ctx, channel);
+          if (answer) return answer;
+        }
         // A matter of its own is answered fresh, not read together with the last question.
         if (reading.kind === "new_topic") return this.answerLegal(withoutOpener(norm.text), norm.text, "legal_question", ctx, channel, note);
         if (intent.intent !== "follow_up") return this.answerLegal(norm.text, norm.text, "legal_question", ctx, channel, note);
@@ -175,9 +178,12 @@ export class Answerer implements AnswerPipeline {
   }
 
   /** Answers what was asked next about the last answer's matter, from its guide and the directory. */
-  private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, channel: ChannelName): PipelineResult {
+  private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, channel: ChannelName): PipelineResult | null {
     const guide = this.lastGuide(ctx, question);
-    const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question });
+    // An open question may be about a side of the matter another guide covers (孩子归谁 after 离婚).
+    const related = asks.includes("detail") ? this.o.retriever.searchGuides(`${ctx.lastQuestion ?? ""} ${question}`, 3).map((h) => h.guide) : [];
+    const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question, related });
+    if (text === null) return null;
     return { ...this.fixed(text, "follow_up", channel), topic: ctx.lastTopic ?? guide?.topics[0] ?? null, guideId: guide?.id ?? null, followUp: asks, composer: "template" };
   }
 

@@ -16,6 +16,8 @@ export interface FollowUpSource {
   region: string | null;
   /** The follow-up as the resident wrote it (normalised). */
   question: string;
+  /** Other guides close to the thread's question and this follow-up, for open questions. */
+  related?: Guide[];
 }
 
 /** Plain-language label of each kind of follow-up, for the closing line. */
@@ -29,6 +31,7 @@ export const ASK_LABELS: Record<FollowUpAsk, string> = {
   refuse: "对方不配合怎么办",
   how: "具体怎么办",
   law: "法律依据",
+  detail: "其他细节",
 };
 
 const SECTION_MAX = 190;
@@ -71,6 +74,29 @@ function similar(a: string, b: string): boolean {
   let both = 0;
   for (const g of x) if (y.has(g)) both++;
   return both / Math.max(1, Math.min(x.size, y.size)) > 0.6;
+}
+
+/** Bigrams that say nothing about the matter ("那我可以…吗"). */
+const FUNCTION_BIGRAMS = /^(?:那我|我可|可以|以吗|能不|不能|是不|不是|要不|不要|会不|不会|有没|没有|用不|不用|行不|不行|请问|一下|怎么|这个|那个|他们|我们|的话|还能|能吗|要吗|行吗|了吗|的吗|也能|也可|吗$)/;
+
+/**
+ * The guide sentences that share the most content with an open question, when any share
+ * at least two content bigrams; empty when the guide does not speak to it.
+ */
+export function sentencesAbout(guides: Guide[], question: string, max: number): string[] {
+  const q = new Set([...bigrams(question)].filter((b) => !FUNCTION_BIGRAMS.test(b)));
+  const scored = guides.flatMap((guide, g) =>
+    [...guide.steps, guide.body, guide.fees, guide.timeLimits].flatMap(sentencesOf).map((s, i) => {
+      let overlap = 0;
+      for (const b of bigrams(s)) if (q.has(b)) overlap++;
+      // The thread's own guide first when others say no more.
+      return { s, i, overlap, score: overlap + (g === 0 ? 0.5 : 0) };
+    }),
+  );
+  const best = scored.filter((x) => x.overlap >= 1).sort((a, b) => b.score - a.score || a.i - b.i);
+  const out: string[] = [];
+  for (const x of best) if (out.length < max && !out.some((o) => similar(o, x.s))) out.push(x.s);
+  return out;
 }
 
 /** The guide sentences that best speak to an ask, ranked by its cues and the question's words. */
@@ -186,12 +212,21 @@ export function sectionFor(ask: FollowUpAsk, src: FollowUpSource): string {
       return prose(src, ask);
     case "law":
       return law(src);
+    case "detail": {
+      const guides = [src.guide, ...(src.related ?? [])].filter((g): g is Guide => g !== null);
+      const found = sentencesAbout(guides.filter((g, i) => guides.findIndex((x) => x.id === g.id) === i), src.question, 2);
+      return brief(found.join(""), SECTION_MAX + 40);
+    }
   }
 }
 
-/** The follow-up answer: what was asked, then what else the resident may ask next. */
-export function composeFollowUp(asks: FollowUpAsk[], src: FollowUpSource): string {
-  const sections = asks.map((a) => sectionFor(a, src));
+/**
+ * The follow-up answer: what was asked, then what else the resident may ask next; null when
+ * an open question finds nothing in the guide (the caller answers it as a question instead).
+ */
+export function composeFollowUp(asks: FollowUpAsk[], src: FollowUpSource): string | null {
+  const sections = asks.map((a) => sectionFor(a, src)).filter((s) => s.length > 0);
+  if (sections.length === 0) return null;
   const others = (["where", "materials", "cost", "deadline"] as FollowUpAsk[]).filter((a) => !asks.includes(a)).slice(0, 3);
   const lead = src.guide ? `关于“${src.guide.title}”：` : "";
   const tail = `还想知道${others.map((a) => ASK_LABELS[a]).join("、")}，直接问我；需要律师请回复“转人工”。`;

@@ -21,6 +21,8 @@ const ASK_CUES: { ask: FollowUpAsk; re: RegExp }[] = [
 
 /** Words that refer back to the matter already discussed, or open a dependent question. */
 const ANAPHORA = /^(?:那|那么|那我|那他|那她|那要|那如果|那还|那这|这个|这种|这样|这事|要是|如果|万一|假如|还有|然后|所以|请问那|他要是|她要是|对方要是|那边)/;
+/** A yes/no or open question about a detail of the matter. */
+const YES_NO = /(?:能|可以|行|要|算|会|是|用|该|有).{0,8}不[？?]?$|[吗嘛么][？?。！!]*$|能不能|可不可以|可以不|行不行|是不是|要不要|会不会|算不算|有没有|用不用|该不该|[？?]$/;
 /** Words that announce a new matter in the same thread. */
 const NEW_MATTER = /对了|另外|还想问|再问|另一个|另外一件|还有个事|还有一个(?:事|问题)|换个问题|问个别的|顺便问/;
 /** Topics that name a service or a procedure rather than a matter (仲裁, 律师, 调解 ...). */
@@ -59,6 +61,8 @@ export function asksOf(text: string): FollowUpAsk[] {
   if (asks.includes("amount") && asks.includes("cost") && !/费|收费|花|免费|(?:申请|起诉|仲裁|打官司|请律师|立案|办)(?:要|得)?多少钱/.test(text))
     asks = asks.filter((a) => a !== "cost");
   if (asks.length > 1) asks = asks.filter((a) => a !== "how");
+  // Any other question about the matter ("那要请律师吗", "没签合同也行吗"): answered from the guide's own words.
+  if (asks.length === 0 && YES_NO.test(text)) return ["detail"];
   return asks.slice(0, 2);
 }
 
@@ -85,6 +89,8 @@ export function readFollowUp(text: string, thread: FollowUpThread, topics: reado
   const matter = newMatterTopic(t, thread, topics);
   // A matter of its own, announced or clearly named (a specific term, or two), is a new question.
   if (matter && (opener || matter.score >= 0.4 || [...t].length > SHORT_CHARS)) return { kind: "new_topic", topic: matter.topic };
+  // "另外问一下，借给朋友的钱不还怎么办": announced and told in a sentence of its own.
+  if (opener && [...withoutOpener(t)].length >= 8 && withoutOpener(t) !== t) return { kind: "new_topic", topic: matter?.topic ?? "other" };
   const asks = asksOf(t);
   if (asks.length === 0) return { kind: "none" };
   const length = [...t].length;

@@ -88,7 +88,7 @@ export interface PipelineResult {
 }
 
 /** What a follow-up asks about the matter already answered. */
-export type FollowUpAsk = "where" | "materials" | "cost" | "duration" | "deadline" | "amount" | "refuse" | "how" | "law";
+export type FollowUpAsk = "where" | "materials" | "cost" | "duration" | "deadline" | "amount" | "refuse" | "how" | "law" | "detail";
 
 /** A statute the last answer cited, kept so that 回复【法条】 can show its text. */
 export interface CitedRef {

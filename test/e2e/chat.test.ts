@@ -44,15 +44,19 @@ describe.skipIf(!haveChromium)("the resident's web chat on a phone", () => {
   }
 
   /** Where the last answer's first line sits relative to the visible part of the log. */
-  function lastAnswerPlacement(page: Page) {
-    return page.evaluate(() => {
-      const log = document.getElementById("log")!;
-      const bots = log.querySelectorAll(".msg.bot");
-      const last = bots[bots.length - 1] as HTMLElement;
-      const box = log.getBoundingClientRect();
-      const msg = last.getBoundingClientRect();
-      return { top: msg.top - box.top, visible: box.height, scrollTop: log.scrollTop, text: last.querySelector(".text")!.textContent ?? "", folded: last.querySelectorAll("details.cite").length };
-    });
+  /** Where the last answer's first line sits relative to the visible part of the log. */
+  async function lastAnswerPlacement(page: Page) {
+    const log = page.locator("#log");
+    const last = page.locator(".msg.bot").last();
+    const box = (await log.boundingBox())!;
+    const msg = (await last.boundingBox())!;
+    return {
+      top: msg.y - box.y,
+      visible: box.height,
+      scrollTop: await log.evaluate((e) => e.scrollTop),
+      text: (await last.locator(".text").textContent()) ?? "",
+      folded: await last.locator("details.cite").count(),
+    };
   }
 
   test("a new answer is shown from its start; the statute text is folded, not repeated; a follow-up answers what was asked", async () => {
