@@ -75,6 +75,9 @@ const ALWAYS_LAWYER: { re: RegExp; topic: string; urgency: Urgency }[] = [
   { re: /(?:被|我)(?:公诉|起诉.{0,4}(?:罪|刑事))|检察院.{0,6}(?:起诉|审查)|刑事(?:案件|责任|附带)|判刑|坐牢|犯罪嫌疑人|被告人/, topic: "criminal", urgency: "urgent" },
 ];
 
+/** Places that decide a dispute (their guides say how long a case takes). */
+const DECIDING = ["labour_arbitration", "arbitration", "court"];
+
 /** A guide found again for a follow-up must be at least this close to the last question. */
 const GUIDE_FALLBACK_SCORE = 0.5;
 
@@ -180,11 +183,28 @@ export class Answerer implements AnswerPipeline {
   /** Answers what was asked next about the last answer's matter, from its guide and the directory. */
   private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, channel: ChannelName): PipelineResult | null {
     const guide = this.lastGuide(ctx, question);
-    // An open question may be about a side of the matter another guide covers (孩子归谁 after 离婚).
-    const related = asks.includes("detail") ? this.o.retriever.searchGuides(`${ctx.lastQuestion ?? ""} ${question}`, 3).map((h) => h.guide) : [];
+    const related = this.relatedGuides(asks, question, guide, ctx);
     const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question, related });
     if (text === null) return null;
     return { ...this.fixed(text, "follow_up", channel), topic: ctx.lastTopic ?? guide?.topics[0] ?? null, guideId: guide?.id ?? null, followUp: asks, composer: "template" };
+  }
+
+  /**
+   * Guides beside the thread's own: an open question may be about a side of the matter another
+   * guide covers (孩子归谁 after 离婚); a question of time may be answered by the procedure the
+   * matter leads to (the guide found for the first place it sends the resident).
+   */
+  private relatedGuides(asks: FollowUpAsk[], question: string, guide: Guide | null, ctx: ThreadContext): Guide[] {
+    const { retriever, directory } = this.o;
+    if (asks.includes("detail")) return retriever.searchGuides(`${ctx.lastQuestion ?? ""} ${question}`, 3).map((h) => h.guide);
+    if (!guide || !(asks.includes("duration") || asks.includes("deadline"))) return [];
+    // The guide of a place the matter leads to is the one that sends residents there first.
+    // Deciding bodies first: "要多久" after a dispute asks how long the formal procedure takes.
+    const kinds = [...guide.where].sort((a, b) => Number(DECIDING.includes(b)) - Number(DECIDING.includes(a)));
+    return kinds
+      .slice(0, 3)
+      .map((kind) => retriever.searchGuides(directory.kindLabel(kind).split("/")[0], 3).find((h) => h.guide.where[0] === kind && h.guide.id !== guide.id)?.guide)
+      .filter((g): g is Guide => g !== undefined);
   }
 
   /** 回复【详细】: the next page of the last answer. */

@@ -44,7 +44,7 @@ const CUES: Partial<Record<FollowUpAsk, RegExp>> = {
   refuse: /强制执行|拒不|不履行|不执行|不配合|不同意|不服|逾期|起诉|调解不成|申请仲裁|支付令|投诉|报警/,
   materials: /材料|证据|带上|带齐|身份证|复印件|证明/,
   cost: /费|免费|不收|减免|缓交|法律援助/,
-  duration: /[0-9一二三四五六七八九十两百]+(?:个)?(?:日|天|月|小时|工作日)(?:内|以内|之内)|结案|审结|办结|出结果|当日|当天/,
+  duration: /结案|审结|办结|出结果|当场|[日天月时](?:内|以内|之内)(?:作出|决定|答复|受理|立案|发出|指派|办理)/,
   deadline: /时效|之日起|内(?:申请|起诉|提出|上诉|主张)|期限|超过|过了/,
   how: /申请|起诉|先|再|到|带/,
   where: /所在地|住所地|履行地|户籍地|经常居住地|管辖|到.{1,12}(?:申请|起诉|投诉|办理)/,
@@ -119,9 +119,14 @@ export function relevantSentences(guide: Guide, ask: FollowUpAsk, question: stri
   return out;
 }
 
-/** Clauses of a time-limit text that match a cue (the field mixes limits and durations). */
+/** A case decided: what "要多久" is first about. */
+const DECIDED = /结案|审结|办结|出结果/;
+
+/** Clauses of a time-limit text that match a cue (the field mixes limits and durations), a decision's first. */
 function clauses(text: string, cue: RegExp): string[] {
-  return text.split(/(?<=[；。])/).map((s) => s.trim()).filter((s) => s && cue.test(s));
+  const all = text.split(/(?<=[；。])/).map((s) => s.trim()).filter((s) => s && cue.test(s));
+  const decided = all.filter((s) => DECIDED.test(s));
+  return decided.length > 0 && cue === CUES.duration ? decided : all;
 }
 
 /** A sentence, shortened to a phone-sized length at a clause boundary. */
@@ -161,9 +166,16 @@ function cost(src: FollowUpSource): string {
 
 function timeAnswer(src: FollowUpSource, ask: "duration" | "deadline"): string {
   const limits = src.guide?.timeLimits ?? "";
+  const label = ask === "deadline" ? "时间限制" : "办理时间";
   const picked = clauses(limits, CUES[ask]!);
-  const body = picked.length > 0 ? picked.join("") : src.guide ? relevantSentences(src.guide, ask, src.question, 2).join("") : "";
-  if (body) return `${ask === "deadline" ? "时间限制" : "办理时间"}：${brief(body)}`;
+  if (picked.length > 0) return `${label}：${brief(picked.join(""))}`;
+  // The matter's guide is silent on it: the procedure it leads to may say (劳动仲裁四十五日结案).
+  for (const g of src.related ?? []) {
+    const found = clauses(g.timeLimits, CUES[ask]!);
+    if (found.length > 0 && g.id !== src.guide?.id) return `${label}（${src.directory.kindLabel(g.where[0] ?? "").split("/")[0]}）：${brief(found.join(""))}`;
+  }
+  const said = src.guide ? relevantSentences(src.guide, ask, src.question, 2).join("") : "";
+  if (said) return `${label}：${brief(said)}`;
   if (limits) return `时限：${brief(limits)}`;
   return ask === "deadline"
     ? "民事权利一般要在三年内主张（从知道权利受损和对方是谁之日起算），过了时效对方可以拒绝；具体算法建议带材料当面问。"

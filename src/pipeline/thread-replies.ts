@@ -8,6 +8,8 @@ import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
 import type { ChannelLimits, Citation, ThreadContext } from "./types.ts";
 
 export const NO_MORE_DETAIL = "上一条回答的全部内容已经发完了。还有不清楚的，可以直接接着问，或回复“转人工”找值班律师。";
+/** In place of the quoted statutes on a channel that shows them folded out. */
+export const FOLDED_BASIS = "法律依据：条文原文见第一条回答下方，点开即可查看。";
 export const NO_STATUTES = "上一条回答没有引用具体法条。您可以直接说说遇到的事，我帮您查相关规定。";
 
 /** A channel page of at most a phone screen or two (and never beyond the channel's own limit). */
@@ -22,8 +24,10 @@ export function pagesOf(full: string, limits: ChannelLimits): string[] {
 
 /** The next page of the last answer (回复【详细】), with where the resident is in it. */
 export function detailPage(ctx: ThreadContext, limits: ChannelLimits): { text: string; part: number } | null {
-  const full = ctx.lastFullAnswer;
-  if (!full) return null;
+  const stored = ctx.lastFullAnswer;
+  if (!stored) return null;
+  // Where the statutes are folded out beside the first message, their text is not repeated.
+  const full = limits.statutes === "folded" ? stored.replace(/(^|\n\n)法律依据：\n[\s\S]*?(?=\n\n|$)/, `$1${FOLDED_BASIS}`) : stored;
   const pages = pagesOf(full, limits);
   const part = (ctx.lastDetailPart ?? 0) + 1;
   if (part > pages.length) return { text: NO_MORE_DETAIL, part: ctx.lastDetailPart ?? pages.length };
@@ -44,6 +48,10 @@ export function statuteTexts(ctx: ThreadContext, lookup: ArticleLookup, limits: 
     .map((c) => lookup({ law: c.law, article: c.article }))
     .filter((a): a is ArticleUnit => a !== null && isCurrentLaw(a, now));
   if (articles.length === 0) return { text: NO_STATUTES, citations: [] };
+  if (limits.statutes === "folded") {
+    const names = articles.map((a) => `《${a.law}》${a.article}`).join("、");
+    return { text: `${names}的条文原文见下方，点开即可查看。`, citations: articles.map((a) => ({ law: a.law, article: a.article, status: validityLabel(a, now), quote: a.text, articleId: a.id })) };
+  }
   const blocks = articles.map((a) => `《${a.law}》${a.article}（${validityLabel(a, now)}）\n${a.text}`);
   const citations = articles.map((a) => ({ law: a.law, article: a.article, status: validityLabel(a, now), quote: a.text, articleId: a.id }));
   let text = blocks.join("\n\n");

@@ -109,6 +109,17 @@ describe("follow-ups through the whole answer path", () => {
   });
 });
 
+describe("the statute text shown once on the web", () => {
+  it("【详细】 on the web leaves the quotes to the fold-out; 【法条】 points to it and carries the articles", async () => {
+    const [first, more, law] = await thread(["老板欠我三个月工资不给咋办", "详细", "法条"], "web");
+    const quote = first.citations[0].quote.slice(0, 40);
+    expect(first.fullText).toContain(quote);
+    expect(more.text).not.toContain(quote);
+    expect(law.text).toContain("条文原文见下方");
+    expect(law.citations.map((c) => c.articleId)).toEqual(first.citations.map((c) => c.articleId));
+  });
+});
+
 describe("phone-first answers", () => {
   const TYPICAL = ["老板欠我三个月工资不给咋办", "公司辞退我不给补偿怎么办", "邻居占了我家宅基地怎么办", "借钱不还有借条能告他吗", "出了车祸对方全责，赔偿怎么算", "房东不退押金怎么办"];
 
