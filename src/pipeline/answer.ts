@@ -176,8 +176,12 @@ export class Answerer implements AnswerPipeline {
     const query = (ctx.lastQuestion ?? followUp).trim();
     if (!query || (!ctx.lastQuestion && !ctx.lastTopic)) return null;
     const hits = retriever.searchGuides(query, 5);
-    const onTopic = hits.find((h) => ctx.lastTopic !== null && h.guide.topics.includes(ctx.lastTopic));
-    return onTopic?.guide ?? (ctx.lastQuestion && hits[0] && hits[0].score >= GUIDE_FALLBACK_SCORE ? hits[0].guide : null);
+    const onTopic = (list: typeof hits) => list.find((h) => ctx.lastTopic !== null && h.guide.topics.includes(ctx.lastTopic))?.guide;
+    const found = onTopic(hits) ?? (ctx.lastQuestion && hits[0] && hits[0].score >= GUIDE_FALLBACK_SCORE ? hits[0].guide : null);
+    if (found) return found;
+    // Nothing close to the words: the guide that best stands for the thread's topic (家庭暴力 after an emergency).
+    const label = this.o.topics.find((t) => t.id === ctx.lastTopic)?.label;
+    return label ? (onTopic(retriever.searchGuides(label, 5)) ?? null) : null;
   }
 
   /** Answers what was asked next about the last answer's matter, from its guide and the directory. */
