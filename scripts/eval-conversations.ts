@@ -20,11 +20,13 @@ import { createLogger } from "../src/log.ts";
 import * as R from "../src/pipeline/replies.ts";
 import { EMPTY_CONTEXT, type ChannelName, type PipelineResult, type ThreadContext } from "../src/pipeline/types.ts";
 
+/** One message of a conversation; a follow-up names what it asks and what a reply must contain. */
 export interface Turn {
   text: string;
   asks?: string;
   expect_any?: string[];
 }
+/** One line of the conversations file. */
 export interface Conversation {
   id: string;
   topic?: string;
@@ -62,12 +64,14 @@ export function answered(r: PipelineResult): boolean {
   return !FALLBACKS.some((f) => r.text.startsWith(f.slice(0, 20)));
 }
 
+/** The p-th percentile (nearest rank) of a list of numbers. */
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
+/** Reads a JSONL file of conversations. */
 export function readConversations(path: string): Conversation[] {
   return readFileSync(path, "utf8")
     .split("\n")
@@ -83,6 +87,7 @@ interface TurnScore {
   detail: string;
 }
 
+/** Aggregate figures over a conversation set (misses are printed for the dev set only). */
 export interface ConversationFigures {
   conversations: number;
   followUps: number;

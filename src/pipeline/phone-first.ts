@@ -10,9 +10,13 @@ import type { ChannelLimits, Citation } from "./types.ts";
 
 /** The most a first message says, in characters. */
 export const PHONE_CHARS = 600;
-export const SHORT_DISCLAIMER = "以上是一般性法律信息，不是针对您个案的法律意见。情况复杂的，可拨打12348或回复“转人工”找值班律师。";
+/** The last line of every answer: general information, not advice on the resident's case. */
+export const DISCLAIMER = "以上是一般性法律信息，不是针对您个案的法律意见。情况复杂的，可拨打12348或回复“转人工”找值班律师。";
+/** Offers the rest of the answer. */
 export const DETAIL_HINT = "回复【详细】看完整内容（材料、费用、时限等）。";
+/** Offers the statutes' text where it is not folded out beside the message. */
 export const STATUTE_HINT = "回复【法条】看条文原文";
+/** Where the statutes' text is folded out beside the message (web chat). */
 export const FOLDED_HINT = "条文原文见下方";
 
 /** What the first message is made from. */
@@ -98,7 +102,7 @@ export function firstMessage(input: FirstMessageInput, limits: ChannelLimits): s
     parts.push(head + direct(input, b.direct));
     if (input.citations.length > 0) parts.push(`依据：${statuteNames(input.citations)}（${folded ? FOLDED_HINT : STATUTE_HINT}）`);
     parts.push(nextSteps(input, b));
-    parts.push(`${DETAIL_HINT}\n${SHORT_DISCLAIMER}`);
+    parts.push(`${DETAIL_HINT}\n${DISCLAIMER}`);
     last = parts.filter(Boolean).join("\n\n");
     if ([...last].length <= PHONE_CHARS) return last;
   }

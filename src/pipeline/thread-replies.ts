@@ -7,9 +7,11 @@ import { PHONE_CHARS } from "./phone-first.ts";
 import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
 import type { ChannelLimits, Citation, ThreadContext } from "./types.ts";
 
+/** After the last page of 【详细】. */
 export const NO_MORE_DETAIL = "上一条回答的全部内容已经发完了。还有不清楚的，可以直接接着问，或回复“转人工”找值班律师。";
 /** In place of the quoted statutes on a channel that shows them folded out. */
 export const FOLDED_BASIS = "法律依据：条文原文见第一条回答下方，点开即可查看。";
+/** 【法条】 when the last answer cited none. */
 export const NO_STATUTES = "上一条回答没有引用具体法条。您可以直接说说遇到的事，我帮您查相关规定。";
 
 /** A channel page of at most a phone screen or two (and never beyond the channel's own limit). */
