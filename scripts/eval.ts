@@ -1,7 +1,7 @@
 // Retrieval evaluation on STARD (../shared/data/stard): BM25 alone, the full system
 // without question-learning (all questions), and the full system learning from training
 // questions scored on k-fold held-out folds (never on questions it saw).
-//   npm run eval [-- --folds 5 --no-dense]
+//   npm run eval [-- --folds 5 --no-dense] [--blind: the conversation set's blind file instead of its dev set]
 import os from "node:os";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -115,6 +115,9 @@ async function main(): Promise<void> {
   const { evalDanger } = await import("./eval-danger.ts");
   console.log("\n== emergencies in residents' words (blind: written apart from the rules, frozen, never tuned on; dev: used for tuning; ordinary: STARD's real questions)");
   evalDanger();
+  const { evalConversations } = await import("./eval-conversations.ts");
+  console.log("\n== multi-turn conversations (dev set; the blind set only with --blind, aggregate figures)");
+  await evalConversations({ blind: args.includes("--blind") });
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 

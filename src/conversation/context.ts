@@ -16,8 +16,16 @@ export function contextOf(thread: ThreadRow): ThreadContext {
 
 const ANSWERING_INTENTS = new Set(["legal_question", "follow_up"]);
 
+/**
+ * The context after one answered turn. A new answer replaces the thread's last question,
+ * answer, guide and citations; a reply about the last answer (a follow-up such as "去哪里申请",
+ * a page of 【详细】, the text of 【法条】) leaves them in place, so the next follow-up still
+ * refers to the same matter.
+ */
 export function nextContext(ctx: ThreadContext, question: string, result: PipelineResult): StoredContext {
   const answered = result.kind === "reply" && ANSWERING_INTENTS.has(result.intent) && result.fullText.length > 0;
+  const aboutLast = result.followUp !== undefined || result.detailPart !== undefined;
+  const fresh = answered && !aboutLast;
   const negative = result.feedback === "negative";
   // Once escalated for dissatisfaction, start counting again rather than escalating every turn.
   const dissatisfied = result.escalation?.reason === "dissatisfied";
@@ -26,12 +34,15 @@ export function nextContext(ctx: ThreadContext, question: string, result: Pipeli
     lastIntent: result.intent,
     lastQuestion: result.intent === "legal_question" ? question : ctx.lastQuestion,
     // Keeps the last real answer for 回复【详细】; a greeting must not overwrite it.
-    lastFullAnswer: answered ? result.fullText : ctx.lastFullAnswer,
+    lastFullAnswer: fresh ? result.fullText : ctx.lastFullAnswer,
     negativeFeedbackCount: dissatisfied ? 0 : ctx.negativeFeedbackCount + (negative ? 1 : 0),
     turns: ctx.turns + 1,
     region: ctx.region,
     // Any message other than the rating itself ends the wait: the request is not repeated.
     awaitingRating: null,
+    lastGuideId: fresh ? result.guideId : (ctx.lastGuideId ?? null),
+    lastCitations: fresh ? result.citations.map((c) => ({ law: c.law, article: c.article, articleId: c.articleId })) : (ctx.lastCitations ?? []),
+    lastDetailPart: result.detailPart ?? (fresh ? 0 : (ctx.lastDetailPart ?? 0)),
   };
 }
 

@@ -422,6 +422,11 @@ export class KnowledgeBase {
     return this.requireRetriever().basisArticle(basis);
   }
 
+  /** A guide by its id, or null. */
+  guideById(id: string): Guide | null {
+    return this.guides.find((g) => g.id === id) ?? null;
+  }
+
   /** Every indexed version of an article, for the citation check and the console. */
   versionsOf(law: string, article: string): ArticleUnit[] {
     return this.retriever?.versionsOf(law, article) ?? [];

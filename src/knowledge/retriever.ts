@@ -44,6 +44,11 @@ export class IndexRetriever {
     return this.guideIndex.search(query, k).map((h) => ({ ...h, score: h.normalized }));
   }
 
+  /** A guide by its id, or null. */
+  guideById(id: string): Guide | null {
+    return this.guides.find((g) => g.id === id) ?? null;
+  }
+
   basisArticle(basis: GuideBasis): ArticleUnit | null {
     return this.versionsOf(basis.law, basis.article).find((a) => isCurrentLaw(a)) ?? null;
   }

@@ -21,12 +21,16 @@ import {
   type ChannelName,
   type EscalationReason,
   type EscalationRequest,
+  type FollowUpAsk,
   type Intent,
   type PipelineResult,
   type ThreadContext,
   type Urgency,
 } from "./types.ts";
 import { verifyExplanation } from "./verify.ts";
+import { composeFollowUp } from "./followup-answer.ts";
+import { readFollowUp, withoutOpener } from "./followup.ts";
+import { detailPage, statuteTexts } from "./thread-replies.ts";
 
 /** What the pipeline needs from the knowledge base. */
 export interface Retriever {
@@ -38,6 +42,8 @@ export interface Retriever {
   queryTerms(query: string): string[];
   /** The labelled questions nearest to this one, or null without a question bank. */
   neighbours(query: string): NeighbourEvidence | null;
+  /** A guide by its id (for follow-ups to the answer built on it), or null. */
+  guideById?(id: string): Guide | null;
 }
 
 export interface Assessment {
@@ -71,6 +77,12 @@ const ALWAYS_LAWYER: { re: RegExp; topic: string; urgency: Urgency }[] = [
   { re: /(?:明天|后天|下周|这周|过几天|[0-9一二三四五六七八九十两]+天(?:后|内|就))(?:就)?(?:要)?开庭|上诉期(?:快|还剩|只剩)|(?:还剩|只剩|只有)[0-9一二三四五六七八九十两]+天.{0,6}(?:上诉|开庭|答辩|举证)/, topic: "lawyer", urgency: "urgent" },
   { re: /(?:被|我)(?:公诉|起诉.{0,4}(?:罪|刑事))|检察院.{0,6}(?:起诉|审查)|刑事(?:案件|责任|附带)|判刑|坐牢|犯罪嫌疑人|被告人/, topic: "criminal", urgency: "urgent" },
 ];
+
+/** Places that decide a dispute (their guides say how long a case takes). */
+const DECIDING = ["labour_arbitration", "arbitration", "court"];
+
+/** A guide found again for a follow-up must be at least this close to the last question. */
+const GUIDE_FALLBACK_SCORE = 0.5;
 
 export class Answerer implements AnswerPipeline {
   private readonly threshold: number;
@@ -136,17 +148,83 @@ export class Answerer implements AnswerPipeline {
         return { ...this.fixed(R.NEGATIVE_FEEDBACK, "feedback", channel), feedback: "negative" };
       }
       case "follow_up":
-        if (intent.detail === "show_full") {
-          const full = ctx.lastFullAnswer;
-          const text = full ? splitForChannel(full, limits)[0] : R.NO_PREVIOUS_ANSWER;
-          return { ...this.fixed(text, "follow_up", channel), fullText: full ?? text, topic: ctx.lastTopic };
+      case "legal_question":
+      default: {
+        if (intent.detail === "show_full") return this.detailPage(ctx, channel);
+        if (intent.detail === "show_law") return this.statutes(ctx, channel);
+        const reading = readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
+        if (reading.kind === "follow_up") {
+          const answer = this.answerFollowUp(reading.asks, norm.text, ctx, channel);
+          if (answer) return answer;
         }
+        // A matter of its own is answered fresh, not read together with the last question.
+        if (reading.kind === "new_topic") return this.answerLegal(withoutOpener(norm.text), norm.text, "legal_question", ctx, channel, note);
+        if (intent.intent !== "follow_up") return this.answerLegal(norm.text, norm.text, "legal_question", ctx, channel, note);
         // "那要赔多少钱？" is read together with the question it follows.
         return this.answerLegal(`${ctx.lastQuestion ?? ""} ${norm.text}`.trim(), norm.text, "follow_up", ctx, channel, note);
-      case "legal_question":
-      default:
-        return this.answerLegal(norm.text, norm.text, "legal_question", ctx, channel, note);
+      }
     }
+  }
+
+  /**
+   * The guide the thread's last answer was built on; else the guide closest to the last
+   * question (or, when the last turn was no answer, to this one) on the thread's topic.
+   */
+  private lastGuide(ctx: ThreadContext, followUp = ""): Guide | null {
+    const { retriever } = this.o;
+    if (ctx.lastGuideId) {
+      const byId = retriever.guideById?.(ctx.lastGuideId) ?? retriever.searchGuides(ctx.lastQuestion ?? "", 5).find((h) => h.guide.id === ctx.lastGuideId)?.guide;
+      if (byId) return byId;
+    }
+    const query = (ctx.lastQuestion ?? followUp).trim();
+    if (!query || (!ctx.lastQuestion && !ctx.lastTopic)) return null;
+    const hits = retriever.searchGuides(query, 5);
+    const onTopic = (list: typeof hits) => list.find((h) => ctx.lastTopic !== null && h.guide.topics.includes(ctx.lastTopic))?.guide;
+    const found = onTopic(hits) ?? (ctx.lastQuestion && hits[0] && hits[0].score >= GUIDE_FALLBACK_SCORE ? hits[0].guide : null);
+    if (found) return found;
+    // Nothing close to the words: the guide that best stands for the thread's topic (家庭暴力 after an emergency).
+    const label = this.o.topics.find((t) => t.id === ctx.lastTopic)?.label;
+    return label ? (onTopic(retriever.searchGuides(label, 5)) ?? null) : null;
+  }
+
+  /** Answers what was asked next about the last answer's matter, from its guide and the directory. */
+  private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, channel: ChannelName): PipelineResult | null {
+    const guide = this.lastGuide(ctx, question);
+    const related = this.relatedGuides(asks, question, guide, ctx);
+    const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question, related });
+    if (text === null) return null;
+    return { ...this.fixed(text, "follow_up", channel), topic: ctx.lastTopic ?? guide?.topics[0] ?? null, guideId: guide?.id ?? null, followUp: asks, composer: "template" };
+  }
+
+  /**
+   * Guides beside the thread's own: an open question may be about a side of the matter another
+   * guide covers (孩子归谁 after 离婚); a question of time may be answered by the procedure the
+   * matter leads to (the guide found for the first place it sends the resident).
+   */
+  private relatedGuides(asks: FollowUpAsk[], question: string, guide: Guide | null, ctx: ThreadContext): Guide[] {
+    const { retriever, directory } = this.o;
+    if (asks.includes("detail")) return retriever.searchGuides(`${ctx.lastQuestion ?? ""} ${question}`, 3).map((h) => h.guide);
+    if (!guide || !(asks.includes("duration") || asks.includes("deadline"))) return [];
+    // The guide of a place the matter leads to is the one that sends residents there first.
+    // Deciding bodies first: "要多久" after a dispute asks how long the formal procedure takes.
+    const kinds = [...guide.where].sort((a, b) => Number(DECIDING.includes(b)) - Number(DECIDING.includes(a)));
+    return kinds
+      .slice(0, 3)
+      .map((kind) => retriever.searchGuides(directory.kindLabel(kind).split("/")[0], 3).find((h) => h.guide.where[0] === kind && h.guide.id !== guide.id)?.guide)
+      .filter((g): g is Guide => g !== undefined);
+  }
+
+  /** 回复【详细】: the next page of the last answer. */
+  private detailPage(ctx: ThreadContext, channel: ChannelName): PipelineResult {
+    const page = detailPage(ctx, CHANNEL_LIMITS[channel]);
+    if (!page) return { ...this.fixed(R.NO_PREVIOUS_ANSWER, "follow_up", channel), topic: ctx.lastTopic };
+    return { ...this.fixed(page.text, "follow_up", channel), topic: ctx.lastTopic, detailPart: page.part, guideId: ctx.lastGuideId ?? null };
+  }
+
+  /** 回复【法条】: the verbatim text of the statutes the last answer cited. */
+  private statutes(ctx: ThreadContext, channel: ChannelName): PipelineResult {
+    const r = statuteTexts(ctx, (b) => this.o.retriever.basisArticle(b), CHANNEL_LIMITS[channel], this.now());
+    return { ...this.fixed(r.text, "follow_up", channel), topic: ctx.lastTopic, citations: r.citations, followUp: ["law"], guideId: ctx.lastGuideId ?? null };
   }
 
   /** Retrieval and the evidence-based confidence for a question, without composing. */

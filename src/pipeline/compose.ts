@@ -5,10 +5,12 @@
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
 import type { ArticleUnit, Guide } from "../knowledge/types.ts";
+import { DETAIL_HINT, DISCLAIMER, firstMessage } from "./phone-first.ts";
 import type { ChannelLimits, Citation } from "./types.ts";
 
-export const DISCLAIMER = "以上是一般性法律信息，不是针对您个案的法律意见。情况复杂的，可拨打12348或回复“转人工”找值班律师。";
-export const MORE_HINT = "（内容较长，回复【详细】查看全文）";
+export { DISCLAIMER };
+/** The line of a first message that offers the rest of the answer (a group channel rewrites it). */
+export const MORE_HINT = DETAIL_HINT;
 const QUOTE_MAX_CHARS = 220;
 
 export interface ComposeInput {
@@ -42,26 +44,24 @@ export function citationOf(a: ArticleUnit, now = new Date()): Citation {
   return { law: a.law, article: a.article, status: validityLabel(a, now), quote: quoteOf(a.text), articleId: a.id };
 }
 
-/** Sections in the order a resident needs them; the fitter drops from the end. */
-function sections(input: ComposeInput, citations: Citation[], full: boolean): string[] {
+/** The full answer's sections, in the order a resident needs them (paged by 回复【详细】). */
+function sections(input: ComposeInput, citations: Citation[]): string[] {
   const { guide, directory, region } = input;
   const out: string[] = [];
   const explanation = input.explanation ?? guide?.body ?? "";
   if (guide) out.push(`【${guide.title}】`);
-  if (explanation) out.push(full ? explanation : firstParagraphs(explanation, 260));
+  if (explanation) out.push(explanation);
   if (citations.length > 0) {
     const lines = citations.map((c, i) => {
-      const quote = full ? c.quote : quoteOf(c.quote.replace(/……$/, ""), 120);
-      return `${i + 1}.《${c.law}》${c.article}（${c.status}）\n“${quote}”`;
+      return `${i + 1}.《${c.law}》${c.article}（${c.status}）\n“${c.quote}”`;
     });
     out.push(`法律依据：\n${lines.join("\n")}`);
   }
   const next: string[] = [];
   if (guide) {
-    const steps = full ? guide.steps : guide.steps.slice(0, 3);
-    next.push(`下一步怎么做：\n${steps.map((s, i) => `${i + 1}. ${s}`).join("\n")}`);
+    next.push(`下一步怎么做：\n${guide.steps.map((s, i) => `${i + 1}. ${s}`).join("\n")}`);
     if (guide.materials.length > 0) next.push(`要带的材料：${guide.materials.join("、")}`);
-    const places = placesText(guide, directory, region, full ? 3 : 2);
+    const places = placesText(guide, directory, region, 3);
     if (places) next.push(`去哪里办：\n${places}`);
     if (guide.fees) next.push(`费用：${guide.fees}`);
     if (guide.timeLimits) next.push(`时限：${guide.timeLimits}`);
@@ -87,30 +87,19 @@ function placesText(guide: Guide, directory: ServiceDirectory, region: string | 
   return lines.join("\n");
 }
 
-function firstParagraphs(text: string, maxChars: number): string {
-  const paras = text.split(/\n\s*\n/);
-  let out = paras[0];
-  for (const p of paras.slice(1)) {
-    if (out.length + p.length > maxChars) break;
-    out += `\n\n${p}`;
-  }
-  return out.length > maxChars * 1.6 ? quoteOf(out, maxChars) : out;
-}
-
+/**
+ * The answer in two forms: `text`, the phone-first message the resident sees at once
+ * (phone-first.ts), and `fullText`, everything (the guide, the statutes quoted, every step,
+ * materials, places, fees, time limits) for 回复【详细】.
+ */
 export function compose(input: ComposeInput, limits: ChannelLimits): Composed {
   const now = input.now ?? new Date();
   // Repealed or not-yet-effective text is never quoted as current law.
   const citations = input.articles.filter((a) => isCurrentLaw(a, now)).map((a) => citationOf(a, now));
-  const fullText = [...sections(input, citations, true), DISCLAIMER].join("\n\n");
-  if (fits(fullText, limits)) return { text: fullText, fullText, citations, truncated: false };
-  const short = sections(input, citations, false);
-  // Drop trailing sections until it fits, keeping the hint and disclaimer.
-  while (short.length > 1) {
-    const candidate = [...short, MORE_HINT, DISCLAIMER].join("\n\n");
-    if (fits(candidate, limits)) return { text: candidate, fullText, citations, truncated: true };
-    short.pop();
-  }
-  return { text: cutToFit([short[0] ?? "", MORE_HINT, DISCLAIMER].join("\n\n"), limits), fullText, citations, truncated: true };
+  const fullText = [...sections(input, citations), DISCLAIMER].join("\n\n");
+  const first = firstMessage({ guide: input.guide, citations, directory: input.directory, region: input.region, explanation: input.explanation }, limits);
+  const text = cutToFit(first, limits);
+  return { text, fullText, citations, truncated: text !== fullText };
 }
 
 export function fits(text: string, limits: ChannelLimits): boolean {

@@ -17,7 +17,7 @@ export interface IntentResult {
   intent: Intent;
   feedback?: "positive" | "negative";
   emergency?: ReturnType<typeof detectEmergency>;
-  detail?: "show_full";
+  detail?: "show_full" | "show_law";
 }
 
 // Everyday legal vocabulary as residents write it: enough to tell a legal question from chatter.
@@ -28,12 +28,14 @@ const QUESTION =
 // A grievance stated without a question mark is still a request for help.
 const GRIEVANCE = /不给|不还|不退|不赔|不管|不发|不让|不认|赖账|霸占|占了|跑了|被骗|欠我|拖欠/;
 
-const DETAIL = /^[【\[(（]?(?:详细|详情|全文|展开|看全文|查看全文|查看详细|看详细|原文|法条原文)[】\])）]?$|说?(?:详细|具体)(?:点|一点|一些|些)|(?:详细|具体)(?:说说|讲讲|说一下|讲一下)/;
+const DETAIL = /^[【\[(（]?(?:详细|详情|全文|展开|看全文|查看全文|查看详细|看详细|下一页|继续)[】\])）]?$|说?(?:详细|具体)(?:点|一点|一些|些)|(?:详细|具体)(?:说说|讲讲|说一下|讲一下)/;
+// 回复【法条】: the verbatim text of the statutes the last answer cited.
+const LAW_TEXT = /^[【\[(（]?(?:看)?(?:法条|条文|原文|法条原文|条文原文|法律条文|看原文)(?:原文)?[】\])）]?$/;
 const ASK_HUMAN =
   /^律师[?？!！]*$|转人工|人工(?:服务|客服)?|真人|找(?:个)?人|我要(?:找)?律师|找(?:个)?律师|律师在吗|(?:安排|联系|叫|请).{0,4}律师|法律顾问|值班律师|打(?:个)?电话给我|给我(?:回|打)(?:个)?电话|回(?:个)?电话|不会打字|不想跟机器|机器人|你们领导|当面(?:问|谈|说)/;
 const HUMAN_NEGATED = /不(?:用|要|需要)(?:转)?(?:人工|律师)/;
 // "找律师多少钱" asks about lawyers; it is not a request to be handed to one.
-const ABOUT_LAWYERS = /多少钱|费用|收费|怎么收|贵不贵|怎么找|去哪找|哪里找|怎么请|如何/;
+const ABOUT_LAWYERS = /法律援助|请不起|没钱请|(?:要|需要|用|得)(?:请|找)?律师吗|要不要(?:请|找)?律师|多少钱|费用|收费|怎么收|贵不贵|怎么找|去哪找|哪里找|怎么请|如何/;
 
 const NEGATIVE =
   /没用|没啥用|没什么用|有啥用|有什么用|不对|答非所问|看不懂|没看懂|看不明白|不明白|听不懂|不懂|说了等于没说|胡说|乱说|瞎说|不是这样|不一样|没回答|不是我问的|错了|不清楚|没帮助|白问/;
@@ -79,6 +81,7 @@ export function classifyIntent(text: string, ctx: IntentContext = {}): IntentRes
   const emergency = detectEmergency(t);
   if (emergency.emergency) return { intent: "emergency", emergency };
 
+  if (t.length <= 12 && LAW_TEXT.test(t)) return { intent: "follow_up", detail: "show_law" };
   if (t.length <= 12 && DETAIL.test(t)) return { intent: "follow_up", detail: "show_full" };
 
   if (ASK_HUMAN.test(t) && !HUMAN_NEGATED.test(t) && !ABOUT_LAWYERS.test(t) && t.length <= 40) return { intent: "ask_human" };

@@ -78,6 +78,23 @@ export interface PipelineResult {
   composer: "template" | "llm" | "none";
   /** The resident's verdict on the previous answer, when this message was feedback. */
   feedback?: "positive" | "negative";
+  /**
+   * What was asked after an answer ("那去哪里申请仲裁"): the answer to it leaves the thread's
+   * last answer, question and guide in place, so the next follow-up still refers to them.
+   */
+  followUp?: FollowUpAsk[];
+  /** The page of the last answer's full text this reply showed (回复【详细】), 1-based. */
+  detailPart?: number;
+}
+
+/** What a follow-up asks about the matter already answered. */
+export type FollowUpAsk = "where" | "materials" | "cost" | "duration" | "deadline" | "amount" | "refuse" | "how" | "law" | "detail";
+
+/** A statute the last answer cited, kept so that 回复【法条】 can show its text. */
+export interface CitedRef {
+  law: string;
+  article: string;
+  articleId: string;
 }
 
 /** The thread state the pipeline needs for follow-ups. */
@@ -94,6 +111,12 @@ export interface ThreadContext {
   awaitingRating: string | null;
   /** A person (lawyer) owns the thread: the bot does not answer. */
   ownedByPerson: boolean;
+  /** The guide the last answer was built on, for follow-ups. */
+  lastGuideId?: string | null;
+  /** The statutes the last answer cited, for 回复【法条】. */
+  lastCitations?: CitedRef[];
+  /** The last page of the last answer shown through 回复【详细】 (0: only the first message). */
+  lastDetailPart?: number;
 }
 
 export const EMPTY_CONTEXT: ThreadContext = {
@@ -106,17 +129,27 @@ export const EMPTY_CONTEXT: ThreadContext = {
   region: null,
   awaitingRating: null,
   ownedByPerson: false,
+  lastGuideId: null,
+  lastCitations: [],
+  lastDetailPart: 0,
 };
 
 /** Channel limits: WeChat text ≈ 2,000 bytes, Telegram 4,096 characters. */
 export interface ChannelLimits {
   maxBytes?: number;
   maxChars?: number;
+  /**
+   * How the full text of cited statutes reaches the resident: "folded" when the channel
+   * shows it in a fold-out list beside the message (web chat), "on_request" when the
+   * resident replies 【法条】 for it (text-only channels). Presentation only: the pipeline
+   * never needs to know which channel it is.
+   */
+  statutes?: "folded" | "on_request";
 }
 
 export const CHANNEL_LIMITS: Record<ChannelName, ChannelLimits> = {
   cli: { maxChars: 4000 },
-  web: { maxChars: 6000 },
+  web: { maxChars: 6000, statutes: "folded" },
   wechat_oa: { maxBytes: 2000 },
   wechaty: { maxBytes: 2000 },
   telegram: { maxChars: 4096 },

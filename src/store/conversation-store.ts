@@ -316,6 +316,9 @@ export const EMPTY_STORED_CONTEXT: StoredContext = {
   turns: 0,
   region: null,
   awaitingRating: null,
+  lastGuideId: null,
+  lastCitations: [],
+  lastDetailPart: 0,
 };
 
 export class SqliteConversationStore implements ConversationStore {

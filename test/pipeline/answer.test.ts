@@ -44,6 +44,97 @@ afterAll(() => {
 
 const fresh = (): ThreadContext => ({ ...EMPTY_CONTEXT });
 
+/** Character-bigram Jaccard similarity: how far a reply repeats another. */
+function similarity(a: string, b: string): number {
+  const grams = (t: string) => {
+    const c = [...t.replace(/[\p{P}\p{S}\s]/gu, "")];
+    return new Set(c.slice(1).map((x, i) => c[i] + x));
+  };
+  const x = grams(a);
+  const y = grams(b);
+  let both = 0;
+  for (const g of x) if (y.has(g)) both++;
+  return both / (x.size + y.size - both);
+}
+
+/** Plays a thread: each message answered with the context the previous answers left. */
+async function thread(messages: string[], channel: "web" | "wechat_oa" | "telegram" = "web") {
+  let ctx = fresh();
+  const out = [];
+  for (const m of messages) {
+    const r = await answerer.run(m, ctx, channel);
+    out.push(r);
+    ctx = { ...nextContext(ctx, m, r), ownedByPerson: false };
+  }
+  return out;
+}
+
+describe("follow-ups through the whole answer path", () => {
+  it("wage, then 那我应该去哪里申请仲裁: the arbitration body with its address, not the first answer again", async () => {
+    const [first, where] = await thread(["老板欠我三个月工资不给咋办", "那我应该去哪里申请仲裁"]);
+    expect(first.guideId).toBe("wage-arrears");
+    expect(where.intent).toBe("follow_up");
+    expect(where.escalation).toBeNull();
+    expect(where.text).toContain("清河县劳动人事争议仲裁院");
+    expect(where.text).toMatch(/电话0000-\d+/);
+    expect(similarity(where.text, first.text)).toBeLessThan(0.5);
+    expect([...where.text].length).toBeLessThan(first.text.length);
+  });
+
+  it("divorce, then 那我应该去哪里申请？: the court, not unrelated articles", async () => {
+    const [first, where, bring] = await thread(["老公不同意离婚，我想起诉离婚怎么办", "那我应该去哪里申请？", "要带什么材料"]);
+    expect(where.escalation).toBeNull();
+    expect(where.text).toContain("人民法院");
+    expect(where.citations).toEqual([]);
+    expect(similarity(where.text, first.text)).toBeLessThan(0.5);
+    // A third turn still refers to the divorce matter.
+    expect(bring.text).toContain("身份证");
+    expect(similarity(bring.text, where.text)).toBeLessThan(0.5);
+  });
+
+  it("a new matter in the same thread is answered fresh", async () => {
+    const [, , land] = await thread(["老板欠我三个月工资不给咋办", "要花钱吗", "对了 我家宅基地被邻居占了 这个咋弄"]);
+    expect(land.intent).toBe("legal_question");
+    expect(land.text).not.toContain("仲裁");
+    expect(land.topic).toBe("land");
+  });
+
+  it("回复【法条】 returns the cited articles verbatim; 【详细】 still pages the first answer after a follow-up", async () => {
+    const [first, , law, more] = await thread(["老板欠我三个月工资不给咋办", "去哪里投诉", "法条", "详细"], "wechat_oa");
+    const cited = first.citations.find((c) => c.article === "第三十条")!;
+    expect(law.text).toContain("用人单位拖欠或者未足额支付劳动报酬的，劳动者可以依法向当地人民法院申请支付令，人民法院应当依法发出支付令。");
+    expect(law.citations.map((c) => c.articleId)).toContain(cited.articleId);
+    expect(more.detailPart).toBe(1);
+    expect(first.fullText.startsWith(more.text.slice(0, 40))).toBe(true);
+  });
+});
+
+describe("the statute text shown once on the web", () => {
+  it("【详细】 on the web leaves the quotes to the fold-out; 【法条】 points to it and carries the articles", async () => {
+    const [first, more, law] = await thread(["老板欠我三个月工资不给咋办", "详细", "法条"], "web");
+    const quote = first.citations[0].quote.slice(0, 40);
+    expect(first.fullText).toContain(quote);
+    expect(more.text).not.toContain(quote);
+    expect(law.text).toContain("条文原文见下方");
+    expect(law.citations.map((c) => c.articleId)).toEqual(first.citations.map((c) => c.articleId));
+  });
+});
+
+describe("phone-first answers", () => {
+  const TYPICAL = ["老板欠我三个月工资不给咋办", "公司辞退我不给补偿怎么办", "邻居占了我家宅基地怎么办", "借钱不还有借条能告他吗", "出了车祸对方全责，赔偿怎么算", "房东不退押金怎么办"];
+
+  it.each(["web", "wechat_oa", "telegram"] as const)("the first message on %s is at most 600 characters, statutes named by title and article", async (channel) => {
+    for (const q of TYPICAL) {
+      const r = await answerer.run(q, fresh(), channel);
+      expect([...r.text].length, q).toBeLessThanOrEqual(600);
+      for (const c of r.citations) expect(r.text, q).toContain(`《${c.law}》${c.article}`);
+      // The statute text itself is shown once: folded out on the web, on 【法条】 elsewhere.
+      for (const c of r.citations) expect(r.text, q).not.toContain(c.quote.slice(0, 60));
+      if (r.citations.length > 0) expect(r.text).toContain(channel === "web" ? "条文原文见下方" : "回复【法条】看条文原文");
+    }
+  });
+});
+
 describe("answering pipeline", () => {
   it("answers a resident's wage question from the guide, quoting the article verbatim, with the next step", async () => {
     const r = await answerer.run("老板欠我三个月工资不给咋办", fresh(), "web");
@@ -98,8 +189,22 @@ describe("answering pipeline", () => {
     const first = await answerer.run("老板欠我三个月工资不给咋办", fresh(), "wechat_oa");
     expect(Buffer.byteLength(first.text)).toBeLessThanOrEqual(CHANNEL_LIMITS.wechat_oa.maxBytes!);
     const ctx = { ...nextContext(fresh(), "老板欠我三个月工资不给咋办", first), ownedByPerson: false };
-    const more = await answerer.run("详细", ctx, "web");
-    expect(more.text.length).toBeGreaterThan(first.text.length);
+    // 回复【详细】 pages through the full answer, a phone screen at a time, then says it is done.
+    let c = ctx;
+    const pages: string[] = [];
+    for (let i = 1; i <= 12; i++) {
+      const more = await answerer.run("详细", c, "wechat_oa");
+      if (more.detailPart === undefined || more.detailPart < i) break;
+      expect(more.detailPart).toBe(i);
+      expect([...more.text].length).toBeLessThanOrEqual(700);
+      pages.push(more.text);
+      c = { ...nextContext(c, "详细", more), ownedByPerson: false };
+    }
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.join("")).toContain(first.citations[0].quote.slice(0, 40));
+    expect(c.lastFullAnswer).toBe(first.fullText);
+    const done = await answerer.run("详细", c, "wechat_oa");
+    expect(done.text).toContain("全部内容已经发完");
   });
 
   it("answers empty and emoji-only messages with a prompt to write the question", async () => {

@@ -37,7 +37,10 @@ describe("template composer", () => {
     expect(c.citations).toEqual([
       expect.objectContaining({ law: "中华人民共和国劳动合同法", article: "第三十条", status: "现行有效", quote: article({}).text }),
     ]);
-    expect(c.text).toContain("《中华人民共和国劳动合同法》第三十条（现行有效）");
+    // Phone-first: the statute by title and article at once, its text folded out beside (web) and in the full text.
+    expect(c.text).toContain("《中华人民共和国劳动合同法》第三十条");
+    expect(c.text).not.toContain(article({}).text);
+    expect(c.fullText).toContain("《中华人民共和国劳动合同法》第三十条（现行有效）");
     expect(c.text).toContain("示例县劳动保障监察大队");
     expect(c.text).toContain("不是针对您个案的法律意见");
   });

@@ -163,7 +163,20 @@ describe.each(BACKENDS)("%s", (name, make) => {
       const { inbound: row } = await s.recordInbound(inbound({ region: "town-2" }), clock.now());
       const claimed = await s.claimInbound(row.id, { now: clock.now(), staleBefore: clock.now() });
       clock.advance(500);
-      const context = { lastTopic: "labour", lastIntent: "legal_question" as const, lastQuestion: "q", lastFullAnswer: "a", negativeFeedbackCount: 0, turns: 1, region: "town-2", awaitingRating: null };
+      // The follow-up fields (the last answer's guide, citations and 【详细】 page) are kept with the thread.
+      const context = {
+        lastTopic: "labour",
+        lastIntent: "legal_question" as const,
+        lastQuestion: "q",
+        lastFullAnswer: "a",
+        negativeFeedbackCount: 0,
+        turns: 1,
+        region: "town-2",
+        awaitingRating: null,
+        lastGuideId: "wage-arrears",
+        lastCitations: [{ law: "中华人民共和国劳动合同法", article: "第三十条", articleId: "ldl-30" }],
+        lastDetailPart: 2,
+      };
       const done = await s.complete(
         completion(row.id, claimed!.attempts, {
           context,
@@ -316,7 +329,19 @@ describe.each(BACKENDS)("%s", (name, make) => {
       expect((await s.getThread(row.threadId))?.ownedBy).toBeNull();
 
       const reset = await s.resetThread("telegram", "chat-1", clock.now());
-      expect(reset?.context).toEqual({ lastTopic: null, lastIntent: null, lastQuestion: null, lastFullAnswer: null, negativeFeedbackCount: 0, turns: 0, region: "town-3", awaitingRating: null });
+      expect(reset?.context).toEqual({
+        lastTopic: null,
+        lastIntent: null,
+        lastQuestion: null,
+        lastFullAnswer: null,
+        negativeFeedbackCount: 0,
+        turns: 0,
+        region: "town-3",
+        awaitingRating: null,
+        lastGuideId: null,
+        lastCitations: [],
+        lastDetailPart: 0,
+      });
       expect(await s.resetThread("telegram", "no-such-thread", clock.now())).toBeUndefined();
       // History is kept.
       expect(await s.listMessages(row.threadId)).toHaveLength(2);

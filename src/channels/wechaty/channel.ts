@@ -14,6 +14,7 @@ import type { Contact, Friendship, Message, Room } from "wechaty";
 import type { App } from "../../app.ts";
 import type { ConversationCore, Ticket } from "../../conversation/core.ts";
 import { MORE_HINT, splitForChannel } from "../../pipeline/compose.ts";
+import { STATUTE_HINT } from "../../pipeline/phone-first.ts";
 import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
 import { CHANNEL_LIMITS, type InboundMessage } from "../../pipeline/types.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
@@ -42,6 +43,7 @@ const WELCOME_INTERVAL_MS = 60_000;
 const MAX_MESSAGE_AGE_S = 10 * 60;
 /** "Reply 详细" works in a group only when addressed: say so there. */
 const GROUP_MORE_HINT = "（内容较长，@我并回复“详细”查看全文）";
+const GROUP_STATUTE_HINT = "@我并回复“法条”看条文原文";
 
 export interface LoginQr {
   /** The raw QR payload (draw it with any QR library). */
@@ -368,7 +370,7 @@ export class WechatyChannel implements ChannelSender {
       const room = group?.active === false ? undefined : await this.bot.Room.find({ id: thread.roomId });
       if (room) {
         const member = await this.bot.Contact.find({ id: thread.contactId });
-        const groupParts = splitForChannel(forGroup(row.text.replace(MORE_HINT, GROUP_MORE_HINT)), CHANNEL_LIMITS.wechaty);
+        const groupParts = splitForChannel(forGroup(row.text.replace(MORE_HINT, GROUP_MORE_HINT).replace(STATUTE_HINT, GROUP_STATUTE_HINT)), CHANNEL_LIMITS.wechaty);
         for (const [i, part] of groupParts.entries()) await room.say(part, ...(i === 0 && member ? [member] : []));
         return;
       }

@@ -39,6 +39,25 @@ describe("URL verification (GET)", () => {
 });
 
 describe("text messages", () => {
+  it("回复【法条】 returns the verbatim current text of the statutes the answer cited; the answer itself names them only", async () => {
+    const openid = newOpenid();
+    const first = await rig.wechat.push(textMessage(openid, "老板欠我三个月工资不给咋办", nextMsgId()));
+    expect(first.content).toContain("回复【法条】看条文原文");
+    expect(first.content).not.toContain("向劳动者及时足额支付劳动报酬");
+    expect([...(first.content ?? "")].length).toBeLessThanOrEqual(600);
+    const law = await rig.wechat.push(textMessage(openid, "【法条】", nextMsgId()));
+    expect(law.status).toBe(200);
+    expect(law.content).toContain("《中华人民共和国劳动合同法》第三十条（现行有效）");
+    // Verbatim: the article exactly as the corpus holds it.
+    const article = rig.app.knowledge.basisArticle({ law: "中华人民共和国劳动合同法", article: "第三十条" })!;
+    expect(article.text).toContain("向劳动者及时足额支付劳动报酬");
+    expect(law.content).toContain(article.text);
+    expect(Buffer.byteLength(law.content ?? "", "utf8")).toBeLessThanOrEqual(2000);
+    // A follow-up after it still refers to the wage answer.
+    const where = await rig.wechat.push(textMessage(openid, "那我应该去哪里申请仲裁", nextMsgId()));
+    expect(where.content).toContain("劳动人事争议仲裁院");
+  });
+
   it("plain mode: the answer comes in the passive reply, and the outbox row is marked sent", async () => {
     const openid = newOpenid();
     const msgId = nextMsgId();

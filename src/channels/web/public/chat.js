@@ -12,6 +12,8 @@ const URGENCY_LABEL = { emergency: "危急", urgent: "紧急", normal: "一般" 
 const CLOSED_SHOWN_MS = 24 * 3600_000;
 
 let rendered = "";
+/** Messages on screen after the last render: a longer list means something new arrived. */
+let shownCount = -1;
 let sending = false;
 let chosenStars = 0;
 
@@ -64,7 +66,23 @@ function render(view) {
   renderReferral(view.referral);
   // While the rating is asked for, the referral shows in one line: the conversation keeps the screen.
   $("referral").classList.toggle("brief", !!view.awaitingRating);
-  log.scrollTop = log.scrollHeight;
+  const grew = view.messages.length > shownCount;
+  shownCount = view.messages.length;
+  if (grew) bringIntoView(log);
+}
+
+/**
+ * A new answer is shown from its start (the direct answer, not the disclaimer at its end);
+ * anything else new, such as the resident's own message, at the bottom of the log.
+ */
+function bringIntoView(log) {
+  const last = log.lastElementChild;
+  if (!last || !last.classList.contains("msg") || last.classList.contains("resident")) {
+    log.scrollTop = log.scrollHeight;
+    return;
+  }
+  const offset = last.getBoundingClientRect().top - log.getBoundingClientRect().top;
+  log.scrollTop = Math.max(0, log.scrollTop + offset - 8);
 }
 
 function shanghaiTime(iso) {

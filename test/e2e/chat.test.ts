@@ -1,0 +1,94 @@
+// The resident's web chat in headless Chromium at phone size (issue 12): a new answer is
+// brought into view from its start (not scrolled to the disclaimer at its end), the statute
+// text appears once (folded out, not also in the message), and a follow-up gets its own
+// short answer. Screenshots go to test-output/screenshots/.
+
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { PROJECT_ROOT } from "../../src/config.ts";
+import { startTestServer, type TestServer } from "../server/helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
+const PHONE = { width: 390, height: 844 };
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium package)`);
+
+describe.skipIf(!haveChromium)("the resident's web chat on a phone", () => {
+  let t: TestServer;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startTestServer({ logLevel: "warn" });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function ask(page: Page, text: string): Promise<void> {
+    const before = await page.locator(".msg.bot").count();
+    await page.fill("#text", text);
+    await page.click("#send");
+    await expect.poll(() => page.locator(".msg.bot").count(), { timeout: 30_000 }).toBeGreaterThan(before);
+    // Let the render's scroll settle.
+    await page.waitForTimeout(150);
+  }
+
+  /** Where the last answer's first line sits relative to the visible part of the log. */
+  /** Where the last answer's first line sits relative to the visible part of the log. */
+  async function lastAnswerPlacement(page: Page) {
+    const log = page.locator("#log");
+    const last = page.locator(".msg.bot").last();
+    const box = (await log.boundingBox())!;
+    const msg = (await last.boundingBox())!;
+    return {
+      top: msg.y - box.y,
+      visible: box.height,
+      scrollTop: await log.evaluate((e) => e.scrollTop),
+      text: (await last.locator(".text").textContent()) ?? "",
+      folded: await last.locator("details.cite").count(),
+    };
+  }
+
+  test("a new answer is shown from its start; the statute text is folded, not repeated; a follow-up answers what was asked", async () => {
+    const ctx = await browser.newContext({ viewport: PHONE, locale: "zh-CN", isMobile: true, hasTouch: true });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(`${t.base}/`);
+
+    await ask(page, "老板欠我三个月工资不给咋办");
+    const first = await lastAnswerPlacement(page);
+    expect(first.top).toBeGreaterThanOrEqual(0);
+    expect(first.top).toBeLessThan(first.visible / 3);
+    expect([...first.text].length).toBeLessThanOrEqual(600);
+    expect(first.folded).toBeGreaterThan(0);
+    // The article text is in the fold-out only.
+    const quote = await page.locator(".msg.bot").last().locator("details.cite blockquote").first().textContent();
+    expect(quote && quote.length > 20).toBe(true);
+    expect(first.text).not.toContain(quote!.slice(0, 30));
+
+    await ask(page, "那我应该去哪里申请仲裁");
+    const follow = await lastAnswerPlacement(page);
+    expect(follow.text).toContain("仲裁院");
+    expect(follow.text).not.toContain("下一步怎么做");
+
+    // A third answer on a log longer than the screen: its start is in view, the log scrolled to it.
+    await ask(page, "公司辞退我不给经济补偿怎么办");
+    const third = await lastAnswerPlacement(page);
+    await page.screenshot({ path: join(SHOTS, "chat-new-answer-phone.png") });
+    expect(third.scrollTop).toBeGreaterThan(0);
+    expect(third.top).toBeGreaterThanOrEqual(0);
+    expect(third.top).toBeLessThan(third.visible / 3);
+    expect(pageErrors).toEqual([]);
+    await ctx.close();
+  }, 120_000);
+});
