@@ -155,6 +155,10 @@ describe("web chat", () => {
 
       expect((await lawyer.client.post(`/api/console/referrals/${row.id}/close`, { outcome: "已解答" })).status).toBe(200);
       await waitFor(async () => (await resident.get("/api/chat/history")).body.awaitingRating, 10_000, "the rating request");
+      // The web has a rating panel: the request points to it instead of asking for a digit in reply.
+      const request = (await resident.get("/api/chat/history")).body.messages.find((m: { ratingRequest?: boolean }) => m.ratingRequest);
+      expect(request.text).toMatch(/已办结。请在下方为本次服务打分。$/);
+      expect(request.text).not.toMatch(/回复数字/);
       const rated = await resident.post("/api/chat/messages", { id: "rate-0000001", text: "5 很耐心" });
       expect(rated.body.reply.text).toMatch(/感谢您的评价/);
       const after = await waitFor(async () => {

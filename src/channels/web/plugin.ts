@@ -54,6 +54,12 @@ function windowText(minutes: number): string {
   return minutes < 60 ? `${minutes}分钟` : minutes % 60 === 0 ? `${minutes / 60}小时` : `${(minutes / 60).toFixed(1)}小时`;
 }
 
+/** The rating request as the web shows it: its first sentence, then a pointer to the panel below. */
+export function webRatingText(text: string): string {
+  const first = /^[^。！？]*[。！？]/.exec(text)?.[0] ?? "";
+  return `${first}请在下方为本次服务打分。`;
+}
+
 export function referralView(r: Referral): ReferralView {
   const state: ReferralStateView =
     r.status === "closed" ? "closed" : r.status === "replied" ? "replied" : r.status === "claimed" ? "claimed" : "waiting";
@@ -125,7 +131,11 @@ export async function webChatPlugin(server: FastifyInstance, opts: WebChatOption
         if (cites.length) view.citations = cites;
         if (m.meta.escalation) view.escalated = true;
       }
-      if (m.meta.ratingRequest) view.ratingRequest = true;
+      if (m.meta.ratingRequest) {
+        view.ratingRequest = true;
+        // The text asks for a digit in reply, for channels without a rating panel; the web has one.
+        view.text = webRatingText(m.text);
+      }
       if (typeof m.meta.rating === "number") view.rating = m.meta.rating;
       messages.push(view);
     }
