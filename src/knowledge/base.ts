@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { Retriever } from "../pipeline/answer.ts";
 import { GuideIndex } from "../retrieval/guide-index.ts";
@@ -159,6 +159,25 @@ export class KnowledgeBase {
       this.log?.info({ paths }, "first start: ingesting the bundled knowledge");
       return ingestPaths(this.store, paths);
     });
+  }
+
+  /**
+   * A release's corrected guides reach an installed system: bundled guide files that changed
+   * since they were ingested are ingested again at start (unchanged files are skipped by their
+   * hash, so this is cheap). A guide an administrator replaced with their own version keeps
+   * that version; the log says the release changed it, for them to review.
+   */
+  async syncBundledGuides(): Promise<IngestSummary | null> {
+    const dir = resolve(this.config.knowledgeDir, "guides");
+    if (!existsSync(dir)) return null;
+    const ownVersions = new Set((await this.store.allGuides()).filter((g) => !resolve(g.source).startsWith(dir + sep)).map((g) => g.id));
+    const summary = await ingestPaths(this.store, [dir], { keepGuides: ownVersions });
+    for (const s of summary.skipped) this.log?.warn({ path: s.path, line: s.line }, s.message);
+    if (summary.changed) {
+      this.log?.info({ added: summary.added, updated: summary.updated, removed: summary.removed }, "bundled guides updated");
+      await this.refreshNow();
+    }
+    return summary;
   }
 
   /** Loads the persisted index when it matches the store, else rebuilds it. */
@@ -635,6 +654,7 @@ export async function openKnowledge(config: Config, opts: OpenKnowledgeOptions =
   if (opts.buildIndex !== false) {
     await kb.ensureSeeded();
     await kb.refresh();
+    await kb.syncBundledGuides();
   }
   return kb;
 }

@@ -38,6 +38,8 @@ export interface IngestOptions {
   now?: Date;
   /** Laws revised after their imported text (default: the bundled knowledge/law-revisions.yaml). */
   revisions?: readonly LawRevision[];
+  /** Guide ids whose stored version must not be replaced (an administrator's own text). */
+  keepGuides?: ReadonlySet<string>;
 }
 
 /** Metadata of one law file from a collection's index.jsonl. */
@@ -118,6 +120,11 @@ async function ingestUnlocked(store: KnowledgeStore, paths: string[], options: I
     const parsed = parseFile(c, content, fileMeta, now, revisions);
     summary.skipped.push(...parsed.problems);
     if (parsed.kind === null) continue;
+    const kept = parsed.guides.find((g) => options.keepGuides?.has(g.id));
+    if (kept) {
+      summary.skipped.push({ path: c.path, line: 0, message: `guide ${kept.id}: an administrator's version is in use; this text was not applied` });
+      continue;
+    }
     const row: SourceRow = {
       path: c.path,
       root: c.root,
