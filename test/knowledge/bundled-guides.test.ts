@@ -3,36 +3,26 @@
 // while a guide an administrator replaced with their own version keeps it (and the log says
 // the release changed the bundled text).
 
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, PROJECT_ROOT, type Config } from "../../src/config.ts";
+import type { Config } from "../../src/config.ts";
 import { openKnowledge } from "../../src/knowledge/base.ts";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
 import { createLogger } from "../../src/log.ts";
-import { LABOUR_LAW } from "../server/helpers.ts";
+import { tempInstall, type TempInstall } from "./temp-install.ts";
 
+let install: TempInstall;
 let dir = "";
 let config: Config;
 
 beforeAll(() => {
-  process.env.LAWDESK_TRAINING = "off";
-  dir = mkdtempSync(join(tmpdir(), "lawdesk-bundled-guides-"));
-  mkdirSync(join(dir, "laws"));
-  writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  cpSync(join(PROJECT_ROOT, "knowledge"), join(dir, "knowledge"), { recursive: true });
-  config = loadConfig(
-    { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_KNOWLEDGE_DIR: join(dir, "knowledge") } as NodeJS.ProcessEnv,
-    dir,
-  );
+  install = tempInstall("lawdesk-bundled-guides-");
+  ({ dir, config } = install);
 });
 
-afterAll(() => {
-  delete process.env.LAWDESK_TRAINING;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => install?.remove());
 
 /** Starts as a server does; returns what the guide says and the messages logged. */
 async function start(id: string): Promise<{ title: string | undefined; msgs: string[] }> {

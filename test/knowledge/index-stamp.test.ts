@@ -3,35 +3,25 @@
 // upgrade that ships new terms) gets an index that knows it at the next start, not the old
 // one loaded silently. Unchanged inputs load the saved index without rebuilding.
 
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, PROJECT_ROOT, type Config } from "../../src/config.ts";
+import type { Config } from "../../src/config.ts";
 import { openKnowledge } from "../../src/knowledge/base.ts";
 import { createLogger } from "../../src/log.ts";
-import { LABOUR_LAW } from "../server/helpers.ts";
+import { tempInstall, type TempInstall } from "./temp-install.ts";
 
+let install: TempInstall;
 let dir = "";
 let config: Config;
 
 beforeAll(() => {
-  process.env.LAWDESK_TRAINING = "off";
-  dir = mkdtempSync(join(tmpdir(), "lawdesk-index-stamp-"));
-  mkdirSync(join(dir, "laws"));
-  writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  cpSync(join(PROJECT_ROOT, "knowledge"), join(dir, "knowledge"), { recursive: true });
-  config = loadConfig(
-    { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_KNOWLEDGE_DIR: join(dir, "knowledge") } as NodeJS.ProcessEnv,
-    dir,
-  );
+  install = tempInstall("lawdesk-index-stamp-");
+  ({ dir, config } = install);
 });
 
-afterAll(() => {
-  delete process.env.LAWDESK_TRAINING;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => install?.remove());
 
 /** Opens the knowledge base as a start-up does; returns the messages it logged. */
 async function start(): Promise<{ msgs: string[]; found: string[] }> {

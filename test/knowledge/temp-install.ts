@@ -1,0 +1,33 @@
+// A throwaway installation for start-up tests: a copy of the bundled knowledge, one small
+// statute, its own data folder, no labelled questions.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, PROJECT_ROOT, type Config } from "../../src/config.ts";
+import { LABOUR_LAW } from "../server/helpers.ts";
+
+export interface TempInstall {
+  dir: string;
+  config: Config;
+  remove(): void;
+}
+
+export function tempInstall(prefix: string): TempInstall {
+  process.env.LAWDESK_TRAINING = "off";
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(dir, "laws"));
+  writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
+  cpSync(join(PROJECT_ROOT, "knowledge"), join(dir, "knowledge"), { recursive: true });
+  const config = loadConfig(
+    { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_KNOWLEDGE_DIR: join(dir, "knowledge") } as NodeJS.ProcessEnv,
+    dir,
+  );
+  return {
+    dir,
+    config,
+    remove() {
+      delete process.env.LAWDESK_TRAINING;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
