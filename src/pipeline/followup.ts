@@ -83,7 +83,9 @@ function newMatterTopic(text: string, thread: FollowUpThread, topics: readonly T
  * question; anything else is left to the intent rules.
  */
 export function readFollowUp(text: string, thread: FollowUpThread, topics: readonly TopicDef[]): FollowUpReading {
-  if (!thread.lastTopic && !thread.lastGuideId) return { kind: "none" };
+  // Nothing to follow up on: no answer yet, or only a hand-over or a greeting with no matter
+  // ("转人工" first, then the question itself).
+  if (!thread.lastGuideId && (!thread.lastTopic || thread.lastTopic === "other")) return { kind: "none" };
   const t = text.trim();
   const opener = NEW_MATTER.test(t);
   const matter = newMatterTopic(t, thread, topics);

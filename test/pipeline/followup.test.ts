@@ -76,6 +76,8 @@ describe("what a follow-up asks", () => {
 
   it("is no follow-up without an answer before it, or when nothing is asked", () => {
     expect(readFollowUp("去哪里申请仲裁", { lastTopic: null }, topics)).toEqual({ kind: "none" });
+    // "转人工" first, then the question itself: there is no matter to follow up on.
+    expect(readFollowUp("买猪崽交了定金，卖猪的不给猪崽也不退定金咋办", { lastTopic: "other" }, topics)).toEqual({ kind: "none" });
     expect(readFollowUp("我在厂里干了三年，每天加班到晚上十点，老板从来不给加班费，工资也一直压着", wageThread, topics).kind).not.toBe("follow_up");
   });
 });

@@ -134,7 +134,8 @@ export async function webChatPlugin(server: FastifyInstance, opts: WebChatOption
       if (m.meta.ratingRequest) {
         view.ratingRequest = true;
         // The text asks for a digit in reply, for channels without a rating panel; the web has one.
-        view.text = webRatingText(m.text);
+        // (A purged request keeps its blank.)
+        if (/回复数字/.test(m.text)) view.text = webRatingText(m.text);
       }
       if (typeof m.meta.rating === "number") view.rating = m.meta.rating;
       messages.push(view);
