@@ -2,7 +2,9 @@
 // in the passive reply when a request for the message is still waiting, else through the
 // customer-service API. Two callers reach the same row — the HTTP request that wants its
 // answer now, and the outbox dispatcher (lawyer replies, retries, recovery after a crash) —
-// and share one attempt. Replies refused for the 48-hour window stay 'undelivered' until
+// and share one attempt. A passive reply is recorded (committed) before it is written, so a
+// crash cannot leave an answer that left in a reply looking unsent; WeChat's re-send of that
+// message gets the stored answer again, and nothing goes by the customer-service API. Replies refused for the 48-hour window stay 'undelivered' until
 // the resident writes again; then they go out first, with a short notice.
 
 import type { Logger } from "pino";
@@ -21,7 +23,15 @@ const MAX_PARTS = 4;
 
 export type DeliveryStore = Pick<
   ConversationStore,
-  "getOutbox" | "getInbound" | "markOutboxSent" | "markOutboxFailed" | "markOutboxUndelivered" | "findThread" | "listOutbox"
+  | "getOutbox"
+  | "getInbound"
+  | "markOutboxSent"
+  | "markOutboxPassive"
+  | "unmarkOutboxPassive"
+  | "markOutboxFailed"
+  | "markOutboxUndelivered"
+  | "findThread"
+  | "listOutbox"
 >;
 
 export type DeliveryRoute = "passive" | "customer_service";
@@ -74,6 +84,9 @@ export class WechatOaDelivery implements ChannelSender {
    */
   async deliverAnswer(outboxId: number): Promise<DeliveryRoute | "already" | "failed"> {
     const row = await this.o.store.getOutbox(outboxId);
+    // Left in a passive reply before (maybe just before a crash): WeChat re-sent the message, so
+    // it did not get that reply; this request carries the stored answer. Never another route.
+    if (row?.status === "sent" && row.passiveAt !== null) return (await this.offerPassive(row)) ? "passive" : "already";
     if (!row || row.status === "sent" || row.status === "undelivered" || this.delivered.has(row.id)) return "already";
     try {
       const route = await this.deliver(row);
@@ -127,16 +140,24 @@ export class WechatOaDelivery implements ChannelSender {
   }
 
   private async attempt(row: OutboxRow): Promise<DeliveryRoute | "already"> {
-    if (row.inboundId !== null && fits(row.text, LIMITS)) {
-      const inbound = await this.o.store.getInbound(row.inboundId);
-      if (inbound && (await this.o.passive.offer(inbound.platformMessageId, row.text))) return "passive";
-    }
+    let marked = false;
+    const record = async () => (marked = await this.o.store.markOutboxPassive(row.id, this.now()));
+    if (await this.offerPassive(row, record)) return "passive";
+    // Recorded as passive but not written (the connection closed first): due again.
+    if (marked) await this.o.store.unmarkOutboxPassive(row.id);
     // Keep the order the resident reads in: a late reply being delivered goes first.
     await this.catchUps.get(row.threadKey);
     const current = await this.o.store.getOutbox(row.id);
     if (current?.status === "sent") return "already"; // another path finished it meanwhile
     await this.sendParts(row.threadKey, row.text);
     return "customer_service";
+  }
+
+  /** Offers the row to a request of its message still waiting; true once written out. */
+  private async offerPassive(row: OutboxRow, record?: () => Promise<boolean>): Promise<boolean> {
+    if (row.inboundId === null || !fits(row.text, LIMITS)) return false;
+    const inbound = await this.o.store.getInbound(row.inboundId);
+    return inbound !== undefined && (await this.o.passive.offer(inbound.platformMessageId, row.text, record));
   }
 
   private async sendParts(openid: string, text: string): Promise<void> {

@@ -247,7 +247,8 @@ async function answerInTime(
   track(settled);
 
   const offer = await waiting.answer;
-  if (!offer) {
+  if (!offer || !(await offer.ready)) {
+    offer?.confirm(false);
     observe(request, "ack", 200);
     return ack(reply);
   }
