@@ -2,6 +2,7 @@
 // Pure functions: no language work happens here, only bookkeeping of what the pipeline said.
 
 import type { PipelineResult, ThreadContext } from "../pipeline/types.ts";
+import { repeatKey } from "../pipeline/unclear.ts";
 import { EMPTY_STORED_CONTEXT, type StoredContext, type ThreadRow } from "../store/conversation-store.ts";
 
 /** The context handed to the pipeline: the stored one plus ownership and the thread's region. */
@@ -16,7 +17,7 @@ export function contextOf(thread: ThreadRow): ThreadContext {
 
 const ANSWERING_INTENTS = new Set(["legal_question", "follow_up"]);
 
-export function nextContext(ctx: ThreadContext, question: string, result: PipelineResult): StoredContext {
+export function nextContext(ctx: ThreadContext, question: string, result: PipelineResult, now = new Date()): StoredContext {
   const answered = result.kind === "reply" && ANSWERING_INTENTS.has(result.intent) && result.fullText.length > 0;
   const negative = result.feedback === "negative";
   // Once escalated for dissatisfaction, start counting again rather than escalating every turn.
@@ -32,6 +33,12 @@ export function nextContext(ctx: ThreadContext, question: string, result: Pipeli
     region: ctx.region,
     // Any message other than the rating itself ends the wait: the request is not repeated.
     awaitingRating: null,
+    // A repeat keeps what its original led to (referred or answered) for the next repeat.
+    lastMessage: {
+      key: repeatKey(question),
+      at: now.toISOString(),
+      escalated: result.intent === "repeated" ? (ctx.lastMessage?.escalated ?? false) : result.escalation !== null,
+    },
   };
 }
 

@@ -14,6 +14,7 @@ import type { NeighbourEvidence } from "../retrieval/question-bank.ts";
 import { normalizeText, type Typo } from "./normalize.ts";
 import * as R from "./replies.ts";
 import { classifyTopic, type TopicDef } from "./topic.ts";
+import { isNonsense, isRepeat } from "./unclear.ts";
 import {
   CHANNEL_LIMITS,
   type AnswerPipeline,
@@ -85,6 +86,13 @@ export class Answerer implements AnswerPipeline {
 
     const intent = classifyIntent(norm.text, { lastTopic: ctx.lastTopic, lastIntent: ctx.lastIntent, turnsInThread: ctx.turns });
     const note = norm.truncated ? "（您的消息较长，我先看了前面的部分。）\n\n" : "";
+    const asking = intent.intent === "legal_question" || (intent.intent === "follow_up" && intent.detail !== "show_full");
+    // Neither gibberish nor the same text sent again opens a referral (an emergency always does).
+    if (asking && isNonsense(norm.text)) return this.fixed(R.UNCLEAR, "unclear", channel);
+    if ((asking || intent.intent === "ask_human") && isRepeat(ctx, raw, this.now())) {
+      const text = ctx.lastMessage?.escalated ? R.REPEATED_REFERRED : R.REPEATED_ANSWERED;
+      return { ...this.fixed(text, "repeated", channel), topic: ctx.lastTopic };
+    }
 
     switch (intent.intent) {
       case "emergency": {

@@ -11,7 +11,11 @@ export type Intent =
   | "feedback"
   | "emergency"
   | "out_of_scope"
-  | "abuse";
+  | "abuse"
+  /** Nothing to act on (random letters, keyboard mash, symbols): asked to describe the problem. */
+  | "unclear"
+  /** The same text as the thread's previous message: acknowledged, not answered or referred again. */
+  | "repeated";
 
 export type Urgency = "normal" | "urgent" | "emergency";
 
@@ -94,6 +98,8 @@ export interface ThreadContext {
   awaitingRating: string | null;
   /** A person (lawyer) owns the thread: the bot does not answer. */
   ownedByPerson: boolean;
+  /** The thread's previous message (its repeatKey), when it came, and whether it was referred. */
+  lastMessage?: { key: string; at: string; escalated: boolean } | null;
 }
 
 export const EMPTY_CONTEXT: ThreadContext = {
@@ -106,6 +112,7 @@ export const EMPTY_CONTEXT: ThreadContext = {
   region: null,
   awaitingRating: null,
   ownedByPerson: false,
+  lastMessage: null,
 };
 
 /** Channel limits: WeChat text ≈ 2,000 bytes, Telegram 4,096 characters. */

@@ -330,6 +330,7 @@ export const EMPTY_STORED_CONTEXT: StoredContext = {
   turns: 0,
   region: null,
   awaitingRating: null,
+  lastMessage: null,
 };
 
 export class SqliteConversationStore implements ConversationStore {
