@@ -20,8 +20,9 @@ const RESIDENTS = 12;
 const PER_RESIDENT = 5;
 /** SIGKILL on the arrival of this passive reply. */
 const KILL_AT_PASSIVE = 12;
-const BUDGET_MS = 1200;
-const DEADLINE_MS = 1600;
+// WeChat's 5 s against a 4.5 s budget in production; scaled down, with room for a loaded machine.
+const BUDGET_MS = 1000;
+const DEADLINE_MS = 2000;
 const PG_LEASE_SECONDS = 3;
 
 const QUESTIONS = [
@@ -153,7 +154,7 @@ async function oneRun(variant: StoreVariant, run: number): Promise<void> {
       doubled: doubled.length,
       resent: booked.filter((b) => b.tries > 1).length,
     });
-    const show = (c: (typeof counts)[number]) => `${c.b.msgId} (${c.b.marker}, tries ${c.b.tries}): ${JSON.stringify(platform.answersTo(c.b))}`;
+    const show = (c: (typeof counts)[number]) => `${c.b.msgId} (${c.b.marker}, tries ${c.b.tries}): ${c.b.passive.length} passive, ${c.n - c.b.passive.length} customer-service`;
     expect(booked.length).toBe(RESIDENTS * PER_RESIDENT);
     expect(doubled.map(show), "answered twice").toEqual([]);
     expect(lost.map(show), "never answered").toEqual([]);

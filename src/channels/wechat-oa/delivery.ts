@@ -83,10 +83,16 @@ export class WechatOaDelivery implements ChannelSender {
    * the caller's passive reply) and records the outcome. Never throws.
    */
   async deliverAnswer(outboxId: number): Promise<DeliveryRoute | "already" | "failed"> {
+    // Being delivered by this process: that attempt offers it to this request too.
+    const running = this.inFlight.get(outboxId);
+    if (running) return running.then(() => "already" as const, () => "already" as const);
     const row = await this.o.store.getOutbox(outboxId);
     // Left in a passive reply before (maybe just before a crash): WeChat re-sent the message, so
     // it did not get that reply; this request carries the stored answer. Never another route.
-    if (row?.status === "sent" && row.passiveAt !== null) return (await this.offerPassive(row)) ? "passive" : "already";
+    if (row?.status === "sent" && row.passiveAt !== null && !this.inFlight.has(row.id)) {
+      const key = await this.messageKey(row);
+      return key !== null && (await this.o.passive.offer(key, row.text)) ? "passive" : "already";
+    }
     if (!row || row.status === "sent" || row.status === "undelivered" || this.delivered.has(row.id)) return "already";
     try {
       const route = await this.deliver(row);
@@ -140,11 +146,18 @@ export class WechatOaDelivery implements ChannelSender {
   }
 
   private async attempt(row: OutboxRow): Promise<DeliveryRoute | "already"> {
-    let marked = false;
-    const record = async () => (marked = await this.o.store.markOutboxPassive(row.id, this.now()));
-    if (await this.offerPassive(row, record)) return "passive";
-    // Recorded as passive but not written (the connection closed first): due again.
-    if (marked) await this.o.store.unmarkOutboxPassive(row.id);
+    const key = await this.messageKey(row);
+    if (key !== null) {
+      let marked = false;
+      const record = async () => marked || (marked = await this.o.store.markOutboxPassive(row.id, this.now()));
+      // The try that took it may close before the write (WeChat gave up on it): a newer try
+      // of the same message may be waiting, and takes it under the same record.
+      do {
+        if (await this.o.passive.offer(key, row.text, record)) return "passive";
+      } while (marked && this.o.passive.waitingFor(key) > 0);
+      // Recorded as passive but not written: due again, for the customer-service API.
+      if (marked) await this.o.store.unmarkOutboxPassive(row.id);
+    }
     // Keep the order the resident reads in: a late reply being delivered goes first.
     await this.catchUps.get(row.threadKey);
     const current = await this.o.store.getOutbox(row.id);
@@ -153,11 +166,10 @@ export class WechatOaDelivery implements ChannelSender {
     return "customer_service";
   }
 
-  /** Offers the row to a request of its message still waiting; true once written out. */
-  private async offerPassive(row: OutboxRow, record?: () => Promise<boolean>): Promise<boolean> {
-    if (row.inboundId === null || !fits(row.text, LIMITS)) return false;
-    const inbound = await this.o.store.getInbound(row.inboundId);
-    return inbound !== undefined && (await this.o.passive.offer(inbound.platformMessageId, row.text, record));
+  /** The platform id requests of the row's message wait under; null when it cannot go in a passive reply. */
+  private async messageKey(row: OutboxRow): Promise<string | null> {
+    if (row.inboundId === null || !fits(row.text, LIMITS)) return null;
+    return (await this.o.store.getInbound(row.inboundId))?.platformMessageId ?? null;
   }
 
   private async sendParts(openid: string, text: string): Promise<void> {
