@@ -98,7 +98,7 @@ export interface ThreadContext {
   awaitingRating: string | null;
   /** A person (lawyer) owns the thread: the bot does not answer. */
   ownedByPerson: boolean;
-  /** The thread's previous message (its repeatKey), when it came, and whether it was referred. */
+  /** The thread's previous message (its repeatKey digest), when it came, and whether it was referred. */
   lastMessage?: { key: string; at: string; escalated: boolean } | null;
 }
 

@@ -3,6 +3,7 @@
 // keyboard mash, digits and symbols only) or one character over and over; a repeat is the
 // same text as the thread's previous message, sent again within a short window.
 
+import { createHash } from "node:crypto";
 import type { ThreadContext } from "./types.ts";
 
 const HAN = /\p{Script=Han}/u;
@@ -56,14 +57,17 @@ export function isNonsense(text: string): boolean {
 /** A message sent again within this long of the same one counts as a repeat. */
 export const REPEAT_WINDOW_MS = 2 * 60 * 60 * 1000;
 
-/** What two sendings of "the same text" share: case, width, spaces and end punctuation aside. */
+/**
+ * What two sendings of "the same text" share (case, width, spaces and end punctuation aside),
+ * as a digest: the thread context keeps no resident's words beyond what the purge blanks.
+ */
 export function repeatKey(text: string): string {
-  return text
+  const canonical = text
     .normalize("NFKC")
     .toLowerCase()
     .replace(/\s+/gu, "")
-    .replace(/[\p{P}\p{S}]+$/u, "")
-    .slice(0, 500);
+    .replace(/[\p{P}\p{S}]+$/u, "");
+  return canonical ? createHash("sha256").update(canonical).digest("base64").slice(0, 22) : "";
 }
 
 /** The thread's previous message was this same text, a short while ago. */
