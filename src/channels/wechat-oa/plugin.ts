@@ -101,6 +101,11 @@ export const wechatOaPlugin: FastifyPluginAsync<WechatOaPluginOptions> = async (
 
   server.post(settings.path, { onRequest: verify }, async (request, reply) => {
     const query = request.query as Query;
+    // A signed URL is good for one body: WeChat's re-send passes, a replay with another body does not.
+    const expiresAt = (Number(query.timestamp) + settings.replayWindowSeconds) * 1000;
+    if (!(await channel.nonces.admit(`${query.timestamp}:${query.nonce}`, String(request.body ?? ""), expiresAt, channel.now()))) {
+      return refuse(request, reply, new Refusal(403, "signed URL replayed with another body"));
+    }
     let message: { fields: WechatFields; encrypted: boolean };
     try {
       message = openMessage(String(request.body ?? ""), query, channel);

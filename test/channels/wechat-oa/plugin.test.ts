@@ -55,7 +55,7 @@ describe("text messages", () => {
     const rows = await rig.app.conversations.listOutbox({ threadId: thread!.id });
     expect(rows.map((row) => row.status)).toEqual(["sent"]);
     const inbound = await rig.app.conversations.getInbound(rows[0].inboundId!);
-    expect(inbound?.platformMessageId).toBe(msgId); // 64-bit, exact
+    expect(inbound?.platformMessageId).toBe(`${openid}:${msgId}`); // per resident; 64-bit, exact
     await rig.dispatcher.flushAll();
     expect(rig.wechat.messagesTo(openid)).toEqual([]);
   });

@@ -89,4 +89,19 @@ export const PG_CHANNEL_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // Signed official-account requests seen within the replay window (nonce cache): a signed
+    // URL carries its body's digest here, so it cannot be replayed with another body; in the
+    // database so every process on it agrees.
+    version: 42,
+    name: "wechat_nonces",
+    sql: `
+      CREATE TABLE wechat_nonces (
+        nonce_key TEXT PRIMARY KEY,
+        body_digest TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX wechat_nonces_expiry ON wechat_nonces (expires_at);
+    `,
+  },
 ];
