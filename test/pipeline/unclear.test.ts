@@ -4,42 +4,22 @@
 // the real conversation core over a SQLite file, so escalations are counted where they land.
 
 import fc from "fast-check";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAnswerer } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
 import { ConversationCore } from "../../src/conversation/core.ts";
-import { openKnowledge, type KnowledgeBase } from "../../src/knowledge/base.ts";
-import { ServiceDirectory } from "../../src/knowledge/directory.ts";
 import type { Answerer } from "../../src/pipeline/answer.ts";
 import { REPEATED_ANSWERED, REPEATED_REFERRED, UNCLEAR } from "../../src/pipeline/replies.ts";
 import { EMPTY_CONTEXT } from "../../src/pipeline/types.ts";
 import { isNonsense, isPinyin } from "../../src/pipeline/unclear.ts";
-import { LABOUR_LAW } from "../server/helpers.ts";
 import { inbound, silentLogger, tempDb, type TempDb } from "../conversation/helpers.ts";
+import { labourAnswerer } from "./answerer-fixture.ts";
 
-let root: string;
-let kb: KnowledgeBase;
 let answerer: Answerer;
+let close = () => {};
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "lawdesk-unclear-"));
-  mkdirSync(join(root, "laws"));
-  writeFileSync(join(root, "laws", "劳动合同法.md"), LABOUR_LAW);
-  process.env.LAWDESK_TRAINING = "off";
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(root, "data"), LAWDESK_LAWS: join(root, "laws") } as NodeJS.ProcessEnv);
-  kb = await openKnowledge(config);
-  answerer = await createAnswerer(config, kb, ServiceDirectory.load(config.knowledgeDir), pino({ level: "silent" }));
+  ({ answerer, close } = await labourAnswerer("lawdesk-unclear-"));
 }, 120_000);
-
-afterAll(() => {
-  kb?.close();
-  delete process.env.LAWDESK_TRAINING;
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => close());
 
 const CONSONANTS = "bcdfghjklmnpqrstvwxzBCDFGHJKLMNPQRSTVWXZ";
 const mash = fc

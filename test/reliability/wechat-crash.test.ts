@@ -9,11 +9,12 @@
 // LAWDESK_CRASH_RUNS, default 1 locally and 3 under CI=true. The figures are printed at the end.
 
 import { afterAll, describe, expect, it } from "vitest";
-import { ACCOUNT, FakeWechat } from "../channels/wechat-oa/fake-wechat.ts";
+import { QUESTIONS as SOAK_QUESTIONS } from "../../scripts/soak.ts";
+import { FakeWechat } from "../channels/wechat-oa/fake-wechat.ts";
 import { startFakeLlm, type FakeLlm } from "./fake-llm.ts";
 import { makeWorkspace, startChild, type ChildServer } from "./child-server.ts";
 import { countOf, postgresVariant, sleep, sqliteVariant, type StoreVariant } from "./store-variants.ts";
-import { MARKER, markerOf, WechatPlatform } from "./wechat-platform.ts";
+import { MARKER, markerOf, officialAccountEnv, WechatPlatform } from "./wechat-platform.ts";
 
 const RUNS = Number(process.env.LAWDESK_CRASH_RUNS ?? (process.env.CI ? 3 : 1));
 const RESIDENTS = 12;
@@ -25,14 +26,8 @@ const BUDGET_MS = 1000;
 const DEADLINE_MS = 2000;
 const PG_LEASE_SECONDS = 3;
 
-const QUESTIONS = [
-  "老板欠我三个月工资不给咋办",
-  "单位一直不签劳动合同，能要双倍工资吗",
-  "公司拖欠加班费，劳动部门能管吗",
-  "没签合同干了半年，被辞退了怎么办",
-  "工资被克扣了去哪里投诉",
-  "欠薪可以申请支付令吗",
-];
+/** The soak's labour questions (answered, not referred), without its small talk. */
+const QUESTIONS = SOAK_QUESTIONS.slice(0, 6);
 
 interface Figures {
   store: string;
@@ -82,11 +77,7 @@ async function oneRun(variant: StoreVariant, run: number): Promise<void> {
     LLM_MODEL: "fake",
     LLM_TIMEOUT_MS: "5000",
     LAWDESK_RATE_LIMIT_PER_MINUTE: "1000",
-    WECHAT_OA_TOKEN: ACCOUNT.token,
-    WECHAT_OA_APPID: ACCOUNT.appId,
-    WECHAT_OA_APPSECRET: ACCOUNT.appSecret,
-    WECHAT_OA_AES_KEY: ACCOUNT.aesKey,
-    WECHAT_API_BASE: wechat.apiBase,
+    ...officialAccountEnv(wechat),
     WECHAT_OA_REPLY_BUDGET_MS: String(BUDGET_MS),
     ...variant.env(),
   };

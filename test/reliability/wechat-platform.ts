@@ -8,7 +8,18 @@
 // short pause without counting: WeChat's tries are seconds apart and a restart is quick, so
 // this stands for "the next try reaches the restarted server".
 
-import { FakeWechat, textMessage, sleep } from "../channels/wechat-oa/fake-wechat.ts";
+import { ACCOUNT, FakeWechat, textMessage, sleep } from "../channels/wechat-oa/fake-wechat.ts";
+
+/** A `lawdesk serve` child's settings for the test account, its API host the fake's. */
+export function officialAccountEnv(wechat: FakeWechat): Record<string, string> {
+  return {
+    WECHAT_OA_TOKEN: ACCOUNT.token,
+    WECHAT_OA_APPID: ACCOUNT.appId,
+    WECHAT_OA_APPSECRET: ACCOUNT.appSecret,
+    WECHAT_OA_AES_KEY: ACCOUNT.aesKey,
+    WECHAT_API_BASE: wechat.apiBase,
+  };
+}
 
 export interface PlatformOptions {
   /** WeChat drops a try after this long (5 s in production, scaled down with the reply budget). */

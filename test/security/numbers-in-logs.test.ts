@@ -8,7 +8,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT, FakeWechat, nextMsgId, textMessage } from "../channels/wechat-oa/fake-wechat.ts";
+import { FakeWechat, nextMsgId, textMessage } from "../channels/wechat-oa/fake-wechat.ts";
+import { officialAccountEnv } from "../reliability/wechat-platform.ts";
 import { HttpActor, makeWorkspace, startChild, type ChildServer, type Workspace } from "../reliability/child-server.ts";
 
 const PHONE = "13912873465";
@@ -101,11 +102,7 @@ describe("personal numbers never reach the log of `lawdesk serve` at debug level
     child = await startChild(ws, {
       LOG_LEVEL: "debug",
       LAWDESK_RATE_LIMIT_PER_MINUTE: "1000",
-      WECHAT_OA_TOKEN: ACCOUNT.token,
-      WECHAT_OA_APPID: ACCOUNT.appId,
-      WECHAT_OA_APPSECRET: ACCOUNT.appSecret,
-      WECHAT_OA_AES_KEY: ACCOUNT.aesKey,
-      WECHAT_API_BASE: wechat.apiBase,
+      ...officialAccountEnv(wechat),
       TELEGRAM_BOT_TOKEN: "123456:numbers-in-logs",
       TELEGRAM_API_ROOT: telegram.url,
       TELEGRAM_WEBHOOK_URL: "https://lawdesk.example.invalid/telegram/webhook",

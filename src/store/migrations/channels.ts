@@ -1,5 +1,15 @@
 import type { Migration } from "./types.ts";
 
+/** The nonce cache's table, the same on both stores. */
+export const WECHAT_NONCES_SQL = `
+      CREATE TABLE wechat_nonces (
+        nonce_key TEXT PRIMARY KEY,
+        body_digest TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX wechat_nonces_expiry ON wechat_nonces (expires_at);
+    `;
+
 // Versions 40-49: the chat channels (township WeChat groups through Wechaty, Telegram).
 export const CHANNEL_MIGRATIONS: Migration[] = [
   {
@@ -103,13 +113,6 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
     // database so every process on it agrees.
     version: 42,
     name: "wechat_nonces",
-    sql: `
-      CREATE TABLE wechat_nonces (
-        nonce_key TEXT PRIMARY KEY,
-        body_digest TEXT NOT NULL,
-        expires_at BIGINT NOT NULL
-      );
-      CREATE INDEX wechat_nonces_expiry ON wechat_nonces (expires_at);
-    `,
+    sql: WECHAT_NONCES_SQL,
   },
 ];

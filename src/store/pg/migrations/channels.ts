@@ -1,4 +1,5 @@
 import type { Migration } from "../../migrations/types.ts";
+import { WECHAT_NONCES_SQL } from "../../migrations/channels.ts";
 
 // Versions 40-49 (mirror of ../../migrations/channels.ts). No store interface covers these
 // tables yet (the channel adapters use SQLite directly); the schema is here so both
@@ -90,18 +91,9 @@ export const PG_CHANNEL_MIGRATIONS: Migration[] = [
     `,
   },
   {
-    // Signed official-account requests seen within the replay window (nonce cache): a signed
-    // URL carries its body's digest here, so it cannot be replayed with another body; in the
-    // database so every process on it agrees.
+    // The nonce cache (see the SQLite migration): shared by every process on the database.
     version: 42,
     name: "wechat_nonces",
-    sql: `
-      CREATE TABLE wechat_nonces (
-        nonce_key TEXT PRIMARY KEY,
-        body_digest TEXT NOT NULL,
-        expires_at BIGINT NOT NULL
-      );
-      CREATE INDEX wechat_nonces_expiry ON wechat_nonces (expires_at);
-    `,
+    sql: WECHAT_NONCES_SQL,
   },
 ];
