@@ -26,8 +26,8 @@ export interface PlatformOptions {
   deadlineMs: number;
   /** Share of messages whose first try is dropped early (a lost response): a re-send follows. */
   earlyDropShare: number;
-  /** Called on the arrival of every passive reply, before its body is read (the kill switch). */
-  onPassiveReply?: (count: number) => void;
+  /** Called on the arrival of every reply (passive: carries the answer), before its body is read (the kill switch). */
+  onReply?: (passive: boolean) => void;
 }
 
 export interface Booked {
@@ -56,7 +56,6 @@ export const MARKER = /wxq[a-z]+/g;
 
 export class WechatPlatform {
   readonly booked = new Map<string, Booked>();
-  private passiveCount = 0;
 
   constructor(
     readonly wechat: FakeWechat,
@@ -80,7 +79,7 @@ export class WechatPlatform {
       const deadline = earlyDrop && b.tries === 0 ? 200 : this.o.deadlineMs;
       try {
         const res = await fetch(url, { method: "POST", headers: { "content-type": "text/xml" }, body, signal: AbortSignal.timeout(deadline) });
-        if ((res.headers.get("content-type") ?? "").includes("xml")) this.o.onPassiveReply?.(++this.passiveCount);
+        this.o.onReply?.((res.headers.get("content-type") ?? "").includes("xml"));
         const reply = await res.text();
         b.tries += 1;
         if (res.status >= 500) continue;

@@ -265,7 +265,9 @@ async function answerInTime(
 /** Sends the body; resolves whether it was handed to the socket before the connection closed. */
 function sendConfirmed(reply: FastifyReply, body: string): Promise<boolean> {
   const res = reply.raw;
-  if (res.destroyed || res.writableEnded) return Promise.resolve(false);
+  // WeChat gave up on this try (its side of the connection is closed): a reply written now
+  // would count as delivered and be lost; the caller falls back to a newer try or the API.
+  if (res.destroyed || res.writableEnded || res.socket?.readableEnded) return Promise.resolve(false);
   return new Promise((resolve) => {
     res.once("finish", () => resolve(true));
     res.once("close", () => resolve(res.writableFinished));
