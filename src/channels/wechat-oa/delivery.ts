@@ -4,8 +4,9 @@
 // answer now, and the outbox dispatcher (lawyer replies, retries, recovery after a crash) —
 // and share one attempt. A passive reply is recorded (committed) before it is written, so a
 // crash cannot leave an answer that left in a reply looking unsent; WeChat's re-send of that
-// message gets the stored answer again, and nothing goes by the customer-service API. Replies refused for the 48-hour window stay 'undelivered' until
-// the resident writes again; then they go out first, with a short notice.
+// message gets the stored answer again, and nothing goes by the customer-service API.
+// Replies refused for the 48-hour window stay 'undelivered' until the resident writes
+// again; then they go out first, with a short notice.
 
 import type { Logger } from "pino";
 import type { ChannelSender } from "../dispatcher.ts";
