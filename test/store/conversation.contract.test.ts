@@ -316,7 +316,7 @@ describe.each(BACKENDS)("%s", (name, make) => {
       expect((await s.getThread(row.threadId))?.ownedBy).toBeNull();
 
       const reset = await s.resetThread("telegram", "chat-1", clock.now());
-      expect(reset?.context).toEqual({ lastTopic: null, lastIntent: null, lastQuestion: null, lastFullAnswer: null, negativeFeedbackCount: 0, turns: 0, region: "town-3", awaitingRating: null });
+      expect(reset?.context).toEqual({ lastTopic: null, lastIntent: null, lastQuestion: null, lastFullAnswer: null, negativeFeedbackCount: 0, turns: 0, region: "town-3", awaitingRating: null, lastMessage: null });
       expect(await s.resetThread("telegram", "no-such-thread", clock.now())).toBeUndefined();
       // History is kept.
       expect(await s.listMessages(row.threadId)).toHaveLength(2);
