@@ -122,7 +122,8 @@ export interface SoakRun {
   skipped: { store: SoakStore; reason: string }[];
 }
 
-const QUESTIONS = [
+/** Labour questions the bundled guides answer, then small talk. */
+export const QUESTIONS = [
   "老板欠我三个月工资不给咋办",
   "单位一直不签劳动合同，能要双倍工资吗",
   "公司拖欠加班费，劳动部门能管吗",

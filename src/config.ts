@@ -84,6 +84,11 @@ export const ConfigSchema = z.object({
   LAWDESK_LIVE_STREAMS_MAX: positiveInt.max(1_000_000).default(1000),
   /** Seconds a client has to send a request's headers and body; slower ones get 408 and are disconnected. */
   LAWDESK_REQUEST_TIMEOUT_SECONDS: positiveInt.max(3600).default(10),
+  /** When set, /metrics and /readyz ask for `Authorization: Bearer <token>`. */
+  LAWDESK_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** When set, /metrics and /readyz are served only on this port (on LAWDESK_METRICS_HOST), not on the public one. */
+  LAWDESK_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  LAWDESK_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   /** Days after a thread goes quiet (and its referrals close) before residents' words are purged. */
   LAWDESK_RETENTION_DAYS: positiveInt.default(180),
   // ---- township WeChat groups (Wechaty); the channel runs when WECHATY_PUPPET is set

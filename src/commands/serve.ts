@@ -79,6 +79,7 @@ export async function runServe(config: Config, opts: ServeOptions = {}): Promise
   await purge.start();
 
   const address = await server.listen({ port: config.PORT, host: config.HOST });
+  if (server.ops) log.info({ address: await server.ops.listen({ port: config.LAWDESK_METRICS_PORT, host: config.LAWDESK_METRICS_HOST }) }, "metrics and readiness listening");
   log.info({ address }, "lawdesk is listening");
   process.stdout.write(`lawdesk 已启动：居民咨询 ${address}/  律师工作台 ${address}/console\n`);
 

@@ -2,6 +2,7 @@
 // Pure functions: no language work happens here, only bookkeeping of what the pipeline said.
 
 import type { PipelineResult, ThreadContext } from "../pipeline/types.ts";
+import { repeatKey } from "../pipeline/unclear.ts";
 import { EMPTY_STORED_CONTEXT, type StoredContext, type ThreadRow } from "../store/conversation-store.ts";
 
 /** The context handed to the pipeline: the stored one plus ownership and the thread's region. */
@@ -22,7 +23,7 @@ const ANSWERING_INTENTS = new Set(["legal_question", "follow_up"]);
  * a page of 【详细】, the text of 【法条】) leaves them in place, so the next follow-up still
  * refers to the same matter.
  */
-export function nextContext(ctx: ThreadContext, question: string, result: PipelineResult): StoredContext {
+export function nextContext(ctx: ThreadContext, question: string, result: PipelineResult, now = new Date()): StoredContext {
   const answered = result.kind === "reply" && ANSWERING_INTENTS.has(result.intent) && result.fullText.length > 0;
   const aboutLast = result.followUp !== undefined || result.detailPart !== undefined;
   const fresh = answered && !aboutLast;
@@ -43,6 +44,12 @@ export function nextContext(ctx: ThreadContext, question: string, result: Pipeli
     lastGuideId: fresh ? result.guideId : (ctx.lastGuideId ?? null),
     lastCitations: fresh ? result.citations.map((c) => ({ law: c.law, article: c.article, articleId: c.articleId })) : (ctx.lastCitations ?? []),
     lastDetailPart: result.detailPart ?? (fresh ? 0 : (ctx.lastDetailPart ?? 0)),
+    // A repeat keeps what its original led to (referred or answered) for the next repeat.
+    lastMessage: {
+      key: repeatKey(question),
+      at: now.toISOString(),
+      escalated: result.intent === "repeated" ? (ctx.lastMessage?.escalated ?? false) : result.escalation !== null,
+    },
   };
 }
 

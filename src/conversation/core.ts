@@ -437,7 +437,7 @@ export class ConversationCore {
       status: "done",
       result,
       reason: null,
-      context: nextContext(ctx, inbound.text, result),
+      context: nextContext(ctx, inbound.text, result, this.now()),
       messages: [residentMessage(inbound), ...(answered ? [{ role: "bot" as const, text: result.text, meta: botMeta(result) }] : [])],
       escalation: result.escalation,
       reply: answered ? reply("answer", result.text) : null,

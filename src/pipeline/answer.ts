@@ -15,6 +15,7 @@ import type { NeighbourEvidence } from "../retrieval/question-bank.ts";
 import { normalizeText, type Typo } from "./normalize.ts";
 import * as R from "./replies.ts";
 import { classifyTopic, type TopicDef } from "./topic.ts";
+import { isNonsense, isRepeat, repeatKey } from "./unclear.ts";
 import {
   CHANNEL_LIMITS,
   type AnswerPipeline,
@@ -100,6 +101,15 @@ export class Answerer implements AnswerPipeline {
 
     const intent = classifyIntent(norm.text, { lastTopic: ctx.lastTopic, lastIntent: ctx.lastIntent, turnsInThread: ctx.turns });
     const note = norm.truncated ? "（您的消息较长，我先看了前面的部分。）\n\n" : "";
+    const asking = intent.intent === "legal_question" || (intent.intent === "follow_up" && intent.detail !== "show_full");
+    // Neither gibberish nor the same text sent again opens a referral (an emergency always does).
+    if (asking && isNonsense(norm.text)) return this.fixed(R.UNCLEAR, "unclear", channel);
+    // A question sent again after it was referred is acknowledged, not referred again; one that
+    // was answered is answered again (the first answer may not have reached them, or the
+    // knowledge may have changed since) and opens no referral either way.
+    if ((asking || intent.intent === "ask_human") && ctx.lastMessage?.escalated && isRepeat(ctx, raw, this.now())) {
+      return { ...this.fixed(R.REPEATED_REFERRED, "repeated", channel), topic: ctx.lastTopic };
+    }
 
     switch (intent.intent) {
       case "emergency": {
@@ -152,7 +162,9 @@ export class Answerer implements AnswerPipeline {
       default: {
         if (intent.detail === "show_full") return this.detailPage(ctx, channel);
         if (intent.detail === "show_law") return this.statutes(ctx, channel);
-        const reading = readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
+        // The question itself sent again is answered again in full, not read as a follow-up to itself.
+        const again = ctx.lastQuestion !== null && repeatKey(ctx.lastQuestion) === repeatKey(norm.text);
+        const reading = again ? ({ kind: "none" } as const) : readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
         if (reading.kind === "follow_up") {
           const answer = this.answerFollowUp(reading.asks, norm.text, ctx, channel);
           if (answer) return answer;

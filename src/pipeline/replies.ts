@@ -17,6 +17,12 @@ export const RATE_LIMITED = "您发送得太快了，请稍等一分钟再问；
 export const NEGATIVE_FEEDBACK =
   "抱歉没能帮到您。可以再具体说说情况吗（比如发生了什么、对方是谁、过了多久）？如果想直接找律师，回复“转人工”即可。";
 
+export const UNCLEAR =
+  "抱歉，没看明白您的意思。请用几句话说说您遇到了什么事，比如“老板欠我三个月工资不给怎么办”“邻居占了我家宅基地怎么办”。需要找律师请回复“转人工”。";
+
+/** The same message again, after it was referred to a lawyer. */
+export const REPEATED_REFERRED = "已收到。您的问题已经转给值班律师，律师会通过这里回复您，请耐心等待，不用重复发送。如遇人身危险，请立即拨打110。";
+
 export const NO_PREVIOUS_ANSWER = "暂时没有可以展开的内容。请直接说说您的问题。";
 
 export function escalatedNotice(hours: string, reasonLine: string): string {

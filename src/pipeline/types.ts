@@ -11,7 +11,11 @@ export type Intent =
   | "feedback"
   | "emergency"
   | "out_of_scope"
-  | "abuse";
+  | "abuse"
+  /** Nothing to act on (random letters, keyboard mash, symbols): asked to describe the problem. */
+  | "unclear"
+  /** The same text as the thread's previous message: acknowledged, not answered or referred again. */
+  | "repeated";
 
 export type Urgency = "normal" | "urgent" | "emergency";
 
@@ -117,6 +121,8 @@ export interface ThreadContext {
   lastCitations?: CitedRef[];
   /** The last page of the last answer shown through 回复【详细】 (0: only the first message). */
   lastDetailPart?: number;
+  /** The thread's previous message (its repeatKey digest), when it came, and whether it was referred. */
+  lastMessage?: { key: string; at: string; escalated: boolean } | null;
 }
 
 export const EMPTY_CONTEXT: ThreadContext = {
@@ -132,6 +138,7 @@ export const EMPTY_CONTEXT: ThreadContext = {
   lastGuideId: null,
   lastCitations: [],
   lastDetailPart: 0,
+  lastMessage: null,
 };
 
 /** Channel limits: WeChat text ≈ 2,000 bytes, Telegram 4,096 characters. */

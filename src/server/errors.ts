@@ -42,8 +42,26 @@ function frameworkMessage(status: number, err: FastifyError): string {
   }
   if (status === 429) return "操作太频繁，请稍后再试";
   if (status === 404) return "页面或记录不存在";
-  if (status === 400) return "请求内容不正确";
+  if (status === 403) return "无权访问";
+  if (status === 401) return "请先登录";
+  if (status === 408) return "请求超时，请重试";
+  if (status === 405) return "不支持这种请求方式";
+  if (status === 413) return "内容过长，请精简后再发送";
+  if (status < 500) return "请求内容不正确";
   return "服务器内部错误，请稍后再试";
+}
+
+/**
+ * Requests the router refuses before any route or hook runs (a malformed percent-encoding
+ * such as /%E0%A4%A): answered like every other error — in Chinese, the URL not echoed —
+ * with the security headers the hooks would have set (`headers`, from helmet).
+ */
+export function frameworkErrorHandler(headers: (req: FastifyRequest, reply: FastifyReply) => void) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    headers(request, reply);
+    request.log.info({ status: 400, code: err.code }, "request rejected");
+    void reply.status(400).send({ error: "网址格式不正确", code: "bad_url" });
+  };
 }
 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

@@ -6,9 +6,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
+import securityHeaders, { type HelmetOptions } from "helmet";
 import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
 import type { App } from "../app.ts";
 import type { TelegramChannel } from "../channels/telegram/index.ts";
 import type { WechatyChannel } from "../channels/wechaty/index.ts";
@@ -18,7 +19,8 @@ import { ConsoleLive } from "../console/live.ts";
 import { consoleApiPlugin } from "../console/routes.ts";
 import { adminApiPlugin } from "../console/admin/plugin.ts";
 import { dashboardPlugin } from "../console/dashboard/routes.ts";
-import { errorHandler, HttpError } from "./errors.ts";
+import { errorHandler, frameworkErrorHandler, HttpError } from "./errors.ts";
+import { buildOpsServer, opsSettingsFrom, registerOpsRoutes } from "./ops.ts";
 import { createMetrics, instrumentHttp } from "./metrics.ts";
 import { sqlRateLimitStore } from "./rate-limit-store.ts";
 import { loadOrCreateSecret, loadOrCreateSharedSecret } from "./secrets.ts";
@@ -65,7 +67,27 @@ export interface BuildServerOptions {
 export interface LawdeskServer extends FastifyInstance {
   webLive: WebChatLive;
   consoleLive: ConsoleLive;
+  /** /metrics and /readyz on their own port (LAWDESK_METRICS_PORT), not listening yet; closed with the server. */
+  ops: FastifyInstance | null;
 }
+
+const HELMET: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'self'"],
+    },
+  },
+};
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -81,6 +103,8 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     // An idle kept-alive connection is closed after 5 s (Node's default; fastify's is 72 s).
     keepAliveTimeout: 5000,
     trustProxy: trustProxyOption(opts.trustProxy ?? parseTrustProxy(app.config.LAWDESK_TRUST_PROXY)),
+    // Malformed URLs (/%E0%A4%A) are refused before any hook runs: same shape, same headers.
+    frameworkErrors: frameworkErrorHandler(headersFor(secure)),
   });
 
   const metrics = createMetrics(app.sql);
@@ -102,25 +126,8 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
   const cookieSecret =
     opts.cookieSecret ?? (app.store === "postgres" ? await loadOrCreateSharedSecret(app.sql) : loadOrCreateSecret(app.config.dataDir));
   await server.register(cookie, { secret: cookieSecret });
-  await server.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'self'"],
-      },
-    },
-    // Served over plain HTTP on a county's LAN as well: do not force HTTPS from here.
-    strictTransportSecurity: secure,
-  });
+  // Served over plain HTTP on a county's LAN as well: do not force HTTPS from here.
+  await server.register(helmet, { ...HELMET, strictTransportSecurity: secure } as Parameters<typeof helmet>[1]);
   // Several processes on PostgreSQL share one count; one process keeps it in memory.
   await server.register(rateLimit, { global: false, ...(app.store === "postgres" ? { store: sqlRateLimitStore(app.sql) } : {}) });
 
@@ -145,28 +152,11 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
 
   server.get("/healthz", async () => ({ status: "ok" }));
 
-  server.get("/readyz", async (request, reply) => {
-    const checks: Record<string, boolean> = { database: false, index: false };
-    try {
-      checks.database = Number((await app.sql.get<{ ok: number }>("SELECT 1 AS ok"))?.ok) === 1;
-    } catch {
-      /* not reachable */
-    }
-    try {
-      app.knowledge.queryTerms("劳动");
-      checks.index = app.knowledge.hasIndex();
-    } catch {
-      /* no index loaded */
-    }
-    const ready = checks.database && checks.index;
-    void reply.status(ready ? 200 : 503);
-    return { status: ready ? "ready" : "not_ready", checks, articles: app.knowledge.articleCount, guides: app.knowledge.guideCount };
-  });
-
-  server.get("/metrics", async (request, reply) => {
-    void reply.header("content-type", metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  // /readyz and /metrics: here, or on their own port (src/server/ops.ts).
+  const opsSettings = opsSettingsFrom(app.config);
+  const ops = buildOpsServer(app, metrics, opsSettings);
+  if (ops) server.addHook("onClose", async () => void (await ops.close()));
+  else registerOpsRoutes(server, app, metrics, opsSettings.token);
 
   // ------------------------------------------------------------ pages
 
@@ -192,5 +182,11 @@ export async function buildServer(app: App, opts: BuildServerOptions = {}): Prom
     hub.closeAll();
   });
 
-  return Object.assign(server, { webLive, consoleLive }) as LawdeskServer;
+  return Object.assign(server, { webLive, consoleLive, ops }) as LawdeskServer;
+}
+
+/** Sets the security headers helmet's hooks set, for replies made before any hook runs. */
+function headersFor(secure: boolean): (request: FastifyRequest, reply: FastifyReply) => void {
+  const apply = securityHeaders({ ...HELMET, strictTransportSecurity: secure } as HelmetOptions);
+  return (request, reply) => apply(request.raw, reply.raw, () => undefined);
 }

@@ -99,6 +99,8 @@ export interface OutboxRow {
   lastError: string | null;
   createdAt: string;
   sentAt: string | null;
+  /** Handed to a passive reply (the platform's own request) at this time; such a row is never sent another way. */
+  passiveAt: string | null;
 }
 
 export interface NewThreadMessage {
@@ -208,6 +210,13 @@ export interface ConversationStore {
   /** Takes up to `limit` due rows (pending, or failed for a retry) for a channel, oldest first. */
   claimOutbox(channel: ChannelName, opts: { now: Date; leaseMs: number; limit?: number }): Promise<OutboxRow[]>;
   markOutboxSent(id: number, now: Date): Promise<void>;
+  /**
+   * The answer is about to leave in a passive reply: recorded as sent that way, and
+   * committed, before the reply is written. False when the row was not due any more.
+   */
+  markOutboxPassive(id: number, now: Date): Promise<boolean>;
+  /** The passive reply could not be written (the connection closed first): the row is due again. */
+  unmarkOutboxPassive(id: number): Promise<void>;
   /** A delivery attempt failed; the row is due again once its claim lease runs out. */
   markOutboxFailed(id: number, error: string): Promise<void>;
   /** Given up for good (e.g. WeChat's 48-hour window has closed): a person must follow up. */
@@ -288,6 +297,10 @@ export function toEscalation(r: Row): EscalationRow {
   };
 }
 
+/** Shared by both stores (placeholders are rewritten for PostgreSQL). */
+export const PASSIVE_MARK = "UPDATE outbox SET status = 'sent', sent_at = ?, passive_at = ?, last_error = NULL WHERE id = ? AND status IN ('pending', 'failed')";
+export const PASSIVE_UNMARK = "UPDATE outbox SET status = 'pending', sent_at = NULL, passive_at = NULL WHERE id = ? AND status = 'sent' AND passive_at IS NOT NULL";
+
 export function toOutbox(r: Row): OutboxRow {
   return {
     id: Number(r.id),
@@ -304,6 +317,7 @@ export function toOutbox(r: Row): OutboxRow {
     lastError: read.textOrNull(r.last_error),
     createdAt: read.iso(r.created_at),
     sentAt: read.isoOrNull(r.sent_at),
+    passiveAt: read.isoOrNull(r.passive_at),
   };
 }
 
@@ -319,6 +333,7 @@ export const EMPTY_STORED_CONTEXT: StoredContext = {
   lastGuideId: null,
   lastCitations: [],
   lastDetailPart: 0,
+  lastMessage: null,
 };
 
 export class SqliteConversationStore implements ConversationStore {
@@ -534,6 +549,15 @@ export class SqliteConversationStore implements ConversationStore {
 
   async markOutboxSent(id: number, now: Date): Promise<void> {
     this.db.prepare("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?").run(iso(now), id);
+  }
+
+  async markOutboxPassive(id: number, now: Date): Promise<boolean> {
+    const at = iso(now);
+    return this.db.prepare(PASSIVE_MARK).run(at, at, id).changes === 1;
+  }
+
+  async unmarkOutboxPassive(id: number): Promise<void> {
+    this.db.prepare(PASSIVE_UNMARK).run(id);
   }
 
   async markOutboxFailed(id: number, error: string): Promise<void> {

@@ -14,12 +14,9 @@
 // "Mid-way" is made real with configuration only: the language model (LLM_*) points at a
 // local fake endpoint that takes 200 ms per explanation, so messages queue up per thread.
 
-import Database from "better-sqlite3";
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PG_SKIP_REASON, PG_URL } from "../store/backends.ts";
-import { dropSchema, openPg, randomTestSchema, type PgHandle } from "../../src/store/pg/pool.ts";
-import { PgSql, SqliteSql, type SqlDb } from "../../src/store/sql.ts";
+import type { SqlDb } from "../../src/store/sql.ts";
+import { countOf, postgresVariant, sleep, sqliteVariant } from "./store-variants.ts";
 import { startFakeLlm, type FakeLlm } from "./fake-llm.ts";
 import { escalationHomes } from "./referral-accounting.ts";
 import { CHILD_ADMIN_PASSWORD, HttpActor, makeWorkspace, startChild, type ChildServer, type Workspace } from "./child-server.ts";
@@ -51,82 +48,6 @@ const QUESTIONS = [
   "欠薪可以申请支付令吗",
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const countOf = async (db: SqlDb, sql: string, params: unknown[] = []) => Number((await db.get<{ n: unknown }>(sql, params))?.n ?? 0);
-
-/** One store the child runs on, and how the test reads it. */
-interface StoreVariant {
-  name: "sqlite" | "postgres";
-  /** Why this variant cannot run here, or null. */
-  skip: string | null;
-  /** Added to the child's environment. */
-  env(): Record<string, string>;
-  /** Runs `fn` over the store's database (a read-only handle on SQLite). */
-  read<T>(ws: Workspace, fn: (db: SqlDb) => Promise<T>): Promise<T>;
-  /** After a SIGKILL: until the dead process's last statements have landed or been rolled back. */
-  settleAfterKill(): Promise<void>;
-  close(): Promise<void>;
-}
-
-function sqliteVariant(): StoreVariant {
-  return {
-    name: "sqlite",
-    skip: null,
-    env: () => ({}),
-    async read(ws, fn) {
-      const db = new Database(ws.dbPath, { readonly: true, fileMustExist: true });
-      try {
-        return await fn(new SqliteSql(db));
-      } finally {
-        db.close();
-      }
-    },
-    // One process, one file: a SIGKILL leaves committed transactions only.
-    async settleAfterKill() {},
-    async close() {},
-  };
-}
-
-function postgresVariant(): StoreVariant {
-  const schema = randomTestSchema();
-  // Every connection of the child carries this name (node-postgres reads PGAPPNAME), so the
-  // test can tell when the server has dropped the dead process's sessions.
-  const appName = `lawdesk_crash_${randomBytes(4).toString("hex")}`;
-  let handle: PgHandle | null = null;
-  const sql = async () => {
-    // migrate: false — the child owns the schema; the test only reads it.
-    handle ??= await openPg(PG_URL, { schema, migrate: false, max: 2 });
-    return new PgSql(handle.pool);
-  };
-  return {
-    name: "postgres",
-    skip: PG_SKIP_REASON,
-    env: () => ({
-      DATABASE_URL: PG_URL,
-      DATABASE_SCHEMA: schema,
-      LAWDESK_CLAIM_LEASE_SECONDS: String(PG_LEASE_SECONDS),
-      PGAPPNAME: appName,
-    }),
-    async read(_ws, fn) {
-      return fn(await sql());
-    },
-    async settleAfterKill() {
-      // A COMMIT the child sent just before it died still lands; wait until PostgreSQL has
-      // noticed the closed sockets so the state read next is the final one.
-      const db = await sql();
-      for (let i = 0; i < 100; i++) {
-        if ((await countOf(db, "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = ?", [appName])) === 0) return;
-        await sleep(50);
-      }
-      throw new Error(`the killed child's PostgreSQL sessions (${appName}) are still open after 5 s`);
-    },
-    async close() {
-      await handle?.close().catch(() => undefined);
-      await dropSchema(PG_URL, schema).catch(() => undefined);
-    },
-  };
-}
-
 interface Sent {
   resident: number;
   id: string;
@@ -148,7 +69,7 @@ async function waitForReferral(admin: HttpActor, summary: string): Promise<{ id:
 
 const UNFINISHED = "SELECT COUNT(*) AS n FROM inbound_messages WHERE status IN ('received', 'processing')";
 
-for (const variant of [sqliteVariant(), postgresVariant()]) {
+for (const variant of [sqliteVariant(), postgresVariant(PG_LEASE_SECONDS)]) {
   const title = `SIGKILL mid-way through concurrent web-chat traffic (${variant.name})${variant.skip ? ` — SKIPPED: ${variant.skip}` : ""}`;
 
   describe.skipIf(variant.skip !== null)(title, () => {

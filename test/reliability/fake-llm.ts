@@ -16,6 +16,8 @@ export interface FakeLlmOptions {
   answer?: (req: ChatRequest) => string;
   /** Milliseconds before answering. */
   delayMs?: number;
+  /** Milliseconds before answering this request (overrides delayMs). */
+  delayFor?: (req: ChatRequest) => number;
   /** Accept the request and never answer (a hung endpoint). */
   hang?: boolean;
   /** Answer with this HTTP status and an OpenAI-style error (500, 429 …). */
@@ -55,7 +57,8 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       res.on("close", () => hung.delete(res));
       return;
     }
-    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+    const delay = opts.delayFor?.(request) ?? opts.delayMs;
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     if (opts.failStatus) {
       res.writeHead(opts.failStatus, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "upstream failure", type: "server_error" } }));
       return;

@@ -341,6 +341,7 @@ describe.each(BACKENDS)("%s", (name, make) => {
         lastGuideId: null,
         lastCitations: [],
         lastDetailPart: 0,
+        lastMessage: null,
       });
       expect(await s.resetThread("telegram", "no-such-thread", clock.now())).toBeUndefined();
       // History is kept.

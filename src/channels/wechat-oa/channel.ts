@@ -11,6 +11,7 @@ import { WechatApiClient } from "./api.ts";
 import { WechatCipher } from "./crypto.ts";
 import { WechatOaDelivery, type DeliveryStore } from "./delivery.ts";
 import type { MenuLookup } from "./message.ts";
+import { MemoryNonceCache, SqlNonceCache, type NonceCache } from "./nonce-cache.ts";
 import { PassiveReplies } from "./passive.ts";
 import type { WechatOaSettings } from "./settings.ts";
 
@@ -35,6 +36,8 @@ export interface WechatOaChannel {
   passive: PassiveReplies;
   delivery: WechatOaDelivery;
   menu: MenuLookup;
+  /** Signed requests seen within the replay window (in the database when there is one). */
+  nonces: NonceCache;
   /** Epoch milliseconds (the replay window is checked against it). */
   now: () => number;
 }
@@ -77,5 +80,6 @@ export function createWechatOaChannel(app: WechatOaApp, settings: WechatOaSettin
   });
   if (opts.registerSender !== false) app.dispatcher.register(delivery);
   const guideTitle = (id: string) => app.knowledge?.allGuides().find((g) => g.id === id)?.title ?? null;
-  return { settings, app, log, cipher, api, passive, delivery, menu: { menu: settings.menu, guideTitle }, now };
+  const nonces = app.sql ? new SqlNonceCache(app.sql) : new MemoryNonceCache();
+  return { settings, app, log, cipher, api, passive, delivery, menu: { menu: settings.menu, guideTitle }, nonces, now };
 }

@@ -2,8 +2,11 @@
 // in the passive reply when a request for the message is still waiting, else through the
 // customer-service API. Two callers reach the same row — the HTTP request that wants its
 // answer now, and the outbox dispatcher (lawyer replies, retries, recovery after a crash) —
-// and share one attempt. Replies refused for the 48-hour window stay 'undelivered' until
-// the resident writes again; then they go out first, with a short notice.
+// and share one attempt. A passive reply is recorded (committed) before it is written, so a
+// crash cannot leave an answer that left in a reply looking unsent; WeChat's re-send of that
+// message gets the stored answer again, and nothing goes by the customer-service API.
+// Replies refused for the 48-hour window stay 'undelivered' until the resident writes
+// again; then they go out first, with a short notice.
 
 import type { Logger } from "pino";
 import type { ChannelSender } from "../dispatcher.ts";
@@ -21,7 +24,15 @@ const MAX_PARTS = 4;
 
 export type DeliveryStore = Pick<
   ConversationStore,
-  "getOutbox" | "getInbound" | "markOutboxSent" | "markOutboxFailed" | "markOutboxUndelivered" | "findThread" | "listOutbox"
+  | "getOutbox"
+  | "getInbound"
+  | "markOutboxSent"
+  | "markOutboxPassive"
+  | "unmarkOutboxPassive"
+  | "markOutboxFailed"
+  | "markOutboxUndelivered"
+  | "findThread"
+  | "listOutbox"
 >;
 
 export type DeliveryRoute = "passive" | "customer_service";
@@ -73,7 +84,16 @@ export class WechatOaDelivery implements ChannelSender {
    * the caller's passive reply) and records the outcome. Never throws.
    */
   async deliverAnswer(outboxId: number): Promise<DeliveryRoute | "already" | "failed"> {
+    // Being delivered by this process: that attempt offers it to this request too.
+    const running = this.inFlight.get(outboxId);
+    if (running) return running.then(() => "already" as const, () => "already" as const);
     const row = await this.o.store.getOutbox(outboxId);
+    // Left in a passive reply before (maybe just before a crash): WeChat re-sent the message, so
+    // it did not get that reply; this request carries the stored answer. Never another route.
+    if (row?.status === "sent" && row.passiveAt !== null && !this.inFlight.has(row.id)) {
+      const key = await this.messageKey(row);
+      return key !== null && (await this.o.passive.offer(key, row.text)) ? "passive" : "already";
+    }
     if (!row || row.status === "sent" || row.status === "undelivered" || this.delivered.has(row.id)) return "already";
     try {
       const route = await this.deliver(row);
@@ -127,9 +147,17 @@ export class WechatOaDelivery implements ChannelSender {
   }
 
   private async attempt(row: OutboxRow): Promise<DeliveryRoute | "already"> {
-    if (row.inboundId !== null && fits(row.text, LIMITS)) {
-      const inbound = await this.o.store.getInbound(row.inboundId);
-      if (inbound && (await this.o.passive.offer(inbound.platformMessageId, row.text))) return "passive";
+    const key = await this.messageKey(row);
+    if (key !== null) {
+      let marked = false;
+      const record = async () => marked || (marked = await this.o.store.markOutboxPassive(row.id, this.now()));
+      // The try that took it may close before the write (WeChat gave up on it): a newer try
+      // of the same message may be waiting, and takes it under the same record.
+      do {
+        if (await this.o.passive.offer(key, row.text, record)) return "passive";
+      } while (marked && this.o.passive.waitingFor(key) > 0);
+      // Recorded as passive but not written: due again, for the customer-service API.
+      if (marked) await this.o.store.unmarkOutboxPassive(row.id);
     }
     // Keep the order the resident reads in: a late reply being delivered goes first.
     await this.catchUps.get(row.threadKey);
@@ -137,6 +165,12 @@ export class WechatOaDelivery implements ChannelSender {
     if (current?.status === "sent") return "already"; // another path finished it meanwhile
     await this.sendParts(row.threadKey, row.text);
     return "customer_service";
+  }
+
+  /** The platform id requests of the row's message wait under; null when it cannot go in a passive reply. */
+  private async messageKey(row: OutboxRow): Promise<string | null> {
+    if (row.inboundId === null || !fits(row.text, LIMITS)) return null;
+    return (await this.o.store.getInbound(row.inboundId))?.platformMessageId ?? null;
   }
 
   private async sendParts(openid: string, text: string): Promise<void> {

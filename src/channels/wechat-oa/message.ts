@@ -52,6 +52,11 @@ export function envelopeOf(fields: WechatFields): Envelope {
   };
 }
 
+/** A MsgId is unique per resident, not across the account: two residents' messages may share one. */
+export function messagePlatformId(e: Envelope, msgId: string): string {
+  return `${e.openid}:${msgId}`;
+}
+
 /** Events carry no MsgId: WeChat's retries of one event share FromUserName and CreateTime. */
 export function eventPlatformId(e: Envelope): string {
   return `event:${e.openid}:${e.createTime}`;
@@ -67,12 +72,12 @@ function decide(fields: WechatFields, e: Envelope, lookup: MenuLookup): Decision
     case "text": {
       const msgId = required(fields, "MsgId", DIGITS);
       const text = (fields.Content ?? "").trim();
-      return text ? { kind: "ask", text, platformId: msgId, via: "text" } : { kind: "ack" };
+      return text ? { kind: "ask", text, platformId: messagePlatformId(e, msgId), via: "text" } : { kind: "ack" };
     }
     case "voice": {
       const msgId = required(fields, "MsgId", DIGITS);
       const text = (fields.Recognition ?? "").trim();
-      return text ? { kind: "ask", text, platformId: msgId, via: "voice" } : { kind: "reply", text: VOICE_NOT_RECOGNISED };
+      return text ? { kind: "ask", text, platformId: messagePlatformId(e, msgId), via: "voice" } : { kind: "reply", text: VOICE_NOT_RECOGNISED };
     }
     case "event":
       return decideEvent(fields, e, lookup);

@@ -4,10 +4,14 @@
 // (WeChat only listens to its latest try); the others are let go with "success". Whoever
 // takes the offer reports whether the reply was written out, so the caller knows whether
 // to fall back to the customer-service API. Everything here is synchronous bookkeeping:
-// an offer and a deadline cannot both win.
+// an offer and a deadline cannot both win. The request writes only once the offer is
+// `ready` (the delivery recorded in the store): a crash after the write then cannot make
+// the recovery send the same answer again another way.
 
 export interface PassiveOffer {
   text: string;
+  /** True once the reply may be written; false: reply "success" instead (and confirm false). */
+  ready: Promise<boolean>;
   /** Called by the request once its reply was written out (true) or could not be (false). */
   confirm(written: boolean): void;
 }
@@ -80,9 +84,11 @@ export class PassiveReplies {
 
   /**
    * Hands `text` to the newest request still waiting for `key`. Resolves true once that
-   * request wrote it out, false when no request was waiting or the write failed.
+   * request wrote it out, false when no request was waiting or the write failed. `record`
+   * runs once a request has taken the offer and before it writes; when it resolves false
+   * (or fails) nothing is written.
    */
-  offer(key: string, text: string, confirmTimeoutMs = 30_000): Promise<boolean> {
+  offer(key: string, text: string, record: () => Promise<boolean> = async () => true, confirmTimeoutMs = 30_000): Promise<boolean> {
     const list = this.waiting.get(key);
     const taker = list?.filter((r) => r.isOpen).at(-1);
     if (!list || !taker) return Promise.resolve(false);
@@ -96,7 +102,7 @@ export class PassiveReplies {
         clearTimeout(guard);
         resolve(written);
       };
-      taker.take({ text, confirm });
+      taker.take({ text, confirm, ready: record().catch(() => false) });
       // Older tries of the same message: WeChat stopped listening to them.
       for (const other of [...list]) if (other !== taker) other.release();
     });

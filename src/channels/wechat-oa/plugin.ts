@@ -101,6 +101,11 @@ export const wechatOaPlugin: FastifyPluginAsync<WechatOaPluginOptions> = async (
 
   server.post(settings.path, { onRequest: verify }, async (request, reply) => {
     const query = request.query as Query;
+    // A signed URL is good for one body: WeChat's re-send passes, a replay with another body does not.
+    const expiresAt = (Number(query.timestamp) + settings.replayWindowSeconds) * 1000;
+    if (!(await channel.nonces.admit(`${query.timestamp}:${query.nonce}`, String(request.body ?? ""), expiresAt, channel.now()))) {
+      return refuse(request, reply, new Refusal(403, "signed URL replayed with another body"));
+    }
     let message: { fields: WechatFields; encrypted: boolean };
     try {
       message = openMessage(String(request.body ?? ""), query, channel);
@@ -247,7 +252,8 @@ async function answerInTime(
   track(settled);
 
   const offer = await waiting.answer;
-  if (!offer) {
+  if (!offer || !(await offer.ready)) {
+    offer?.confirm(false);
     observe(request, "ack", 200);
     return ack(reply);
   }
@@ -259,7 +265,9 @@ async function answerInTime(
 /** Sends the body; resolves whether it was handed to the socket before the connection closed. */
 function sendConfirmed(reply: FastifyReply, body: string): Promise<boolean> {
   const res = reply.raw;
-  if (res.destroyed || res.writableEnded) return Promise.resolve(false);
+  // WeChat gave up on this try (its side of the connection is closed): a reply written now
+  // would count as delivered and be lost; the caller falls back to a newer try or the API.
+  if (res.destroyed || res.writableEnded || res.socket?.readableEnded) return Promise.resolve(false);
   return new Promise((resolve) => {
     res.once("finish", () => resolve(true));
     res.once("close", () => resolve(res.writableFinished));

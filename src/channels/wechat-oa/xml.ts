@@ -28,6 +28,9 @@ const parser = new XMLParser({
   commentPropName: false,
 });
 
+/** Characters XML 1.0 does not allow anywhere, CDATA included (C0 controls, lone surrogates, U+FFFE/F). */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 const FORBIDDEN = /<!DOCTYPE|<!ENTITY|<!ELEMENT|<!ATTLIST/i;
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
@@ -88,7 +91,7 @@ export function parseWechatXml(body: string): WechatFields {
 
 /** Wraps text in CDATA, splitting any "]]>" it contains so the section cannot be closed early. */
 export function cdata(text: string): string {
-  return `<![CDATA[${text.replace(/]]>/g, "]]]]><![CDATA[>")}]]>`;
+  return `<![CDATA[${text.replace(NOT_XML, "").replace(/]]>/g, "]]]]><![CDATA[>")}]]>`;
 }
 
 /** A passive text reply (被动回复消息). */

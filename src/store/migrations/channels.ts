@@ -1,5 +1,15 @@
 import type { Migration } from "./types.ts";
 
+/** The nonce cache's table, the same on both stores. */
+export const WECHAT_NONCES_SQL = `
+      CREATE TABLE wechat_nonces (
+        nonce_key TEXT PRIMARY KEY,
+        body_digest TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX wechat_nonces_expiry ON wechat_nonces (expires_at);
+    `;
+
 // Versions 40-49: the chat channels (township WeChat groups through Wechaty, Telegram).
 export const CHANNEL_MIGRATIONS: Migration[] = [
   {
@@ -96,5 +106,13 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
         updated_at TEXT NOT NULL
       );
     `,
+  },
+  {
+    // Signed official-account requests seen within the replay window (nonce cache): a signed
+    // URL carries its body's digest here, so it cannot be replayed with another body; in the
+    // database so every process on it agrees.
+    version: 42,
+    name: "wechat_nonces",
+    sql: WECHAT_NONCES_SQL,
   },
 ];

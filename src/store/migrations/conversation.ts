@@ -110,4 +110,12 @@ export const CONVERSATION_MIGRATIONS: Migration[] = [
     name: "thread_messages_lawyer",
     sql: `CREATE INDEX thread_messages_lawyer ON thread_messages (created_at) WHERE role = 'lawyer';`,
   },
+  {
+    // When an answer left in a passive reply (the response to WeChat's own request). Set,
+    // with status 'sent', and committed before the reply is written: after a crash the row is
+    // not sent again by the customer-service API, and WeChat's re-send of the message gets it.
+    version: 12,
+    name: "outbox_passive",
+    sql: `ALTER TABLE outbox ADD COLUMN passive_at TEXT;`,
+  },
 ];

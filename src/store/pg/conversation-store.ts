@@ -7,6 +7,8 @@ import type { ChannelName, InboundMessage } from "../../pipeline/types.ts";
 import {
   ClaimLostError,
   EMPTY_STORED_CONTEXT,
+  PASSIVE_MARK,
+  PASSIVE_UNMARK,
   type ClaimOptions,
   type Completed,
   type Completion,
@@ -26,6 +28,7 @@ import {
   toOutbox,
   toThread,
 } from "../conversation-store.ts";
+import { numberPlaceholders as numbered } from "../sql.ts";
 import { pgJson, q, withTransaction, type PgPool, type PgQueryable } from "./pool.ts";
 
 type Raw = Record<string, unknown>;
@@ -259,6 +262,14 @@ export class PgConversationStore implements ConversationStore {
 
   async markOutboxSent(id: number, now: Date): Promise<void> {
     await q(this.pool, "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2", [now, id]);
+  }
+
+  async markOutboxPassive(id: number, now: Date): Promise<boolean> {
+    return ((await q(this.pool, numbered(PASSIVE_MARK), [now, now, id])).rowCount ?? 0) === 1;
+  }
+
+  async unmarkOutboxPassive(id: number): Promise<void> {
+    await q(this.pool, numbered(PASSIVE_UNMARK), [id]);
   }
 
   async markOutboxFailed(id: number, error: string): Promise<void> {

@@ -76,7 +76,7 @@ describe("the 5-second rule", () => {
       beforeTry: (i) => {
         if (i !== 2) return;
         // Open the gate once the third try has arrived and is the one waiting.
-        void until(() => rig.arrivals() === 3 && rig.channel.passive.waitingFor(String(msg.MsgId)) === 1, 3000, "third try waiting").then(g.open);
+        void until(() => rig.arrivals() === 3 && rig.channel.passive.waitingFor(`${msg.FromUserName}:${msg.MsgId}`) === 1, 3000, "third try waiting").then(g.open);
       },
     });
     expect(results.map((x) => x.timedOut)).toEqual([true, true, false]);
@@ -94,7 +94,7 @@ describe("the 5-second rule", () => {
     const msg = textMessage("oDropped", "邻居占我宅基地");
     const results = await rig.wechat.deliver(msg, { deadlines: [80, 80, 80] });
     expect(results.every((x) => x.timedOut)).toBe(true);
-    await until(() => rig.channel.passive.waitingFor(String(msg.MsgId)) === 0, 2000, "no try waiting");
+    await until(() => rig.channel.passive.waitingFor(`${msg.FromUserName}:${msg.MsgId}`) === 0, 2000, "no try waiting");
     g.open();
     await until(() => rig.wechat.messages.length >= 1, 3000, "the customer-service message");
     await rig.dispatcher.flushAll();
@@ -109,9 +109,9 @@ describe("the 5-second rule", () => {
     const g = held(gates, "借条怎么写");
     const msg = textMessage("oTwice", "借条怎么写");
     const first = rig.wechat.push(msg, { deadlineMs: 5000 });
-    await until(() => rig.channel.passive.waitingFor(String(msg.MsgId)) === 1, 2000, "first try waiting");
+    await until(() => rig.channel.passive.waitingFor(`${msg.FromUserName}:${msg.MsgId}`) === 1, 2000, "first try waiting");
     const second = rig.wechat.push(msg, { deadlineMs: 5000 });
-    await until(() => rig.channel.passive.waitingFor(String(msg.MsgId)) === 2, 2000, "second try waiting");
+    await until(() => rig.channel.passive.waitingFor(`${msg.FromUserName}:${msg.MsgId}`) === 2, 2000, "second try waiting");
     g.open();
     const results = await Promise.all([first, second]);
     expect(results.map((x) => x.body === "success")).toEqual([true, false]);

@@ -74,7 +74,7 @@ describe("text messages", () => {
     const rows = await rig.app.conversations.listOutbox({ threadId: thread!.id });
     expect(rows.map((row) => row.status)).toEqual(["sent"]);
     const inbound = await rig.app.conversations.getInbound(rows[0].inboundId!);
-    expect(inbound?.platformMessageId).toBe(msgId); // 64-bit, exact
+    expect(inbound?.platformMessageId).toBe(`${openid}:${msgId}`); // per resident; 64-bit, exact
     await rig.dispatcher.flushAll();
     expect(rig.wechat.messagesTo(openid)).toEqual([]);
   });
@@ -107,14 +107,17 @@ describe("text messages", () => {
     expect(r.content).toContain("劳动合同法");
   });
 
-  it("a repeated MsgId after the answer gets 'success' at once, never a second answer", async () => {
+  it("a repeated MsgId after a passive answer gets the stored answer again at once (WeChat re-sends only when it did not get the reply), never a customer-service copy", async () => {
     const openid = newOpenid();
     const msg = textMessage(openid, "老板欠我工资怎么办");
     const first = await rig.wechat.push(msg);
     expect(first.content).toContain("劳动合同法");
     const again = await rig.wechat.push(msg);
-    expect(again.body).toBe("success");
+    expect(again.content).toBe(first.content);
     expect(again.elapsedMs).toBeLessThan(1000);
+    const [row] = await rig.app.conversations.listOutbox({ threadId: (await rig.app.conversations.findThread("wechat_oa", openid))!.id });
+    expect(row.status).toBe("sent");
+    expect(row.passiveAt).not.toBeNull();
     await rig.dispatcher.flushAll();
     expect(rig.wechat.messagesTo(openid)).toEqual([]);
   });
@@ -140,7 +143,7 @@ describe("events and other message types", () => {
     const r = await rig.wechat.push(click);
     expect(r.content).toContain("律师");
     const retry = await rig.wechat.push(click);
-    expect(retry.body).toBe("success");
+    expect(retry.content).toBe(r.content); // the stored reply, not a second escalation
     const thread = await rig.app.conversations.findThread("wechat_oa", openid);
     const escalations = await rig.app.conversations.listEscalations({ threadId: thread!.id });
     expect(escalations).toHaveLength(1);

@@ -61,6 +61,8 @@ async function post(query: Record<string, string>, body: string, contentType = "
   return rig.server.inject({ method: "POST", url: `/wechat/oa?${new URLSearchParams(query)}`, payload: body, headers: { "content-type": contentType } });
 }
 
+let nonceSeq = 0;
+
 describe("the boundary under random and hostile input", () => {
   it(`no valid signature → 4xx and nothing processed (${RUNS} runs)`, async () => {
     const callsBefore = rig.pipeline.calls.length;
@@ -78,8 +80,9 @@ describe("the boundary under random and hostile input", () => {
 
   it(`valid signature, hostile body → never a 5xx, and a 200 is "success" or a well-formed reply (${RUNS} runs)`, async () => {
     await fc.assert(
-      fc.asyncProperty(hostileBody, fc.string({ minLength: 1, maxLength: 16 }), async (body, nonce) => {
+      fc.asyncProperty(hostileBody, fc.string({ minLength: 1, maxLength: 16 }), async (body, random) => {
         const timestamp = now();
+        const nonce = `${random}${++nonceSeq}`; // a fresh nonce per request: a reused one is a replay (403)
         const res = await post({ signature: urlSignature(ACCOUNT.token, timestamp, nonce), timestamp, nonce }, body);
         expect([200, 400, 413]).toContain(res.statusCode);
         if (res.statusCode === 200) expect(res.body === "success" || res.body.startsWith("<xml><ToUserName>")).toBe(true);
@@ -88,7 +91,7 @@ describe("the boundary under random and hostile input", () => {
     );
     // And it still answers a real message afterwards.
     const timestamp = now();
-    const ok = await post({ signature: urlSignature(ACCOUNT.token, timestamp, "n"), timestamp, nonce: "n" }, xmlOf(textMessage("oAfter", "欠薪怎么办")));
+    const ok = await post({ signature: urlSignature(ACCOUNT.token, timestamp, "nAfter"), timestamp, nonce: "nAfter" }, xmlOf(textMessage("oAfter", "欠薪怎么办")));
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain("答复：欠薪怎么办");
   });

@@ -54,16 +54,16 @@ describe("parseWechatXml", () => {
 describe("interpret", () => {
   const at = 1_700_000_000;
 
-  it("text goes to the core under its MsgId; empty text is only acknowledged", () => {
+  it("text goes to the core under its OpenID and MsgId; empty text is only acknowledged", () => {
     const { envelope, decision } = interpret(parseWechatXml(xmlOf(textMessage("oUser1", "老板欠薪咋办", "18446744073709551615", at))), lookup);
     expect(envelope).toEqual({ openid: "oUser1", account: "gh_lawdesk", createTime: String(at), msgType: "text" });
-    expect(decision).toEqual({ kind: "ask", text: "老板欠薪咋办", platformId: "18446744073709551615", via: "text" });
+    expect(decision).toEqual({ kind: "ask", text: "老板欠薪咋办", platformId: "oUser1:18446744073709551615", via: "text" });
     expect(interpret(parseWechatXml(xmlOf(textMessage("oUser1", "   "))), lookup).decision).toEqual({ kind: "ack" });
   });
 
   it("voice with recognition is text; without it, a request to repeat", () => {
     const base = { ToUserName: "gh", FromUserName: "oV", CreateTime: at, MsgType: "voice", MediaId: "m", Format: "amr", MsgId: "42" };
-    expect(interpret(parseWechatXml(xmlOf({ ...base, Recognition: "我被公司辞退了" })), lookup).decision).toMatchObject({ kind: "ask", text: "我被公司辞退了", via: "voice", platformId: "42" });
+    expect(interpret(parseWechatXml(xmlOf({ ...base, Recognition: "我被公司辞退了" })), lookup).decision).toMatchObject({ kind: "ask", text: "我被公司辞退了", via: "voice", platformId: "oV:42" });
     expect(interpret(parseWechatXml(xmlOf(base)), lookup).decision).toMatchObject({ kind: "reply", text: expect.stringContaining("语音") });
   });
 

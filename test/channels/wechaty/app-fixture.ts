@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp, type App } from "../../../src/app.ts";
 import { loadConfig } from "../../../src/config.ts";
+import type { Logger } from "pino";
 import { createLogger } from "../../../src/log.ts";
 import type { User } from "../../../src/referral/types.ts";
 
@@ -37,13 +38,13 @@ export interface TestApp {
 const PASSWORD = "Qinghe-admin-2026!";
 const ROUND_THE_CLOCK = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: "00:00", end: "24:00" }));
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, log?: Logger): Promise<TestApp> {
   process.env.LAWDESK_TRAINING = "off";
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-channel-"));
   mkdirSync(join(dir, "laws"), { recursive: true });
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LOG_LEVEL: "silent", ...env }, dir);
-  const app = await createApp(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
+  const app = await createApp(config, { log: log ?? createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
   await app.auth.ensureAdmin({ password: PASSWORD });
   const admin = (await app.auth.login("admin", PASSWORD)).user;
 

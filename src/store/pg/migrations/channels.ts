@@ -1,4 +1,5 @@
 import type { Migration } from "../../migrations/types.ts";
+import { WECHAT_NONCES_SQL } from "../../migrations/channels.ts";
 
 // Versions 40-49 (mirror of ../../migrations/channels.ts). No store interface covers these
 // tables yet (the channel adapters use SQLite directly); the schema is here so both
@@ -88,5 +89,11 @@ export const PG_CHANNEL_MIGRATIONS: Migration[] = [
         updated_at TIMESTAMPTZ NOT NULL
       );
     `,
+  },
+  {
+    // The nonce cache (see the SQLite migration): shared by every process on the database.
+    version: 42,
+    name: "wechat_nonces",
+    sql: WECHAT_NONCES_SQL,
   },
 ];

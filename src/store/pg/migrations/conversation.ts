@@ -100,4 +100,10 @@ export const PG_CONVERSATION_MIGRATIONS: Migration[] = [
     name: "thread_messages_lawyer",
     sql: `CREATE INDEX thread_messages_lawyer ON thread_messages (created_at) WHERE role = 'lawyer';`,
   },
+  {
+    // When an answer left in a passive reply; committed before the reply is written (see SQLite).
+    version: 12,
+    name: "outbox_passive",
+    sql: `ALTER TABLE outbox ADD COLUMN passive_at TIMESTAMPTZ;`,
+  },
 ];
