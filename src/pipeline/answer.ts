@@ -164,7 +164,7 @@ export class Answerer implements AnswerPipeline {
         if (intent.detail === "show_law") return this.statutes(ctx, channel);
         // The question itself sent again is answered again in full, not read as a follow-up to itself.
         const again = ctx.lastQuestion !== null && repeatKey(ctx.lastQuestion) === repeatKey(norm.text);
-        const reading = again ? ({ kind: "none" } as const) : readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
+        const reading = again ? ({ kind: "none" } as const) : readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, lastQuestion: ctx.lastQuestion, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
         if (reading.kind === "follow_up") {
           const answer = this.answerFollowUp(reading.asks, norm.text, ctx, channel);
           if (answer) return answer;

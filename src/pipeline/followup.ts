@@ -36,6 +36,8 @@ const MAX_CHARS = 48;
 export interface FollowUpThread {
   lastTopic: string | null;
   lastGuideId?: string | null;
+  /** The thread's last legal question, when there was one. */
+  lastQuestion?: string | null;
   /** Topics of the last answer's guide, when known. */
   guideTopics?: readonly string[];
 }
@@ -83,9 +85,9 @@ function newMatterTopic(text: string, thread: FollowUpThread, topics: readonly T
  * question; anything else is left to the intent rules.
  */
 export function readFollowUp(text: string, thread: FollowUpThread, topics: readonly TopicDef[]): FollowUpReading {
-  // Nothing to follow up on: no answer yet, or only a hand-over or a greeting with no matter
-  // ("转人工" first, then the question itself).
-  if (!thread.lastGuideId && (!thread.lastTopic || thread.lastTopic === "other")) return { kind: "none" };
+  if (!thread.lastTopic && !thread.lastGuideId) return { kind: "none" };
+  // Nothing to follow up on either after a bare hand-over ("转人工" first, then the question itself).
+  if (!thread.lastGuideId && !thread.lastQuestion && thread.lastTopic === "other") return { kind: "none" };
   const t = text.trim();
   const opener = NEW_MATTER.test(t);
   const matter = newMatterTopic(t, thread, topics);
