@@ -455,6 +455,10 @@ export class KnowledgeBase {
     return this.requireRetriever().queryTerms(query);
   }
 
+  legalTerms(query: string): string[] {
+    return this.requireRetriever().legalTerms(query);
+  }
+
   neighbours(query: string): NeighbourEvidence | null {
     return this.requireRetriever().neighbours(query);
   }
@@ -624,6 +628,7 @@ export class KnowledgeBase {
       searchGuides: (q, k) => guideIndex.search(q, k).map((h) => ({ ...h, score: h.normalized })),
       basisArticle: (b) => this.basisArticle(b),
       queryTerms: (q) => this.queryTerms(q),
+      legalTerms: (q) => this.legalTerms(q),
       neighbours: (q) => this.neighbours(q),
     };
   }

@@ -61,4 +61,9 @@ export class IndexRetriever {
   queryTerms(query: string): string[] {
     return this.index.tokenizer.words(query);
   }
+
+  /** The question's words and the legal terms its lay words stand for (terms.yaml). */
+  legalTerms(query: string): string[] {
+    return [...this.index.tokenizer.words(query), ...this.index.queryFeatures(query).expandedWith];
+  }
 }

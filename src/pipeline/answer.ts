@@ -41,6 +41,8 @@ export interface Retriever {
   basisArticle(basis: GuideBasis): ArticleUnit | null;
   /** Content words of a question, as retrieval sees them. */
   queryTerms(query: string): string[];
+  /** The question's words and the legal terms its lay words stand for. */
+  legalTerms?(query: string): string[];
   /** The labelled questions nearest to this one, or null without a question bank. */
   neighbours(query: string): NeighbourEvidence | null;
   /** A guide by its id (for follow-ups to the answer built on it), or null. */
@@ -259,7 +261,7 @@ export class Answerer implements AnswerPipeline {
     const limits = CHANNEL_LIMITS[channel];
     const { directory } = this.o;
     const { articles, guides, confidence, guide, basis, neighbours, features: f } = await this.assess(query);
-    const evidence = { basis: guide ? basis : [], hits: articles, exact: f.exact > 0, neighbours };
+    const evidence = { basis: guide ? basis : [], hits: articles, exact: f.exact > 0, neighbours, terms: this.o.retriever.legalTerms?.(query) };
     const quoted = pickArticles(evidence);
     // The lawyer's findings show only articles whose law the question supports, best first.
     const support = evidenceArticles(evidence);

@@ -1,7 +1,8 @@
 // Which articles an answer quotes. The guide's legal basis is trusted (a lawyer reviewed it);
 // an article retrieval found on its own is quoted only when the question supports that part
-// of its law: the guide rests on a nearby article, the labelled questions most like this one
-// were answered from one, or (without a labelled bank) another top result backs it. An article that
+// of its law (the guide rests on a nearby article, the labelled questions most like this one
+// were answered from one, or without a labelled bank another top result backs it) and the
+// article says one of the question's words or the legal terms they stand for. An article that
 // matches a few words of the question from a law nothing else points to (a homestead lost to
 // a flood for unpaid wages, the army's civilian staff regulation for social insurance) is a
 // hub or a coincidence, and is left out.
@@ -19,6 +20,9 @@ export interface CitationEvidence {
   exact: boolean;
   /** The labelled questions nearest to this one, or null without a labelled bank. */
   neighbours: NeighbourEvidence | null;
+  /** The question's words and the legal terms they stand for; when given, an article found
+   * on its own must contain one of them (two characters or more) to be quoted. */
+  terms?: readonly string[];
 }
 
 const MAX_QUOTES = 3;
@@ -45,6 +49,12 @@ export function evidenceArticles(e: CitationEvidence): Array<{ law: string; no: 
   return out;
 }
 
+/** Whether the article's text says something the question says (or its legal terms). */
+export function sharesTerm(terms: readonly string[] | undefined, a: ArticleUnit): boolean {
+  if (!terms) return true;
+  return terms.some((t) => t.length >= 2 && a.text.includes(t));
+}
+
 /** Whether the question's evidence supports quoting this article. */
 export function supportedBy(evidence: ReadonlyArray<{ law: string; no: number }>, a: ArticleUnit): boolean {
   return evidence.some((x) => x.law === a.law && Math.abs(x.no - a.articleNo) <= NEAR);
@@ -67,9 +77,11 @@ export function pickArticles(e: CitationEvidence): ArticleUnit[] {
   for (const a of basis) if (top.has(a.id)) add(a);
   for (const a of basis.slice(0, 2)) add(a);
   const evidence = evidenceArticles(e);
+  // Backed by the evidence, and saying something the question says (or its legal terms).
+  const backed = (a: ArticleUnit) => supportedBy(evidence, a) && sharesTerm(e.terms, a);
   if (basis.length === 0) {
-    for (const h of hits.slice(0, MAX_QUOTES)) if (supportedBy(evidence, h.article)) add(h.article);
-  } else if (hits[0] && !basis.some((a) => a.law === hits[0].article.law) && supportedBy(evidence, hits[0].article)) {
+    for (const h of hits.slice(0, MAX_QUOTES)) if (backed(h.article)) add(h.article);
+  } else if (hits[0] && !basis.some((a) => a.law === hits[0].article.law) && backed(hits[0].article)) {
     add(hits[0].article);
   }
   return out;

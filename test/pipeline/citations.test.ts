@@ -72,3 +72,13 @@ describe("pickArticles", () => {
     expect(ids(pickArticles({ basis, hits: [named], exact: true, neighbours: null }))[0]).toBe(`${ARMY}|第五十五条`);
   });
 });
+
+describe("term support", () => {
+  it("a backed article that shares no word with the question (nor its legal terms) is not quoted", () => {
+    const hits = [hit(article(CIVIL, "第三百七十条"))];
+    const neighbours = { coverage: 1, nearest: 0.1, keys: [`${CIVIL}|第三百六十九条`] };
+    expect(pickArticles({ basis: [], hits, exact: false, neighbours, terms: ["网上", "假货"] })).toEqual([]);
+    const said = { ...article(CIVIL, "第三百七十条"), text: "居住权期限届满或者居住权人死亡的，居住权消灭。" };
+    expect(ids(pickArticles({ basis: [], hits: [hit(said)], exact: false, neighbours, terms: ["居住权"] }))).toEqual([said.id]);
+  });
+});
