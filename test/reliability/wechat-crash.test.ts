@@ -101,11 +101,13 @@ async function oneRun(variant: StoreVariant, run: number): Promise<void> {
     });
     platform.target = `${child.base}/wechat/oa`;
 
-    // Residents in parallel, each writing its messages one after another.
+    // Twelve senders in parallel, each writing its messages one after another.
     let seq = run * 1000;
     const residents = Array.from({ length: RESIDENTS }, async (_, r) => {
-      const openid = `oCrash${variant.name}${run}r${r}`;
       for (let k = 0; k < PER_RESIDENT; k++) {
+        // A resident per message: a later question in one thread may be answered as a follow-up
+        // from the guide, without the model's marker this test books answers by.
+        const openid = `oCrash${variant.name}${run}r${r}k${k}`;
         const marker = markerOf(seq++);
         const msgId = `${7_100_000_000_000_000_000n + BigInt(seq)}`;
         await platform.deliver(openid, `${QUESTIONS[(r + k) % QUESTIONS.length]}（${marker}）`, marker, msgId);
