@@ -3,15 +3,13 @@
 // Every setting is validated at start-up and a wrong one is reported by name.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { parseTrustProxy } from "./server/proxy.ts";
+import { PROJECT_ROOT, SHARED_DATA_DIR } from "./paths.ts";
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-/** Real external data for tests, evaluation and benchmarks, beside the project. */
-export const SHARED_DATA_DIR = resolve(PROJECT_ROOT, "../shared/data");
+export { PROJECT_ROOT, SHARED_DATA_DIR } from "./paths.ts";
 
 const optionalUrl = z.url().optional();
 const port = z.coerce.number().int().min(0).max(65535);

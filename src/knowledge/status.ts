@@ -1,9 +1,8 @@
+import { chinaToday } from "../china-time.ts";
 import type { ArticleUnit } from "./types.ts";
 
-/** Today's date as YYYY-MM-DD in China Standard Time, where the law takes effect. */
-export function chinaToday(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
+/** Today's date in China Standard Time, where the law takes effect (china-time.ts). */
+export { chinaToday };
 
 /** Only text that is in force today may be presented as current law. */
 export function isCurrentLaw(unit: Pick<ArticleUnit, "status" | "effective">, now = new Date()): boolean {

@@ -1,7 +1,6 @@
-// Duty hours are kept in Asia/Shanghai wall-clock time. China has had no daylight saving
-// since 1991, so a fixed +08:00 offset is exact and needs no time-zone database.
+// Duty hours are kept in Asia/Shanghai wall-clock time (a fixed +08:00, see china-time.ts).
+import { CHINA_OFFSET_MS as OFFSET_MS } from "../china-time.ts";
 
-const OFFSET_MS = 8 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface LocalTime {

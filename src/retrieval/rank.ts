@@ -2,14 +2,14 @@
 // reuse a cached index over a JSONL corpus and yield ranked article ids per question.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { readCorpusJsonl } from "./corpus.ts";
 import { loadAliasesFile, loadTermsFile } from "./knowledge-files.ts";
 import { SearchIndex, type SearchIndexOptions, type TrainingQuestion } from "./search-index.ts";
+import { PROJECT_ROOT, SHARED_DATA_DIR } from "../paths.ts";
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const DEFAULT_TRAIN_PATH = resolve(PROJECT_ROOT, "../shared/data/stard/queries-train.jsonl");
+export { PROJECT_ROOT } from "../paths.ts";
+export const DEFAULT_TRAIN_PATH = resolve(SHARED_DATA_DIR, "stard/queries-train.jsonl");
 export const DEFAULT_CACHE_DIR = resolve(PROJECT_ROOT, ".cache/retrieval");
 
 export interface RankOptions {
