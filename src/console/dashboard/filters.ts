@@ -2,10 +2,9 @@
 // topic, region (a region includes everything below it) and group filters, intersected with
 // the regions the viewer may see. Turned into SQL conditions with bound parameters only.
 
+import { CHINA_OFFSET_MS as SHANGHAI_OFFSET_MS } from "../../china-time.ts";
 import { HttpError } from "../../server/errors.ts";
 
-/** China has no daylight saving: a Shanghai day is always UTC+8. */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_DAYS = 366;
