@@ -59,6 +59,13 @@ export function parseLawJsonl(content: string, source: string, opts: JsonlOption
       return;
     }
     const d = parsed.data;
+    // Whitespace passes the schema's length check but leaves nothing to quote or cite (an
+    // outside corpus read leniently keeps a line with a law and a text, whatever its label).
+    const blank = (opts.lenient ? (["law", "text"] as const) : (["law", "article", "text"] as const)).find((k) => d[k].trim() === "");
+    if (blank) {
+      problems.push({ line, message: `${blank}: empty` });
+      return;
+    }
     const no = parseArticleLabel(d.article);
     if (!no && !opts.lenient) {
       problems.push({ line, message: `article: "${d.article}" is not an article number` });

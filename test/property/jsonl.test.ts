@@ -37,6 +37,14 @@ describe("JSONL interchange", () => {
     );
   });
 
+  it("a line whose law, article or text is only whitespace is a problem, not an empty unit (found by the property above)", () => {
+    for (const lenient of [false, true]) {
+      const { units, problems } = parseLawJsonl('{"id":"0","law":" ","article":" ","text":" "}', "blank.jsonl", { lenient });
+      expect(units).toEqual([]);
+      expect(problems).toEqual([{ line: 1, message: "law: empty" }]);
+    }
+  });
+
   it(`well-formed lines come back as the same articles, canonically labelled (${RUNS} runs)`, () => {
     fc.assert(
       fc.property(fc.array(validLine, { minLength: 1, maxLength: 6 }), (rows) => {
