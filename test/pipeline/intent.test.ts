@@ -48,6 +48,11 @@ describe("classifyIntent", () => {
     expect(intentOf("去死吧你这破机器")).toBe("abuse");
   });
 
+  it("reads sb as an insult only as a word of its own, not inside other letters", () => {
+    for (const t of ["你个sb", "你是SB吗", "s b"]) expect(intentOf(t), t).toBe("abuse");
+    for (const t of ["老板欠工资怎么办（单号wxqsbn）", "jobs bank 发工资不到账怎么办"]) expect(intentOf(t), t).not.toBe("abuse");
+  });
+
   it("property: never throws and always returns a known intent", () => {
     const known = new Set<Intent>(["legal_question", "follow_up", "greeting", "ask_human", "feedback", "emergency", "out_of_scope", "abuse"]);
     const anyUnits = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n)), maxLength: 300 });
