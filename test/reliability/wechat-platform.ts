@@ -101,9 +101,16 @@ export class WechatPlatform {
     return b;
   }
 
-  /** Every answer the resident of `msgId` saw: passive replies and customer-service messages with its marker. */
+  /**
+   * Every answer the resident of `msgId` saw: passive replies, and customer-service messages
+   * with its marker or with none (an answer composed without the model: a template, a
+   * hand-over notice), which belong to it when the resident sent only this one message.
+   */
   answersTo(b: Booked): string[] {
-    const sent = this.wechat.messagesTo(b.openid).filter((m) => (m.content.match(MARKER) ?? ([] as string[])).includes(b.marker));
+    const sent = this.wechat.messagesTo(b.openid).filter((m) => {
+      const markers = m.content.match(MARKER);
+      return markers === null || markers.includes(b.marker);
+    });
     return [...b.passive, ...sent.map((m) => m.content)];
   }
 }
