@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis, GuideHit } from "../knowledge/types.ts";
-import { evidenceArticles, pickArticles, supportedBy } from "./citations.ts";
+import { pickArticles, relevanceGate } from "./citations.ts";
 import { compose, cutToFit, splitForChannel } from "./compose.ts";
 import { ANSWER_THRESHOLD, confidenceOf, features, type ConfidenceFeatures } from "./confidence.ts";
 import { detectEmergency, emergencyTopic, kindLabels, safetyReply, urgencyFor } from "./emergency.ts";
@@ -263,14 +263,14 @@ export class Answerer implements AnswerPipeline {
     const { articles, guides, confidence, guide, basis, neighbours, features: f } = await this.assess(query);
     const evidence = { basis: guide ? basis : [], hits: articles, exact: f.exact > 0, neighbours, terms: this.o.retriever.legalTerms?.(query) };
     const quoted = pickArticles(evidence);
-    // The lawyer's findings show only articles whose law the question supports, best first.
-    const support = evidenceArticles(evidence);
-    const findings = articles.filter((h) => h.exact || supportedBy(support, h.article));
+    // The lawyer's findings show only what passed the gate a quote passes, best first.
+    const passes = relevanceGate(evidence);
+    const findings = articles.filter((h) => h.exact || passes(h.article));
     const topic = guide?.topics[0] ?? this.topicOf(query);
     const region = ctx.region;
 
     const always = ALWAYS_LAWYER.find((r) => r.re.test(asked)) ?? (guide?.alwaysEscalate ? { topic, urgency: "urgent" as Urgency } : undefined);
-    // Nothing to stand on: no guide, and no retrieved article whose law the question supports.
+    // Nothing to stand on: no guide, and no retrieved article that passed the gate.
     const unsupported = guide === null && quoted.length === 0;
     if ((confidence < this.threshold || unsupported) && !always) {
       const text = cutToFit(

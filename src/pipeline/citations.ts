@@ -50,20 +50,26 @@ export function evidenceArticles(e: CitationEvidence): Array<{ law: string; no: 
 }
 
 /** Whether the article's text says something the question says (or its legal terms). */
-export function sharesTerm(terms: readonly string[] | undefined, a: ArticleUnit): boolean {
+function sharesTerm(terms: readonly string[] | undefined, a: ArticleUnit): boolean {
   if (!terms) return true;
   return terms.some((t) => t.length >= 2 && a.text.includes(t));
 }
 
-/** Whether the question's evidence supports quoting this article. */
-export function supportedBy(evidence: ReadonlyArray<{ law: string; no: number }>, a: ArticleUnit): boolean {
-  return evidence.some((x) => x.law === a.law && Math.abs(x.no - a.articleNo) <= NEAR);
+/**
+ * The gate every quoted article and every finding shown to the lawyer passes: the guide's
+ * basis, or an article the evidence backs (a nearby article) whose text says one of the
+ * question's words or the legal terms they stand for.
+ */
+export function relevanceGate(e: CitationEvidence): (a: ArticleUnit) => boolean {
+  const basis = new Set(e.basis.map((a) => a.id));
+  const evidence = evidenceArticles(e);
+  return (a) => basis.has(a.id) || (evidence.some((x) => x.law === a.law && Math.abs(x.no - a.articleNo) <= NEAR) && sharesTerm(e.terms, a));
 }
 
 /**
  * At most three articles, no repeats, most trustworthy first: an exact citation; the guide's
- * basis that retrieval found too; the rest of the guide's basis; then retrieved articles whose
- * law the question supports. (Putting articles that answered similar labelled questions first
+ * basis that retrieval found too; the rest of the guide's basis; then retrieved articles that
+ * pass the relevance gate. (Putting articles that answered similar labelled questions first
  * was measured and cited the relevant article less often.)
  */
 export function pickArticles(e: CitationEvidence): ArticleUnit[] {
@@ -76,9 +82,7 @@ export function pickArticles(e: CitationEvidence): ArticleUnit[] {
   const top = new Set(hits.slice(0, 10).map((h) => h.article.id));
   for (const a of basis) if (top.has(a.id)) add(a);
   for (const a of basis.slice(0, 2)) add(a);
-  const evidence = evidenceArticles(e);
-  // Backed by the evidence, and saying something the question says (or its legal terms).
-  const backed = (a: ArticleUnit) => supportedBy(evidence, a) && sharesTerm(e.terms, a);
+  const backed = relevanceGate(e);
   if (basis.length === 0) {
     for (const h of hits.slice(0, MAX_QUOTES)) if (backed(h.article)) add(h.article);
   } else if (hits[0] && !basis.some((a) => a.law === hits[0].article.law) && backed(hits[0].article)) {

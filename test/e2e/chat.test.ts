@@ -3,47 +3,40 @@
 // text appears once (folded out, not also in the message), and a follow-up gets its own
 // short answer. Screenshots go to test-output/screenshots/.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../../src/config.ts";
 import { startTestServer, type TestServer } from "../server/helpers.ts";
+import { CHROMIUM, haveChromium, launchChromium, newPage, PHONE, residentAsks } from "./browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
-const PHONE = { width: 390, height: 844 };
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium package)`);
 
 describe.skipIf(!haveChromium)("the resident's web chat on a phone", () => {
   let t: TestServer;
   let browser: Browser;
+  const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     t = await startTestServer({ logLevel: "warn" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
+    for (const c of contexts) await c.close();
     await browser?.close();
     await t?.close();
   });
 
   async function ask(page: Page, text: string): Promise<void> {
-    const before = await page.locator(".msg.bot").count();
-    await page.fill("#text", text);
-    await page.click("#send");
-    await expect.poll(() => page.locator(".msg.bot").count(), { timeout: 30_000 }).toBeGreaterThan(before);
+    await residentAsks(page, text);
     // Let the render's scroll settle.
     await page.waitForTimeout(150);
   }
 
-  /** Where the last answer's first line sits relative to the visible part of the log. */
   /** Where the last answer's first line sits relative to the visible part of the log. */
   async function lastAnswerPlacement(page: Page) {
     const log = page.locator("#log");
@@ -60,8 +53,7 @@ describe.skipIf(!haveChromium)("the resident's web chat on a phone", () => {
   }
 
   test("a new answer is shown from its start; the statute text is folded, not repeated; a follow-up answers what was asked", async () => {
-    const ctx = await browser.newContext({ viewport: PHONE, locale: "zh-CN", isMobile: true, hasTouch: true });
-    const page = await ctx.newPage();
+    const page = await newPage(browser, contexts, PHONE, true);
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.goto(`${t.base}/`);
 
@@ -89,6 +81,5 @@ describe.skipIf(!haveChromium)("the resident's web chat on a phone", () => {
     expect(third.top).toBeGreaterThanOrEqual(0);
     expect(third.top).toBeLessThan(third.visible / 3);
     expect(pageErrors).toEqual([]);
-    await ctx.close();
   }, 120_000);
 });

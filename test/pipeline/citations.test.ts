@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { ArticleHit, ArticleUnit } from "../../src/knowledge/types.ts";
 import { chineseToInt } from "../../src/knowledge/article-number.ts";
-import { evidenceArticles, pickArticles } from "../../src/pipeline/citations.ts";
+import { evidenceArticles, pickArticles, relevanceGate } from "../../src/pipeline/citations.ts";
 
 const LABOUR = "中华人民共和国劳动合同法";
 const SOCIAL = "中华人民共和国社会保险法";
@@ -80,5 +80,17 @@ describe("term support", () => {
     expect(pickArticles({ basis: [], hits, exact: false, neighbours, terms: ["网上", "假货"] })).toEqual([]);
     const said = { ...article(CIVIL, "第三百七十条"), text: "居住权期限届满或者居住权人死亡的，居住权消灭。" };
     expect(ids(pickArticles({ basis: [], hits: [hit(said)], exact: false, neighbours, terms: ["居住权"] }))).toEqual([said.id]);
+  });
+});
+
+describe("relevanceGate (quotes and the lawyer's findings)", () => {
+  it("passes the guide's basis whatever its words, and a backed article only when it shares a term", () => {
+    const basis = [article(SOCIAL, "第五十八条")];
+    const neighbours = { coverage: 1, nearest: 0.1, keys: [`${LABOUR}|第三十条`] };
+    const passes = relevanceGate({ basis, hits: [], exact: false, neighbours, terms: ["工资"] });
+    expect(passes(basis[0])).toBe(true);
+    expect(passes({ ...article(LABOUR, "第三十一条"), text: "用人单位应当按时支付工资。" })).toBe(true);
+    expect(passes({ ...article(LABOUR, "第三十一条"), text: "加班的规定。" })).toBe(false);
+    expect(passes({ ...article(ARMY, "第五十五条"), text: "文职人员的工资。" })).toBe(false);
   });
 });
