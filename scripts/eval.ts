@@ -1,7 +1,7 @@
 // Retrieval evaluation on STARD (../shared/data/stard): BM25 alone, the full system
 // without question-learning (all questions), and the full system learning from training
 // questions scored on k-fold held-out folds (never on questions it saw).
-//   npm run eval [-- --folds 5 --no-dense] [--blind: the conversation set's blind file instead of its dev set]
+//   npm run eval [-- --folds 5 --no-dense --no-rerank] [--blind: the conversation set's blind file instead of its dev set]
 import os from "node:os";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -9,6 +9,8 @@ import { readCorpusJsonl } from "../src/retrieval/corpus.ts";
 import { loadAliasesFile, loadTermsFile } from "../src/retrieval/knowledge-files.ts";
 import { PROJECT_ROOT } from "../src/retrieval/rank.ts";
 import { SearchIndex, type FusionWeights } from "../src/retrieval/search-index.ts";
+import { nestedGroups, trainOnGroups } from "./lib/rerank-folds.ts";
+import { RERANK_TRAINING } from "./train-rerank.ts";
 import { formatTable, kFolds, meanMetrics, queryMetrics, readJsonl, type LabelledQuery, type MetricRow } from "./lib/ir-metrics.ts";
 
 export interface EvalRetrievalOptions {
@@ -16,6 +18,8 @@ export interface EvalRetrievalOptions {
   folds?: number;
   dense?: "lsa" | false;
   weights?: Partial<FusionWeights>;
+  /** false: skip training and scoring the reranker (faster; first stage only). */
+  rerank?: false;
   log?: (line: string) => void;
 }
 
@@ -63,30 +67,36 @@ export async function evalRetrieval(opts: EvalRetrievalOptions = {}): Promise<Ev
       aliases,
       dense: opts.dense ?? "lsa",
       weights: opts.weights,
+      rerank: false,
       reuseFrom: bm25Only,
     }),
   );
   rows.push({ name: "full, no question-learning", m: meanMetrics(await time("search full", () => score(full, queries))), note: `all ${queries.length}` });
 
-  // 3. Full system learning from training questions, k-fold held out.
+  // 3. Full system learning from training questions, k-fold held out: the first stage alone,
+  // then with the reranker trained (nested) on the other folds only.
   const folds = kFolds(queries, nFolds);
   const heldOut: MetricRow[] = [];
+  const reranked: MetricRow[] = [];
+  const base = { terms: termsFile.terms, typos: termsFile.typos, aliases, dense: opts.dense ?? "lsa", weights: opts.weights, reuseFrom: full };
+  const nested = nestedGroups(articles, base, folds);
   for (let f = 0; f < nFolds; f++) {
     const train = folds.flatMap((fold, j) => (j === f ? [] : fold));
-    const idx = await time("build per fold", () =>
-      SearchIndex.build(articles, {
-        terms: termsFile.terms,
-        typos: termsFile.typos,
-        aliases,
-        dense: opts.dense ?? "lsa",
-        weights: opts.weights,
-        training: train,
-        reuseFrom: full,
-      }),
+    const inner = folds.map((_, j) => j).filter((j) => j !== f);
+    const model =
+      opts.rerank === false
+        ? false
+        : await time("train reranker per fold (nested)", () => trainOnGroups(inner.flatMap((j) => nested(f, j)), inner.length, RERANK_TRAINING));
+    const idx = await time("build per fold", () => SearchIndex.build(articles, { ...base, training: train, rerank: model }));
+    heldOut.push(
+      ...(await time("search per fold", () => folds[f].map((q) => queryMetrics(idx.rerankCandidates(q.query, 100).map((c) => c.article.id), q.relevant)))),
     );
-    heldOut.push(...(await time("search per fold", () => score(idx, folds[f]))));
+    if (model) reranked.push(...(await time("search per fold, reranked", () => score(idx, folds[f]))));
+    log(`fold ${f + 1}/${nFolds} done`);
   }
   rows.push({ name: `full + question-learning (${nFolds}-fold)`, m: meanMetrics(heldOut), note: `held-out, ${heldOut.length}` });
+  if (reranked.length > 0)
+    rows.push({ name: `  + learned reranker (nested ${nFolds}-fold)`, m: meanMetrics(reranked), note: `held-out, ${reranked.length}` });
   log(formatTable(rows));
   return { rows, timings };
 }
@@ -102,7 +112,7 @@ async function main(): Promise<void> {
   const dense = args.includes("--no-dense") ? false : "lsa";
   console.log(machineLine());
   const t0 = performance.now();
-  const { timings } = await evalRetrieval({ folds, dense });
+  const { timings } = await evalRetrieval({ folds, dense, ...(args.includes("--no-rerank") ? { rerank: false as const } : {}) });
   console.log("timings (s): " + Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", "));
   const { evalAnswers } = await import("./eval-answers.ts");
   await evalAnswers({ fit: args.includes("--fit") });

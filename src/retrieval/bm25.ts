@@ -131,6 +131,18 @@ export class Bm25Index {
     }
   }
 
+  /** The documents holding a term, in doc order (a view, not a copy); empty when unknown. */
+  docsWith(term: string): Uint32Array {
+    const t = this.vocab.get(term);
+    return t === undefined ? new Uint32Array(0) : this.postDocs.subarray(this.offsets[t], this.offsets[t + 1]);
+  }
+
+  /** The term's idf, or undefined when no document holds it. */
+  idfOf(term: string): number | undefined {
+    const t = this.vocab.get(term);
+    return t === undefined ? undefined : this.idf[t];
+  }
+
   /** Dense score vector over all documents. */
   scoreAll(query: Bm25Doc): Float32Array {
     const acc = new Float32Array(this.nDocs);

@@ -3,100 +3,43 @@
 //    appended to the articles they answer: document expansion),
 //  - nearest training questions voting for their labelled articles (kNN),
 //  - dense retrieval (offline LSA, or a remote embedding model) through HNSW,
-// each normalised by its best score for the query and combined linearly.
+// each normalised by its best score for the query and combined linearly; when the index
+// learned from training questions, a learned reranker (rerank.ts) reorders the head.
 import type { Embeddings } from "@langchain/core/embeddings";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ArticleHit, ArticleUnit } from "../knowledge/types.ts";
 import { findArticleRefs } from "../knowledge/article-number.ts";
-import { Bm25Index, DEFAULT_BM25, topK, type Bm25Params } from "./bm25.ts";
-import { LsaEmbeddings, normalizeInPlace, type LsaOptions } from "./embeddings/lsa.ts";
-import type { AliasEntry, TermEntry, Typo } from "./knowledge-files.ts";
+import { Bm25Index, DEFAULT_BM25, topK } from "./bm25.ts";
+import { LsaEmbeddings, normalizeInPlace } from "./embeddings/lsa.ts";
 import { LawNameResolver, type LawResolution } from "./law-names.ts";
 import { readBundle, writeBundle } from "./persist.ts";
 import { Tokenizer } from "./tokenize.ts";
 import { VectorIndex } from "./vector-index.ts";
+import { rankMap, statusRank } from "./score-utils.ts";
+import { fuseScores, type FusionInputs } from "./fusion.ts";
+import { shippedRerankModel, type RerankModel } from "./rerank.ts";
+import { SecondStage } from "./rerank-facts.ts";
+import { DEFAULT_WEIGHTS, type FusionWeights, type Manifest, type ScoreParts, type SearchIndexOptions, type SearchOptions } from "./search-types.ts";
+export { RERANK_POOL } from "./rerank-facts.ts";
+import { RERANK_POOL } from "./rerank-facts.ts";
 
-export interface TrainingQuestion {
-  query: string;
-  /** Article ids (ArticleUnit.id) the question is labelled with. */
-  relevant: string[];
-}
-
-export interface FusionWeights {
-  /** BM25 over the article field (normalised by the query's best score). */
-  bm25: number;
-  /** Training-question neighbours voting for their articles. */
-  knn: number;
-  /** Dense similarity (normalised by the query's best similarity). */
-  dense: number;
-  /** Weight of lay-to-legal expansion features relative to the query's own. */
-  expansion: number;
-  /** Multiplier for articles not 现行有效: keeps them searchable, below current law on ties. */
-  statusPenalty: number;
-  /** Law prior from the neighbours' laws: boosts matching articles of the laws similar questions cite. */
-  lawKnn: number;
-  /** Law prior from how often training questions cite each law. */
-  lawFreq: number;
-}
-
-export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.05, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0.25, lawFreq: 0 };
-
-export interface SearchIndexOptions {
-  /** Lay -> legal vocabulary (knowledge/terms.yaml `terms`). */
-  terms?: TermEntry[];
-  /** Misspellings corrected before tokenizing (terms.yaml `typos`). */
-  typos?: Typo[];
-  /** Law aliases (knowledge/law-aliases.yaml). */
-  aliases?: AliasEntry[];
-  /** Labelled questions for document expansion and kNN. Omit for a corpus-only index. */
-  training?: TrainingQuestion[];
-  /** "lsa" (default): offline, fitted on the corpus. false: lexical only. */
-  dense?: "lsa" | false;
-  lsa?: LsaOptions;
-  bm25?: Bm25Params;
-  weights?: Partial<FusionWeights>;
-  /** Training neighbours that vote in kNN. */
-  knnNeighbours?: number;
-  /** Dense candidates fetched from HNSW per query. */
-  denseCandidates?: number;
-  /**
-   * Reuse tokenization and the dense model of an index over the same articles (k-fold
-   * evaluation builds one index per fold; only the question-learned parts differ).
-   */
-  reuseFrom?: SearchIndex;
-  /** Progress callback for long builds. */
-  onProgress?: (stage: string) => void;
-}
-
-interface Manifest {
-  version: number;
-  nArticles: number;
-  userWords: string[];
-  typos: Typo[];
-  terms: TermEntry[];
-  aliases: AliasEntry[];
-  weights: FusionWeights;
-  knnNeighbours: number;
-  denseCandidates: number;
-  dense: "lsa" | "remote" | false;
-  denseDim: number;
-  trainingCount: number;
-}
+export {
+  DEFAULT_WEIGHTS,
+  type FusionWeights,
+  type ScoreParts,
+  type SearchIndexOptions,
+  type SearchOptions,
+  type TrainingQuestion,
+} from "./search-types.ts";
 
 const FORMAT_VERSION = 1;
 const PRC = "中华人民共和国";
-const CURRENT = "现行有效";
 
 /** Text the article is indexed under: short title, chapters, then the article itself. */
 export function articleDocText(a: ArticleUnit): string {
   const title = a.law.startsWith(PRC) ? a.law.slice(PRC.length) : a.law;
   return [title, ...a.chapters.map((c) => c.replace(/^第\S+[编章节]\s*/, "")), a.text].join(" ");
-}
-
-export interface SearchOptions {
-  /** Skip the exact-citation lookup (the eval uses the plain ranker too). */
-  exact?: boolean;
 }
 
 export class SearchIndex {
@@ -118,6 +61,9 @@ export class SearchIndex {
   private readonly lawOf: Int32Array;
   private readonly lawFreq: Float32Array;
   private readonly manifest: Manifest;
+  /** Second stage; null for the first-stage fusion alone. */
+  private readonly reranker: RerankModel | null;
+  private stage: SecondStage | null = null;
   /** Tokenized articles, kept after a build only for reuseFrom (not saved). */
   private analyzed: Array<{ words: string[]; bigrams: string[] }> | null = null;
 
@@ -132,6 +78,7 @@ export class SearchIndex {
     vectors: VectorIndex | null;
     remote: Embeddings | null;
     manifest: Manifest;
+    rerank?: RerankModel | null;
   }) {
     this.articles = p.articles;
     this.tokenizer = p.tokenizer;
@@ -157,6 +104,8 @@ export class SearchIndex {
     for (const d of p.knnDocs) this.lawFreq[this.lawOf[d]]++;
     const maxFreq = Math.max(0, ...this.lawFreq);
     if (maxFreq > 0) for (let l = 0; l < this.lawFreq.length; l++) this.lawFreq[l] = Math.log1p(this.lawFreq[l]) / Math.log1p(maxFreq);
+    this.reranker =
+      p.rerank !== undefined ? p.rerank : p.manifest.trainingCount > 0 && p.manifest.rerank !== false ? shippedRerankModel() : null;
     this.lay = p.manifest.terms
       .map((t) => ({ lay: t.lay.map((w) => this.tokenizer.normalize(w)).filter((w) => w.length >= 2), legal: t.legal }))
       .filter((t) => t.lay.length > 0 && t.legal.length > 0);
@@ -268,6 +217,7 @@ export class SearchIndex {
       dense: remote ? "remote" : lsa ? "lsa" : false,
       denseDim: vectors?.dim ?? 0,
       trainingCount: training.length,
+      ...(opts.rerank === false ? { rerank: false } : {}),
     };
     const index = new SearchIndex({
       articles,
@@ -280,6 +230,7 @@ export class SearchIndex {
       vectors,
       remote,
       manifest,
+      ...(opts.rerank ? { rerank: opts.rerank } : {}),
     });
     index.analyzed = analyzed;
     return index;
@@ -345,55 +296,39 @@ export class SearchIndex {
     return this.search(query, k, opts);
   }
 
+  /** Every part's score for every article, and their fusion (before any reranking). */
+  scoreParts(query: string, qv: Float32Array | null): ScoreParts {
+    return fuseScores(this.fusionInputs, this.queryFeatures(query).features, qv);
+  }
+
+  private get fusionInputs(): FusionInputs {
+    return {
+      articles: this.articles,
+      weights: this.weights,
+      text: this.text,
+      knn: this.knn,
+      knnPtr: this.knnPtr,
+      knnDocs: this.knnDocs,
+      knnNeighbours: this.manifest.knnNeighbours,
+      lawOf: this.lawOf,
+      lawFreq: this.lawFreq,
+      trainingCount: this.manifest.trainingCount,
+      vectors: this.vectors,
+      denseCandidates: this.manifest.denseCandidates,
+    };
+  }
+
   private searchWithVector(query: string, k: number, qv: Float32Array | null, opts: SearchOptions): ArticleHit[] {
-    const n = this.articles.length;
-    const w = this.weights;
     const exact = opts.exact === false ? [] : this.exactLookup(query);
-    const { features } = this.queryFeatures(query);
-
-    const bm = this.text.scoreAll(features);
-    const bmMax = maxOf(bm);
-    const fused = new Float32Array(n);
-    if (bmMax > 0) for (let d = 0; d < n; d++) fused[d] = (w.bm25 * bm[d]) / bmMax;
-
-    let knnScores: Map<number, number> | null = null;
-    if (this.knn && (w.knn > 0 || w.lawKnn > 0)) {
-      const neigh = this.knn.search(features, this.manifest.knnNeighbours);
-      knnScores = new Map();
-      const lawScore = new Map<number, number>();
-      for (const { doc: q, score } of neigh) {
-        const laws = new Set<number>();
-        for (let p = this.knnPtr[q]; p < this.knnPtr[q + 1]; p++) {
-          const d = this.knnDocs[p];
-          knnScores.set(d, (knnScores.get(d) ?? 0) + score);
-          laws.add(this.lawOf[d]);
-        }
-        for (const l of laws) lawScore.set(l, (lawScore.get(l) ?? 0) + score);
-      }
-      let m = 0;
-      for (const v of knnScores.values()) m = Math.max(m, v);
-      if (m > 0 && w.knn > 0) for (const [d, v] of knnScores) fused[d] += (w.knn * v) / m;
-      let lm = 0;
-      for (const v of lawScore.values()) lm = Math.max(lm, v);
-      // Boost only articles that already match the question: the prior reorders, it does not retrieve.
-      if (lm > 0 && w.lawKnn > 0)
-        for (let d = 0; d < n; d++) if (fused[d] > 0) fused[d] += (w.lawKnn * (lawScore.get(this.lawOf[d]) ?? 0)) / lm;
-    }
-    if (w.lawFreq > 0 && this.manifest.trainingCount > 0)
-      for (let d = 0; d < n; d++) if (fused[d] > 0) fused[d] += w.lawFreq * this.lawFreq[this.lawOf[d]];
-
-    let denseHits: Map<number, { sim: number; rank: number }> | null = null;
-    if (qv && this.vectors && w.dense > 0 && maxAbs(qv) > 0) {
-      const hits = this.vectors.search(qv, this.manifest.denseCandidates);
-      denseHits = new Map(hits.map((h, r) => [h.label, { sim: h.similarity, rank: r + 1 }]));
-      const top = hits[0]?.similarity ?? 0;
-      if (top > 0) for (const h of hits) if (h.similarity > 0) fused[h.label] += (w.dense * h.similarity) / top;
-    }
-
-    for (let d = 0; d < n; d++) if (fused[d] > 0 && this.articles[d].status !== CURRENT) fused[d] *= w.statusPenalty;
+    const parts = this.scoreParts(query, qv);
+    const { fused, bm, knnScores, denseHits } = parts;
 
     const exactSet = new Set(exact.map((a) => a.id));
-    const ranked = topK(fused, k + exact.length).filter((h) => !exactSet.has(this.articles[h.doc].id));
+    const ranked = (
+      this.reranker ? this.secondStage().rerank(this.reranker, query, parts, Math.max(RERANK_POOL, k + exact.length), this.weights.statusPenalty) : topK(fused, k + exact.length)
+    ).filter(
+      (h) => !exactSet.has(this.articles[h.doc].id),
+    );
     const bmRanks = rankMap(bm, ranked.map((h) => h.doc));
     const top = ranked[0]?.score ?? 0;
     const hits: ArticleHit[] = exact.map((a, i) => ({
@@ -419,6 +354,32 @@ export class SearchIndex {
       });
     }
     return hits.slice(0, k);
+  }
+
+  /**
+   * The first stage's best `pool` candidates with their second-stage features (for training
+   * the reranker: scripts/train-rerank.ts), best first-stage score first.
+   */
+  rerankCandidates(query: string, pool = RERANK_POOL): Array<{ article: ArticleUnit; features: Float32Array }> {
+    const qv = this.lsa && this.vectors ? this.lsa.embedTokens(this.tokenizer.words(query)) : null;
+    const parts = this.scoreParts(query, qv);
+    return this.secondStage().candidates(query, parts, pool).map((c) => ({ article: this.articles[c.doc], features: c.features }));
+  }
+
+  /** Built on first use: the reranker's article facts cost memory a corpus-only index never needs. */
+  private secondStage(): SecondStage {
+    this.stage ??= new SecondStage({
+      articles: this.articles,
+      lawTitles: [...this.byLaw.keys()],
+      lawOf: this.lawOf,
+      lawFreq: this.lawFreq,
+      knnPtr: this.knnPtr,
+      knnDocs: this.knnDocs,
+      tokenizer: this.tokenizer,
+      text: this.text,
+      knn: this.knn,
+    });
+    return this.stage;
   }
 
   // ---- persistence --------------------------------------------------------------------
@@ -471,60 +432,3 @@ export function releaseBuildCache(index: SearchIndex): void {
   (index as unknown as { analyzed: unknown }).analyzed = null;
 }
 
-function statusRank(a: ArticleUnit): number {
-  return a.status === CURRENT ? 0 : a.status === "尚未生效" ? 1 : a.status === "已修改" ? 2 : 3;
-}
-
-function maxOf(a: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
-  return m;
-}
-
-function maxAbs(a: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-/** 1-based rank of each wanted doc in the score array (count of strictly higher scores + 1). */
-function rankMap(scores: Float32Array, docs: number[]): Map<number, number> {
-  const out = new Map<number, number>();
-  if (docs.length === 0) return out;
-  // Thresholds ascending; one pass with a binary search per positive score: O(n log k).
-  const want = docs.map((d) => scores[d]).sort((a, b) => a - b);
-  const above = new Int32Array(want.length + 1); // above[j] = #scores in (want[j-1], want[j]]... via prefix sums
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i];
-    if (!(s > want[0])) continue;
-    // number of thresholds strictly below s
-    let lo = 0;
-    let hi = want.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (want[mid] < s) lo = mid + 1;
-      else hi = mid;
-    }
-    above[lo]++; // s is higher than want[0..lo-1]
-  }
-  // count of scores higher than want[j] = sum over positions > j of above[]
-  const higher = new Int32Array(want.length);
-  let acc = 0;
-  for (let j = want.length; j >= 1; j--) {
-    acc += above[j];
-    higher[j - 1] = acc;
-  }
-  for (const d of docs) {
-    if (!(scores[d] > 0)) continue;
-    // first index with want == scores[d]
-    let lo = 0;
-    let hi = want.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (want[mid] < scores[d]) lo = mid + 1;
-      else hi = mid;
-    }
-    out.set(d, higher[lo] + 1);
-  }
-  return out;
-}

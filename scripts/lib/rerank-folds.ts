@@ -1,0 +1,73 @@
+// Training data for the reranker without leaks: a question's candidate features come from an
+// index whose document expansion and kNN bank never held that question (its fold was left
+// out), exactly as an unseen question meets the shipped index.
+import type { ArticleUnit } from "../../src/knowledge/types.ts";
+import { RERANK_FEATURES, type RerankModel } from "../../src/retrieval/rerank.ts";
+import { SearchIndex, type SearchIndexOptions } from "../../src/retrieval/search-index.ts";
+import { trainLambdaMart, type LambdaMartOptions, type RankGroup } from "./lambdamart.ts";
+import type { LabelledQuery } from "./ir-metrics.ts";
+
+/** Candidates of the first stage the trees learn from (the head, where order matters). */
+const TRAIN_POOL = 200;
+
+/** Candidate groups for `questions`, from an index trained on `training` (first stage only). */
+export function candidateGroups(
+  articles: ArticleUnit[],
+  base: SearchIndexOptions,
+  training: LabelledQuery[],
+  questions: LabelledQuery[],
+): RankGroup[] {
+  return groupsFrom(SearchIndex.build(articles, { ...base, training, rerank: false }), questions);
+}
+
+function groupsFrom(index: SearchIndex, questions: LabelledQuery[]): RankGroup[] {
+  return questions.map((q) => {
+    const rel = new Set(q.relevant);
+    const cands = index.rerankCandidates(q.query, TRAIN_POOL);
+    return { x: cands.map((c) => c.features), y: cands.map((c) => (rel.has(c.article.id) ? 1 : 0)) };
+  });
+}
+
+/**
+ * Trains on the questions of `folds` (all of them): each fold's features come from an index
+ * built on the other folds.
+ */
+export function trainOnFolds(
+  articles: ArticleUnit[],
+  base: SearchIndexOptions,
+  folds: LabelledQuery[][],
+  opts: LambdaMartOptions & { log?: (m: string) => void } = {},
+): RerankModel {
+  const groups: RankGroup[] = [];
+  folds.forEach((fold, j) => {
+    const training = folds.flatMap((f, i) => (i === j ? [] : f));
+    groups.push(...candidateGroups(articles, base, training, fold));
+    opts.log?.(`features for fold ${j + 1}/${folds.length}`);
+  });
+  return trainOnGroups(groups, folds.length, opts);
+}
+
+export function trainOnGroups(groups: RankGroup[], nFolds: number, opts: LambdaMartOptions = {}): RerankModel {
+  const model = trainLambdaMart(groups, RERANK_FEATURES, opts);
+  return { ...model, trainedOn: `${groups.length} questions, ${nFolds} folds, ${model.trees.length} trees of depth ${opts.depth ?? 3}` };
+}
+
+/**
+ * Nested folds for evaluation: the features of fold `inner` when fold `outer` is held out
+ * come from an index trained on neither. That index also gives fold `outer`'s features when
+ * the roles swap, so each pair of folds is built once (10 builds for 5 folds, not 20).
+ */
+export function nestedGroups(articles: ArticleUnit[], base: SearchIndexOptions, folds: LabelledQuery[][]): (outer: number, inner: number) => RankGroup[] {
+  const cache = new Map<string, Map<number, RankGroup[]>>();
+  return (outer, inner) => {
+    const key = [outer, inner].sort().join(",");
+    let pair = cache.get(key);
+    if (!pair) {
+      const training = folds.flatMap((f, i) => (i === outer || i === inner ? [] : f));
+      const index = SearchIndex.build(articles, { ...base, training, rerank: false });
+      pair = new Map([outer, inner].map((j) => [j, groupsFrom(index, folds[j])]));
+      cache.set(key, pair);
+    }
+    return pair.get(inner)!;
+  };
+}

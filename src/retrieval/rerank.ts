@@ -1,0 +1,154 @@
+// The learned second stage: the first stage's fusion (BM25 + kNN + dense + law priors) picks
+// a few hundred candidates; a small forest of regression trees (LambdaMART, trained by
+// `scripts/train-rerank.ts` on labelled questions, each scored by an index that never saw
+// it) reorders them from features that say *how* an article matches: which parts found it,
+// how much of the question it covers in its own text, in the questions it answered before
+// and in its law's title, and how often it answers questions at all. A linear fusion cannot
+// weigh these against each other per case (a popular article that covers one question word
+// is not a rare one that covers all of them); trees can.
+
+import { readFileSync } from "node:fs";
+import type { ScoreParts } from "./search-index.ts";
+
+/** Feature names, in the order of the vectors `rerankFeatures` writes (the model's input). */
+export const RERANK_FEATURES = [
+  "fused", // first-stage score / the query's best
+  "bm25", // BM25 (text + expansion) / the query's best
+  "fusedRank", // log(1 + first-stage rank)
+  "knn", // neighbours' vote / the query's best vote
+  "lawVote", // neighbours' vote for the article's law / the best law's
+  "dense", // dense similarity / the query's best
+  "lawFreq", // how often training questions cite the article's law (log-scaled, max 1)
+  "popularity", // log(1 + training questions labelled with the article)
+  "current", // 1 when 现行有效
+  "bm25Raw", // log(1 + BM25)
+  "knnRaw", // log(1 + neighbours' vote)
+  "coverage", // idf-weighted share of the question's words in the article (text + expansion)
+  "coverageCount", // share of the question's words in the article, unweighted
+  "askedCoverage", // idf-weighted share of the question's words in questions the article answered
+  "titleCoverage", // idf-weighted share of the question's words in the article's law title
+  "queryWords", // log(1 + distinct question words)
+  "lawMass", // the article's law's share of the top-30 first-stage score
+  "lawBestRank", // log(1 + rank of the law's best article)
+  "neighbourArticle", // best first-stage score of an article within 3 numbers in the same law
+] as const;
+
+export type RerankFeature = (typeof RERANK_FEATURES)[number];
+
+/** One regression tree, as parallel arrays; a leaf has feat -1. */
+export interface RerankTree {
+  feat: number[];
+  thr: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+}
+
+/** A trained forest: score = rate * Σ tree(x). */
+export interface RerankModel {
+  features: readonly string[];
+  rate: number;
+  trees: RerankTree[];
+  /** How it was trained (questions, folds, rounds), for the record. */
+  trainedOn?: string;
+}
+
+export function predict(model: RerankModel, x: ArrayLike<number>): number {
+  let s = 0;
+  for (const t of model.trees) {
+    let n = 0;
+    while (t.feat[n] >= 0) n = x[t.feat[n]] <= t.thr[n] ? t.left[n] : t.right[n];
+    s += t.value[n];
+  }
+  return model.rate * s;
+}
+
+/** What the index knows about each candidate beyond the score parts. */
+export interface CandidateFacts {
+  /** Candidate article indices, best first-stage score first. */
+  docs: number[];
+  lawOf: Int32Array;
+  lawFreq: Float32Array;
+  /** log(1 + labelled training questions) per article. */
+  popularity: Float32Array;
+  current: (doc: number) => boolean;
+  /** Per candidate (same order as docs): idf-weighted and plain shares of question words held. */
+  coverage: Float32Array;
+  coverageCount: Float32Array;
+  askedCoverage: Float32Array;
+  titleCoverage: Float32Array;
+  queryWords: number;
+  /** Article number within its law (for neighbours), -1 when unknown. */
+  articleNo: (doc: number) => number;
+}
+
+/** One feature vector per candidate, in RERANK_FEATURES order. */
+export function rerankFeatures(p: ScoreParts, c: CandidateFacts): Float32Array[] {
+  const { docs } = c;
+  const best = docs.length > 0 ? p.fused[docs[0]] : 1;
+  // Law aggregates over the first stage's head: a question about one law puts many of its
+  // articles near the top.
+  const mass = new Map<number, number>();
+  let total = 0;
+  for (const d of docs.slice(0, 30)) {
+    mass.set(c.lawOf[d], (mass.get(c.lawOf[d]) ?? 0) + p.fused[d]);
+    total += p.fused[d];
+  }
+  const bestRank = new Map<number, number>();
+  const byLaw = new Map<number, number[]>();
+  docs.forEach((d, i) => {
+    const law = c.lawOf[d];
+    if (!bestRank.has(law)) bestRank.set(law, i);
+    const list = byLaw.get(law);
+    if (list) list.push(d);
+    else byLaw.set(law, [d]);
+  });
+  const ratio = (v: number, max: number) => (max > 0 ? v / max : 0);
+  return docs.map((d, i) => {
+    const law = c.lawOf[d];
+    const no = c.articleNo(d);
+    let neighbour = 0;
+    if (no >= 0)
+      for (const o of byLaw.get(law)!) {
+        const on = c.articleNo(o);
+        if (o !== d && on >= 0 && on !== no && Math.abs(on - no) <= 3) neighbour = Math.max(neighbour, p.fused[o] / best);
+      }
+    const knn = p.knnScores?.get(d) ?? 0;
+    return Float32Array.of(
+      p.fused[d] / best,
+      ratio(p.bm[d], p.bmMax),
+      Math.log1p(i),
+      ratio(knn, p.knnMax),
+      ratio(p.lawScore?.get(law) ?? 0, p.lawMax),
+      ratio(p.denseHits?.get(d)?.sim ?? 0, p.denseTop),
+      c.lawFreq[law],
+      c.popularity[d],
+      c.current(d) ? 1 : 0,
+      Math.log1p(p.bm[d]),
+      Math.log1p(knn),
+      c.coverage[i],
+      c.coverageCount[i],
+      c.askedCoverage[i],
+      c.titleCoverage[i],
+      Math.log1p(c.queryWords),
+      ratio(mass.get(law) ?? 0, total),
+      Math.log1p(bestRank.get(law)!),
+      neighbour,
+    );
+  });
+}
+
+let shipped: RerankModel | null | undefined;
+
+/** The model trained by scripts/train-rerank.ts (rerank-model.json), null when absent. */
+export function shippedRerankModel(): RerankModel | null {
+  if (shipped !== undefined) return shipped;
+  try {
+    const m = JSON.parse(readFileSync(new URL("./rerank-model.json", import.meta.url), "utf8")) as RerankModel;
+    // A model trained on other features would read the wrong inputs: refuse it.
+    shipped = m.features.join() === RERANK_FEATURES.join() ? m : null;
+  } catch {
+    shipped = null;
+  }
+  return shipped;
+}
