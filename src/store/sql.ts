@@ -302,7 +302,7 @@ export class PgSql implements SqlDb {
     const held = this.held.getStore();
     if (held?.has(key)) return fn();
     const client = await this.pool.connect();
-    const lockKey = "hashtext(? || current_schema())";
+    const lockKey = "hashtext(CAST(? AS text) || current_schema())";
     try {
       await client.query(numberPlaceholders(`SELECT pg_advisory_lock(${lockKey})`), [key]);
       try {
