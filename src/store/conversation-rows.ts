@@ -1,21 +1,8 @@
 // Row mappers of the conversation tables, read the same way from both drivers (see rows.ts).
 
-import * as read from "./rows.ts";
-import type { Row } from "./rows.ts";
-import type { ChannelName, EscalationReason, EscalationRequest, PipelineResult, Urgency } from "../pipeline/types.ts";
-import type {
-  EscalationRow,
-  InboundRow,
-  InboundStatus,
-  MessageRole,
-  OutboxKind,
-  OutboxRow,
-  OutboxStatus,
-  OutcomeReason,
-  StoredContext,
-  ThreadMessageRow,
-  ThreadRow,
-} from "./conversation-store.ts";
+import type { PipelineResult } from "../pipeline/types.ts";
+import type { EscalationRow, InboundRow, OutboxRow, OutcomeReason, StoredContext, ThreadMessageRow, ThreadRow } from "./conversation-store.ts";
+import { intOrNull, iso, isoOrNull, jsonOr, num, oneOf, reader, text, textOrNull, type Read } from "./rows.ts";
 
 export class ClaimLostError extends Error {
   constructor(inboundId: number) {
@@ -24,93 +11,32 @@ export class ClaimLostError extends Error {
   }
 }
 
-export function toInbound(r: Row): InboundRow {
-  return {
-    id: Number(r.id),
-    channel: r.channel as ChannelName,
-    platformMessageId: String(r.platform_message_id),
-    threadId: Number(r.thread_id),
-    threadKey: String(r.thread_key),
-    senderKey: String(r.sender_key),
-    groupKey: read.textOrNull(r.group_key),
-    region: read.textOrNull(r.region),
-    text: String(r.text),
-    receivedAt: read.iso(r.received_at),
-    status: r.status as InboundStatus,
-    attempts: Number(r.attempts),
-    claimedAt: read.isoOrNull(r.claimed_at),
-    result: read.json<PipelineResult | null>(r.result, null),
-    reason: read.textOrNull(r.reason) as OutcomeReason | null,
-    error: read.textOrNull(r.error),
-    processedAt: read.isoOrNull(r.processed_at),
-  };
-}
+export const toInbound = reader<InboundRow>({
+  id: num, channel: oneOf(), platformMessageId: text, threadId: num, threadKey: text, senderKey: text, groupKey: textOrNull,
+  region: textOrNull, text, receivedAt: iso, status: oneOf(), attempts: num, claimedAt: isoOrNull,
+  result: jsonOr<PipelineResult | null>(() => null), reason: textOrNull as Read<OutcomeReason | null>, error: textOrNull,
+  processedAt: isoOrNull,
+});
 
-export function toThread(r: Row): ThreadRow {
-  return {
-    id: Number(r.id),
-    channel: r.channel as ChannelName,
-    threadKey: String(r.thread_key),
-    senderKey: String(r.sender_key),
-    groupKey: read.textOrNull(r.group_key),
-    region: read.textOrNull(r.region),
-    context: read.json<StoredContext>(r.context, EMPTY_STORED_CONTEXT),
-    ownedBy: read.textOrNull(r.owned_by),
-    ownerNoticeFor: read.textOrNull(r.owner_notice_for),
-    createdAt: read.iso(r.created_at),
-    updatedAt: read.iso(r.updated_at),
-  };
-}
+export const toThread = reader<ThreadRow>({
+  id: num, channel: oneOf(), threadKey: text, senderKey: text, groupKey: textOrNull, region: textOrNull,
+  context: jsonOr(() => EMPTY_STORED_CONTEXT), ownedBy: textOrNull, ownerNoticeFor: textOrNull, createdAt: iso, updatedAt: iso,
+});
 
-export function toMessage(r: Row): ThreadMessageRow {
-  return {
-    id: Number(r.id),
-    threadId: Number(r.thread_id),
-    role: r.role as MessageRole,
-    text: String(r.text),
-    createdAt: read.iso(r.created_at),
-    inboundId: read.intOrNull(r.inbound_id),
-    authorId: read.textOrNull(r.author_id),
-    meta: read.json<Record<string, unknown>>(r.meta, {}),
-  };
-}
+export const toMessage = reader<ThreadMessageRow>({
+  id: num, threadId: num, role: oneOf(), text, createdAt: iso, inboundId: intOrNull, authorId: textOrNull,
+  meta: jsonOr(() => ({})),
+});
 
-export function toEscalation(r: Row): EscalationRow {
-  return {
-    id: Number(r.id),
-    threadId: Number(r.thread_id),
-    inboundId: read.intOrNull(r.inbound_id),
-    reason: r.reason as EscalationReason,
-    urgency: r.urgency as Urgency,
-    topic: String(r.topic),
-    region: read.textOrNull(r.region),
-    summary: String(r.summary),
-    findings: read.json<EscalationRequest["findings"]>(r.findings, { articles: [], guides: [] }),
-    status: String(r.status),
-    createdAt: read.iso(r.created_at),
-    updatedAt: read.iso(r.updated_at),
-  };
-}
+export const toEscalation = reader<EscalationRow>({
+  id: num, threadId: num, inboundId: intOrNull, reason: oneOf(), urgency: oneOf(), topic: text, region: textOrNull, summary: text,
+  findings: jsonOr(() => ({ articles: [], guides: [] })), status: text, createdAt: iso, updatedAt: iso,
+});
 
-export function toOutbox(r: Row): OutboxRow {
-  return {
-    id: Number(r.id),
-    threadId: Number(r.thread_id),
-    channel: r.channel as ChannelName,
-    threadKey: String(r.thread_key),
-    groupKey: read.textOrNull(r.group_key),
-    inboundId: read.intOrNull(r.inbound_id),
-    kind: r.kind as OutboxKind,
-    text: String(r.text),
-    status: r.status as OutboxStatus,
-    attempts: Number(r.attempts),
-    claimedAt: read.isoOrNull(r.claimed_at),
-    lastError: read.textOrNull(r.last_error),
-    createdAt: read.iso(r.created_at),
-    sentAt: read.isoOrNull(r.sent_at),
-    passiveAt: read.isoOrNull(r.passive_at),
-  };
-}
+export const toOutbox = reader<OutboxRow>({
+  id: num, threadId: num, channel: oneOf(), threadKey: text, groupKey: textOrNull, inboundId: intOrNull, kind: oneOf(), text,
+  status: oneOf(), attempts: num, claimedAt: isoOrNull, lastError: textOrNull, createdAt: iso, sentAt: isoOrNull, passiveAt: isoOrNull,
+});
 
 export const EMPTY_STORED_CONTEXT: StoredContext = {
   lastTopic: null,

@@ -21,7 +21,8 @@ import type {
   ThreadRow,
 } from "./conversation-store.ts";
 import type { Row } from "./rows.ts";
-import { asSql, whereAll, type SqlDb, type SqlHandle } from "./sql.ts";
+import { SqlAccountStore } from "./account-sql.ts";
+import { asSql, chunks, marks, selectWhere, type SqlDb, type SqlHandle } from "./sql.ts";
 
 const DUE = "status IN ('pending', 'failed')";
 const UNFINISHED = "status IN ('received', 'processing')";
@@ -44,12 +45,6 @@ export class SqlConversationStore implements ConversationStore {
 
   private async many<T>(sql: string, params: unknown[], map: (r: Row) => T): Promise<T[]> {
     return (await this.db.all<Row>(sql, params)).map(map);
-  }
-
-  /** SELECT * with an equality per given column, by id. */
-  private filtered<T>(table: string, equal: Record<string, unknown>, map: (r: Row) => T): Promise<T[]> {
-    const given = Object.entries(equal).filter(([, v]) => v !== undefined);
-    return this.many(`SELECT * FROM ${table} ${whereAll(given.map(([col]) => `${col} = ?`))} ORDER BY id`, given.map(([, v]) => v), map);
   }
 
   async recordInbound(msg: InboundMessage, now: Date): Promise<{ inbound: InboundRow; created: boolean }> {
@@ -195,7 +190,8 @@ export class SqlConversationStore implements ConversationStore {
   }
 
   async listEscalations(filter: { status?: string; threadId?: number } = {}): Promise<EscalationRow[]> {
-    return this.filtered("escalations", { status: filter.status, thread_id: filter.threadId }, toEscalation);
+    const q = selectWhere("escalations", { status: filter.status, thread_id: filter.threadId }, "id");
+    return this.many(q.sql, q.params, toEscalation);
   }
 
   async markEscalation(id: number, status: string, now: Date): Promise<void> {
@@ -215,7 +211,8 @@ export class SqlConversationStore implements ConversationStore {
   }
 
   async listOutbox(filter: { threadId?: number; status?: OutboxStatus } = {}): Promise<OutboxRow[]> {
-    return this.filtered("outbox", { status: filter.status, thread_id: filter.threadId }, toOutbox);
+    const q = selectWhere("outbox", { status: filter.status, thread_id: filter.threadId }, "id");
+    return this.many(q.sql, q.params, toOutbox);
   }
 
   async claimOutbox(channel: ChannelName, opts: { now: Date; leaseMs: number; limit?: number }): Promise<OutboxRow[]> {
@@ -255,6 +252,51 @@ export class SqlConversationStore implements ConversationStore {
   /** A delivery that did not happen; a row already sent keeps its status. */
   private async giveUp(id: number, status: "failed" | "undelivered", error: string): Promise<void> {
     await this.db.run("UPDATE outbox SET status = ?, last_error = ? WHERE id = ? AND status != 'sent'", [status, error, id]);
+  }
+
+  async purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number> {
+    const d = this.d;
+    const personal = (key: string) => `${d.json("t.context", key)} IS NOT NULL`;
+    return this.db.transaction(async (tx) => {
+      // Quiet since the cutoff, not owned by a person, nothing unfinished, every referral closed before the cutoff.
+      // On PostgreSQL the thread rows are locked: a resident writing again at this moment bumps
+      // updated_at under the same lock, so the thread is then re-checked and left alone
+      // instead of having the new message blanked (SQLite's BEGIN IMMEDIATE already excludes writers).
+      const ids = (
+        await tx.all<{ id: unknown }>(
+          `SELECT t.id FROM threads t
+           WHERE t.updated_at < ? AND t.owned_by IS NULL
+             AND NOT EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.created_at >= ?)
+             AND NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND (i.received_at >= ? OR i.status IN ('received', 'processing')))
+             AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.thread_id = CAST(t.id AS TEXT) AND (r.status <> 'closed' OR r.closed_at >= ?))
+             AND (
+               EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND i.text <> ?)
+               OR EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.text <> ?)
+               OR EXISTS (SELECT 1 FROM outbox o WHERE o.thread_id = t.id AND o.text <> ?)
+               OR ${personal("lastQuestion")}
+               OR ${personal("lastFullAnswer")}
+             )
+           ORDER BY t.id${d.name === "postgres" ? " FOR UPDATE OF t" : ""}`,
+          [cutoff, cutoff, cutoff, cutoff, blank, blank, blank],
+        )
+      ).map((r) => Number(r.id));
+      // Both keys kept as JSON null (what the context type says).
+      const clearContext = `context = ${d.jsonSet(d.jsonSet("context", "lastQuestion", "NULL"), "lastFullAnswer", "NULL")}`;
+      for (const batch of chunks(ids, 500)) {
+        const inList = `(${marks(batch.length)})`;
+        await tx.run(`UPDATE inbound_messages SET text = ?, result = NULL WHERE thread_id IN ${inList}`, [blank, ...batch]);
+        // Every history row: bot and system rows can repeat what the resident said (notes, 【详细】 texts).
+        await tx.run(`UPDATE thread_messages SET text = ? WHERE thread_id IN ${inList}`, [blank, ...batch]);
+        await tx.run(`UPDATE outbox SET text = ? WHERE thread_id IN ${inList}`, [blank, ...batch]);
+        await tx.run(`UPDATE escalations SET summary = ? WHERE thread_id IN ${inList}`, [blank, ...batch]);
+        await tx.run(`UPDATE threads SET ${clearContext} WHERE id IN ${inList}`, batch);
+      }
+      if (ids.length > 0) {
+        const detail = { cutoff, threads: ids.length };
+        await new SqlAccountStore(tx).appendAudit([{ at, actorId: null, action: "privacy.purge", targetType: "system", targetId: null, detail }]);
+      }
+      return ids.length;
+    });
   }
 
   private async threadOrThrow(tx: SqlDb, id: number): Promise<ThreadRow> {

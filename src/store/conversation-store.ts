@@ -211,6 +211,11 @@ export interface ConversationStore {
   markOutboxFailed(id: number, error: string): Promise<void>;
   /** Given up for good (e.g. WeChat's 48-hour window has closed): a person must follow up. */
   markOutboxUndelivered(id: number, error: string): Promise<void>;
+  /**
+   * Replaces with `blank` the residents' words in threads quiet since `cutoff` whose referrals
+   * were all closed before it (see privacy-purge.ts); audits the purge; returns how many threads.
+   */
+  purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number>;
 }
 
 export { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread } from "./conversation-rows.ts";

@@ -11,7 +11,6 @@ import type {
   NewAuditEntry,
   Referral,
   ReferralEvent,
-  ReferralEventKind,
   ReferralStatus,
   ReplyTemplate,
   RotaEntry,

@@ -74,6 +74,15 @@ export const marks = (n: number): string => Array.from({ length: n }, () => "?")
 /** "WHERE a AND b", or nothing when there are no conditions. */
 export const whereAll = (conditions: string[]): string => (conditions.length ? `WHERE ${conditions.join(" AND ")}` : "");
 
+/** SELECT * FROM `table` with `column = ?` for each given (not undefined) value, ordered, optionally limited. */
+export function selectWhere(table: string, equal: Record<string, unknown>, order: string, limit?: number): { sql: string; params: unknown[] } {
+  const given = Object.entries(equal).filter(([, v]) => v !== undefined);
+  const params = given.map(([, v]) => v);
+  if (limit !== undefined) params.push(limit);
+  const sql = `SELECT * FROM ${table} ${whereAll(given.map(([col]) => `${col} = ?`))} ORDER BY ${order}${limit !== undefined ? " LIMIT ?" : ""}`;
+  return { sql, params };
+}
+
 /** Splits `items` into runs short enough for one statement's parameters. */
 export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
