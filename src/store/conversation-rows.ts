@@ -1,7 +1,7 @@
 // Row mappers of the conversation tables, read the same way from both drivers (see rows.ts).
 
 import type { PipelineResult } from "../pipeline/types.ts";
-import type { EscalationRow, InboundRow, OutboxRow, OutcomeReason, StoredContext, ThreadMessageRow, ThreadRow } from "./conversation-store.ts";
+import type { EscalationRow, InboundRow, OutboxRow, OutcomeReason, StoredContext, ThreadMessageRow, ThreadRow, UnloggedReply } from "./conversation-store.ts";
 import { intOrNull, iso, isoOrNull, jsonOr, num, oneOf, reader, text, textOrNull, type Read } from "./rows.ts";
 
 export class ClaimLostError extends Error {
@@ -37,6 +37,8 @@ export const toOutbox = reader<OutboxRow>({
   id: num, threadId: num, channel: oneOf(), threadKey: text, groupKey: textOrNull, inboundId: intOrNull, kind: oneOf(), text,
   status: oneOf(), attempts: num, claimedAt: isoOrNull, lastError: textOrNull, createdAt: iso, sentAt: isoOrNull, passiveAt: isoOrNull,
 });
+
+export const toUnlogged = reader<UnloggedReply>({ text, authorId: textOrNull, createdAt: iso, referralId: text, outboxId: text });
 
 export const EMPTY_STORED_CONTEXT: StoredContext = {
   lastTopic: null,

@@ -4,7 +4,7 @@
 // complete() writes everything in one transaction.
 
 import type { ChannelName, InboundMessage } from "../pipeline/types.ts";
-import { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread } from "./conversation-rows.ts";
+import { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread, toUnlogged } from "./conversation-rows.ts";
 import type {
   ClaimOptions,
   Completed,
@@ -19,6 +19,7 @@ import type {
   OutboxStatus,
   ThreadMessageRow,
   ThreadRow,
+  UnloggedReply,
 } from "./conversation-store.ts";
 import type { Row } from "./rows.ts";
 import { SqlAccountStore } from "./account-sql.ts";
@@ -252,6 +253,32 @@ export class SqlConversationStore implements ConversationStore {
   /** A delivery that did not happen; a row already sent keeps its status. */
   private async giveUp(id: number, status: "failed" | "undelivered", error: string): Promise<void> {
     await this.db.run("UPDATE outbox SET status = ?, last_error = ? WHERE id = ? AND status != 'sent'", [status, error, id]);
+  }
+
+  async listUnloggedLawyerReplies(after: Date, before: Date): Promise<UnloggedReply[]> {
+    const meta = (key: string) => this.d.json("m.meta", key);
+    const rows = await this.db.all<Row>(
+      `SELECT m.text, m.author_id, m.created_at, ${meta("referralId")} AS referral_id, ${meta("outboxId")} AS outbox_id
+       FROM thread_messages m
+       WHERE m.role = 'lawyer' AND m.created_at < ? AND m.created_at > ?
+         AND ${meta("referralId")} IS NOT NULL AND ${meta("outboxId")} IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.outbox_id = ${meta("outboxId")})`,
+      [before, after],
+    );
+    return rows.map(toUnlogged);
+  }
+
+  async countMessages(): Promise<{ channel: string; intent: string; n: number }[]> {
+    // GROUP BY position: grouping by an output alias is not portable SQL.
+    const rows = await this.db.all<Row>(
+      `SELECT channel, COALESCE(reason, ${this.d.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n FROM inbound_messages GROUP BY 1, 2`,
+    );
+    return rows.map((r) => ({ channel: String(r.channel), intent: String(r.intent), n: Number(r.n) }));
+  }
+
+  async countEscalations(): Promise<{ reason: string; urgency: string; n: number }[]> {
+    const rows = await this.db.all<Row>("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency");
+    return rows.map((r) => ({ reason: String(r.reason), urgency: String(r.urgency), n: Number(r.n) }));
   }
 
   async purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number> {

@@ -1,6 +1,6 @@
 // Persistence of conversations: inbound messages, threads and their history, escalations
-// and the outbox of replies. Async interface so a PostgreSQL implementation can stand
-// beside the SQLite one (claims are status + claimed_at leases, ready for SKIP LOCKED).
+// and the outbox of replies. The interface and its types; the one implementation, for SQLite
+// and PostgreSQL alike, is SqlConversationStore (conversation-sql.ts).
 
 import type {
   ChannelName,
@@ -152,6 +152,14 @@ export interface ClaimOptions {
   staleBefore: Date;
 }
 
+export interface UnloggedReply {
+  text: string;
+  authorId: string | null;
+  createdAt: string;
+  referralId: string;
+  outboxId: string;
+}
+
 export interface LawyerReplyOptions {
   outboxText?: string;
   meta?: Record<string, unknown>;
@@ -181,7 +189,6 @@ export interface ConversationStore {
 
   appendMessage(threadId: number, msg: NewThreadMessage, now: Date): Promise<ThreadMessageRow>;
   listMessages(threadId: number): Promise<ThreadMessageRow[]>;
-  /** A lawyer's reply: history row and outbox row in one transaction. */
   /**
    * A person's reply: the history row and the outbox row in one transaction. `outboxText`
    * (default `text`) is what the channel delivers; the history row's meta records `outboxId`.
@@ -216,6 +223,14 @@ export interface ConversationStore {
    * were all closed before it (see privacy-purge.ts); audits the purge; returns how many threads.
    */
   purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number>;
+  /**
+   * Lawyers' replies written between `after` and `before` (history rows whose meta names a
+   * referral and an outbox row) that no referral event records: see app.ts recovery.
+   */
+  listUnloggedLawyerReplies(after: Date, before: Date): Promise<UnloggedReply[]>;
+  /** Running totals for the metrics: messages by channel and intent (the core's reason, else the pipeline's). */
+  countMessages(): Promise<{ channel: string; intent: string; n: number }[]>;
+  countEscalations(): Promise<{ reason: string; urgency: string; n: number }[]>;
 }
 
 export { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread } from "./conversation-rows.ts";

@@ -1,5 +1,5 @@
-// Persistence of the knowledge base: ingested sources, their articles and guides.
-// Async interface so a PostgreSQL implementation can stand beside the SQLite one.
+// Persistence of the knowledge base: ingested sources, their articles and guides. The
+// interface and its types; the implementation for both databases is knowledge-sql.ts.
 
 import type { ArticleUnit, Guide, LawStatus } from "../knowledge/types.ts";
 

@@ -21,7 +21,7 @@ import type {
   ReferralStore,
 } from "./referral-store.ts";
 import type { Row } from "./rows.ts";
-import { chunks, marks, selectWhere, whereAll, type SqlDb } from "./sql.ts";
+import { chunks, marks, regionClause, selectWhere, whereAll, type SqlDb } from "./sql.ts";
 
 const RUNNING = "status <> 'closed' AND responded_at IS NULL";
 
@@ -141,7 +141,7 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
     if (q.residentKey) add("resident_key = ?", q.residentKey);
     if (q.channel) add("channel = ?", q.channel);
     if (q.visibleTo && !q.visibleTo.all) {
-      const region = regionClause(q.visibleTo.regions, this.d.bool(false));
+      const region = regionClause(q.visibleTo.regions, { none: this.d.bool(false) });
       add(`(owner_id = ? OR assigned_to = ? OR ${region.sql})`, q.visibleTo.userId, q.visibleTo.userId, ...region.params);
     }
     if (q.overdueAt) add(`${RUNNING} AND response_due < ?`, q.overdueAt);
@@ -155,6 +155,11 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
             "CASE urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, response_due, created_at";
     params.push(q.limit ?? 200, q.offset ?? 0);
     return this.rows(`SELECT * FROM referrals ${whereAll(where)} ORDER BY ${order}, id LIMIT ? OFFSET ?`, params, toReferral);
+  }
+
+  async countByStatus(): Promise<{ status: string; n: number }[]> {
+    const rows = await this.db.all<Row>("SELECT status, COUNT(*) AS n FROM referrals GROUP BY status");
+    return rows.map((r) => ({ status: String(r.status), n: Number(r.n) }));
   }
 
   async countOpen(userIds: string[]): Promise<Map<string, number>> {
@@ -224,21 +229,4 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
     });
   }
 
-}
-
-
-/**
- * `region` is covered by one of `scopes` (the rule of regions.ts): the scope itself, a region
- * inside it, or — for a top-level scope — a referral with no region. substr, not LIKE: ids
- * contain `_`. `none` is the dialect's false, for an empty list.
- */
-export function regionClause(scopes: string[], none: string, column = "region"): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  for (const s of scopes) {
-    parts.push(`${column} = ?`, `substr(${column}, 1, CAST(? AS INTEGER)) = ?`);
-    params.push(s, s.length + 1, s + ".");
-    if (!s.includes(".")) parts.push(`${column} IS NULL`);
-  }
-  return { sql: parts.length ? `(${parts.join(" OR ")})` : none, params };
 }

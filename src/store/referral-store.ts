@@ -1,8 +1,8 @@
 // Persistence of the referral queue: console users and sessions, the duty rota, referrals
 // with their timeline, deadline notices, ratings, saved replies and the audit log.
-// Async interface so a PostgreSQL implementation can stand beside the SQLite one. Every
-// write that changes state takes the audit entries to append in the same transaction, so
-// the audit log cannot miss a change that happened.
+// The interface and its types; SqlReferralStore (referral-sql.ts, on account-sql.ts) is the
+// implementation for both databases. Every write that changes state takes the audit entries
+// to append in the same transaction, so the audit log cannot miss a change that happened.
 
 import type {
   AssignedQueue,
@@ -145,7 +145,6 @@ export interface ReferralStore {
   getRotaEntry(id: string): Promise<RotaEntry | null>;
   listRotaEntries(filter?: { activeOnly?: boolean; userId?: string }): Promise<RotaEntry[]>;
   // referrals
-  /** Allocates the number and inserts; returns the existing referral when the escalation was already taken. */
   /**
    * Creates the referral unless one exists for the escalation or the thread has one open: then
    * that one comes back with created false (atomic per thread, across processes).
@@ -156,6 +155,8 @@ export interface ReferralStore {
   /** Applies the change only when the guard holds; null when it did not (nothing written). */
   applyChange(id: string, change: ReferralChange, at: string): Promise<Referral | null>;
   listReferrals(query: ReferralQuery): Promise<Referral[]>;
+  /** Referrals by current status (the metrics). */
+  countByStatus(): Promise<{ status: string; n: number }[]>;
   /** Referrals not closed per owner (or assignee while unowned), the routing load. */
   countOpen(userIds: string[]): Promise<Map<string, number>>;
   listEvents(referralId: string): Promise<ReferralEvent[]>;

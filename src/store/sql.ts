@@ -1,9 +1,10 @@
-// One small async SQL interface over both stores, for the readers that are plain queries
-// rather than a store of their own (dashboard, metrics, channel tables, the privacy purge).
-// Statements use `?` placeholders; the PostgreSQL side numbers them ($1, $2, …). Where the
-// two dialects differ (JSON paths, day boundaries, booleans) a statement asks `dialect`
-// for the fragment instead of spelling it. Written here rather than taken from a query
-// builder: the stores already own their SQL, and this is the thin common part they lack.
+// One small async SQL interface over both databases: every store (referral, conversation,
+// knowledge, channels, tokens) is written once against it, and so are the plain readers
+// (dashboard). Statements use `?` placeholders; the PostgreSQL side numbers them ($1, $2, …).
+// Where the two dialects differ (JSON paths, day boundaries, booleans, SKIP LOCKED) a
+// statement asks `dialect` for the fragment instead of spelling it. Written here rather than
+// taken from a query builder: the statements are plain SQL already, and a builder would add
+// table typings without removing the dialect fragments.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { resolve } from "node:path";
@@ -81,6 +82,25 @@ export function selectWhere(table: string, equal: Record<string, unknown>, order
   if (limit !== undefined) params.push(limit);
   const sql = `SELECT * FROM ${table} ${whereAll(given.map(([col]) => `${col} = ?`))} ORDER BY ${order}${limit !== undefined ? " LIMIT ?" : ""}`;
   return { sql, params };
+}
+
+/**
+ * `column` is covered by one of the region `scopes` (the rule of src/referral/regions.ts): the
+ * scope itself or a region inside it, and — for a top-level scope, unless `unplaced` is false —
+ * a row with no region. substr, not LIKE: ids contain `_`. `none` is the SQL for an empty list.
+ */
+export function regionClause(
+  scopes: readonly string[],
+  { none, column = "region", unplaced = true }: { none: string; column?: string; unplaced?: boolean },
+): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const s of scopes) {
+    parts.push(`${column} = ?`, `substr(${column}, 1, CAST(? AS INTEGER)) = ?`);
+    params.push(s, s.length + 1, s + ".");
+    if (unplaced && !s.includes(".")) parts.push(`${column} IS NULL`);
+  }
+  return { sql: parts.length ? `(${parts.join(" OR ")})` : none, params };
 }
 
 /** Splits `items` into runs short enough for one statement's parameters. */
