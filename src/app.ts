@@ -33,7 +33,7 @@ import type { Bus } from "./store/bus.ts";
 import type { ReferralStore } from "./store/referral-store.ts";
 import { openStore } from "./store/open.ts";
 import { SqlLoginAttempts, SqlRateCounter } from "./store/rate-counter.ts";
-import { sqlValue, type DialectName, type SqlDb } from "./store/sql.ts";
+import type { DialectName, SqlDb } from "./store/sql.ts";
 import type { SqliteDb } from "./store/sqlite.ts";
 
 /**
@@ -218,7 +218,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       const messages = await core.recover();
       const pending = await conversations.listEscalations({ status: "new" });
       for (const e of pending) await refer(e);
-      const replies = await recordUnloggedReplies(store.sql, referrals, now());
+      const replies = await recordUnloggedReplies(conversations, referrals, now());
       return { messages, escalations: pending.length, replies };
     },
     async close() {
@@ -267,21 +267,13 @@ function relayAcrossProcesses(bus: Bus, referralStore: ReferralStore, referrals:
  * timeline does not show: the process died between the two writes. Only replies older than a
  * minute: a younger one may be mid-way on another process. Recent week only, to stay cheap.
  */
-async function recordUnloggedReplies(sql: SqlDb, referrals: ReferralModule["referrals"], now: Date): Promise<number> {
-  const d = sql.dialect;
-  const rows = await sql.all<{ text: string; author_id: string | null; created_at: unknown; referral_id: string; outbox_id: string }>(
-    `SELECT m.text, m.author_id, m.created_at, ${d.json("m.meta", "referralId")} AS referral_id, ${d.json("m.meta", "outboxId")} AS outbox_id
-     FROM thread_messages m
-     WHERE m.role = 'lawyer' AND m.created_at < ? AND m.created_at > ?
-       AND ${d.json("m.meta", "referralId")} IS NOT NULL AND ${d.json("m.meta", "outboxId")} IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.outbox_id = ${d.json("m.meta", "outboxId")})`,
-    [new Date(now.getTime() - 60_000).toISOString(), new Date(now.getTime() - 7 * 86_400_000).toISOString()],
-  );
+async function recordUnloggedReplies(conversations: ConversationStore, referrals: ReferralModule["referrals"], now: Date): Promise<number> {
+  const replies = await conversations.listUnloggedLawyerReplies(new Date(now.getTime() - 7 * 86_400_000), new Date(now.getTime() - 60_000));
   let recorded = 0;
-  for (const r of rows) {
-    if (!r.author_id) continue;
-    const at = sqlValue.iso(r.created_at) ?? now.toISOString();
-    if (await referrals.recordUnloggedReply({ referralId: r.referral_id, userId: r.author_id, text: r.text, outboxId: r.outbox_id, at })) recorded++;
+  for (const r of replies) {
+    if (!r.authorId) continue;
+    const reply = { referralId: r.referralId, userId: r.authorId, text: r.text, outboxId: r.outboxId, at: r.createdAt || now.toISOString() };
+    if (await referrals.recordUnloggedReply(reply)) recorded++;
   }
   return recorded;
 }

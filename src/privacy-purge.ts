@@ -7,12 +7,11 @@
 
 import type { Logger } from "pino";
 import type { ReferralService } from "./referral/service.ts";
+import { SqlConversationStore } from "./store/conversation-store.ts";
 import type { SqlDb } from "./store/sql.ts";
 
 export const PURGED_TEXT = "[已清除]";
 const DAY_MS = 24 * 3600 * 1000;
-/** Threads per UPDATE … IN (…): well under SQLite's bound-parameter limit. */
-const PURGE_BATCH = 500;
 
 export interface PurgeResult {
   cutoff: string;
@@ -70,54 +69,7 @@ export class PurgeJob {
     }
   }
 
-  private async purgeThreads(cutoff: string, at: string): Promise<number> {
-    const sql = this.o.sql;
-    const pg = sql.dialect.name === "postgres";
-    const personal = (key: string) => `${sql.dialect.json("t.context", key)} IS NOT NULL`;
-    return sql.transaction(async (tx) => {
-      // Quiet since the cutoff, not owned by a person, nothing unfinished, every referral closed before the cutoff.
-      // On PostgreSQL the thread rows are locked: a resident writing again at this moment bumps
-      // updated_at under the same lock, so the thread is then re-checked and left alone
-      // instead of having the new message blanked (SQLite's BEGIN IMMEDIATE already excludes writers).
-      const ids = (
-        await tx.all<{ id: unknown }>(
-          `SELECT t.id FROM threads t
-           WHERE t.updated_at < ? AND t.owned_by IS NULL
-             AND NOT EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.created_at >= ?)
-             AND NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND (i.received_at >= ? OR i.status IN ('received', 'processing')))
-             AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.thread_id = CAST(t.id AS TEXT) AND (r.status <> 'closed' OR r.closed_at >= ?))
-             AND (
-               EXISTS (SELECT 1 FROM inbound_messages i WHERE i.thread_id = t.id AND i.text <> ?)
-               OR EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = t.id AND m.text <> ?)
-               OR EXISTS (SELECT 1 FROM outbox o WHERE o.thread_id = t.id AND o.text <> ?)
-               OR ${personal("lastQuestion")}
-               OR ${personal("lastFullAnswer")}
-             )
-           ORDER BY t.id${pg ? " FOR UPDATE OF t" : ""}`,
-          [cutoff, cutoff, cutoff, cutoff, PURGED_TEXT, PURGED_TEXT, PURGED_TEXT],
-        )
-      ).map((r) => Number(r.id));
-      // Both keys kept as JSON null (what the context type says), on either store.
-      const clearContext = pg
-        ? `context = context || '{"lastQuestion": null, "lastFullAnswer": null}'::jsonb`
-        : "context = json_set(context, '$.lastQuestion', NULL, '$.lastFullAnswer', NULL)";
-      for (let i = 0; i < ids.length; i += PURGE_BATCH) {
-        const batch = ids.slice(i, i + PURGE_BATCH);
-        const inList = `(${batch.map(() => "?").join(", ")})`;
-        await tx.run(`UPDATE inbound_messages SET text = ?, result = NULL WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
-        // Every history row: bot and system rows can repeat what the resident said (notes, 【详细】 texts).
-        await tx.run(`UPDATE thread_messages SET text = ? WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
-        await tx.run(`UPDATE outbox SET text = ? WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
-        await tx.run(`UPDATE escalations SET summary = ? WHERE thread_id IN ${inList}`, [PURGED_TEXT, ...batch]);
-        await tx.run(`UPDATE threads SET ${clearContext} WHERE id IN ${inList}`, batch);
-      }
-      if (ids.length > 0) {
-        await tx.run("INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail) VALUES (?, NULL, 'privacy.purge', 'system', NULL, ?)", [
-          at,
-          JSON.stringify({ cutoff, threads: ids.length }),
-        ]);
-      }
-      return ids.length;
-    });
+  private purgeThreads(cutoff: string, at: string): Promise<number> {
+    return new SqlConversationStore(this.o.sql).purgeQuietThreads(cutoff, at, PURGED_TEXT);
   }
 }

@@ -4,6 +4,8 @@
 
 import client from "prom-client";
 import type { FastifyInstance } from "fastify";
+import { SqlConversationStore } from "../store/conversation-store.ts";
+import { SqlReferralStore } from "../store/referral-store.ts";
 import { sqlValue, type SqlDb } from "../store/sql.ts";
 
 export interface ServerMetrics {
@@ -36,15 +38,13 @@ export function createMetrics(db: SqlDb): ServerMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: "lawdesk_" });
 
-  // GROUP BY position: grouping by an output alias is not portable SQL.
+  const conversations = new SqlConversationStore(db);
+  const referrals = new SqlReferralStore(db);
   dbCounter(registry, "lawdesk_messages_total", "Residents' messages handled, by channel and intent", ["channel", "intent"], () =>
-    db.all<CountRow>(
-      `SELECT channel, COALESCE(reason, ${db.dialect.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n
-       FROM inbound_messages GROUP BY 1, 2`,
-    ),
+    conversations.countMessages(),
   );
   dbCounter(registry, "lawdesk_escalations_total", "Threads escalated to a person, by reason and urgency", ["reason", "urgency"], () =>
-    db.all<CountRow>("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency"),
+    conversations.countEscalations(),
   );
   new client.Gauge({
     name: "lawdesk_referrals",
@@ -52,7 +52,7 @@ export function createMetrics(db: SqlDb): ServerMetrics {
     labelNames: ["status"],
     registers: [registry],
     async collect() {
-      const rows = await db.all<CountRow>("SELECT status, COUNT(*) AS n FROM referrals GROUP BY status");
+      const rows = await referrals.countByStatus();
       this.reset();
       for (const r of rows) this.set({ status: String(r.status) }, sqlValue.num(r.n));
     },

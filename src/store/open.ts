@@ -6,14 +6,11 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { LocalBus, type Bus } from "./bus.ts";
-import { SqliteConversationStore, type ConversationStore } from "./conversation-store.ts";
-import { SqliteKnowledgeStore, type KnowledgeStore } from "./knowledge-store.ts";
+import { SqlConversationStore, type ConversationStore } from "./conversation-store.ts";
+import { SqlKnowledgeStore, type KnowledgeStore } from "./knowledge-store.ts";
 import { PgBus } from "./pg/bus.ts";
-import { PgConversationStore } from "./pg/conversation-store.ts";
-import { PgKnowledgeStore } from "./pg/knowledge-store.ts";
 import { openPg, type PgHandle } from "./pg/pool.ts";
-import { PgReferralStore } from "./pg/referral-store.ts";
-import { SqliteReferralStore, type ReferralStore } from "./referral-store.ts";
+import { SqlReferralStore, type ReferralStore } from "./referral-store.ts";
 import { PgSql, SqliteSql, type DialectName, type SqlDb } from "./sql.ts";
 import { openSqlite, type SqliteDb } from "./sqlite.ts";
 
@@ -32,6 +29,11 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
+/** The three stores over one SqlDb. */
+function storesOn(sql: SqlDb): Pick<OpenedStore, "sql" | "conversations" | "referrals" | "knowledge"> {
+  return { sql, conversations: new SqlConversationStore(sql), referrals: new SqlReferralStore(sql), knowledge: new SqlKnowledgeStore(sql) };
+}
+
 export async function openStore(config: Config, log?: Logger): Promise<OpenedStore> {
   if (config.DATABASE_URL) {
     const pg = await openPg(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, max: config.DATABASE_POOL_MAX });
@@ -44,10 +46,7 @@ export async function openStore(config: Config, log?: Logger): Promise<OpenedSto
     }
     return {
       kind: "postgres",
-      sql: new PgSql(pg.pool),
-      conversations: new PgConversationStore(pg.pool),
-      referrals: new PgReferralStore(pg.pool),
-      knowledge: new PgKnowledgeStore(pg.pool),
+      ...storesOn(new PgSql(pg.pool)),
       sqlite: null,
       pg,
       bus,
@@ -60,10 +59,7 @@ export async function openStore(config: Config, log?: Logger): Promise<OpenedSto
   const db = openSqlite(join(config.dataDir, "lawdesk.db"));
   return {
     kind: "sqlite",
-    sql: new SqliteSql(db),
-    conversations: new SqliteConversationStore(db),
-    referrals: new SqliteReferralStore(db),
-    knowledge: new SqliteKnowledgeStore(db),
+    ...storesOn(new SqliteSql(db)),
     sqlite: db,
     pg: null,
     bus: new LocalBus(),

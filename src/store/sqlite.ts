@@ -24,7 +24,7 @@ export function migrate(db: SqliteDb): void {
   const applied = new Set(
     (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
   );
-  for (const m of [...SQLITE_MIGRATIONS].sort((a, b) => a.version - b.version)) {
+  for (const m of SQLITE_MIGRATIONS) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);

@@ -5,7 +5,7 @@ import type { FastifyRequest } from "fastify";
 import type { App } from "../../app.ts";
 import type { Role, User } from "../../referral/index.ts";
 import { HttpError } from "../../server/errors.ts";
-import { pgJson } from "../../store/pg/pool.ts";
+import { SqlReferralStore } from "../../store/referral-store.ts";
 import { staffOf } from "../session.ts";
 
 export type Body = Record<string, unknown>;
@@ -30,19 +30,8 @@ export function strList(body: Body | undefined, key: string): string[] {
   return [];
 }
 
-/**
- * Appends one audit entry for an administrative action (knowledge, channels). Written through
- * app.sql, as the App does not expose the referral store; the row is the one its appendAudit writes.
- */
+/** Appends one audit entry for an administrative action (knowledge, channels) to the referral store's log. */
 export async function audit(app: App, actorId: string, action: string, targetId: string | null, detail: Record<string, unknown>): Promise<void> {
-  // PostgreSQL's JSONB refuses an escaped NUL; pgJson replaces it (SQLite keeps the text as is).
-  const json = app.sql.dialect.name === "postgres" ? pgJson(detail) : JSON.stringify(detail);
-  await app.sql.run("INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail) VALUES (?, ?, ?, ?, ?, ?)", [
-    new Date().toISOString(),
-    actorId,
-    action,
-    "system",
-    targetId,
-    json,
-  ]);
+  // The App holds the SqlDb rather than the referral store; a store over it is only a wrapper.
+  await new SqlReferralStore(app.sql).appendAudit([{ at: new Date().toISOString(), actorId, action, targetType: "system", targetId, detail }]);
 }

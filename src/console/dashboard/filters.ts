@@ -4,6 +4,7 @@
 
 import { CHINA_OFFSET_MS as SHANGHAI_OFFSET_MS } from "../../china-time.ts";
 import { HttpError } from "../../server/errors.ts";
+import { regionClause } from "../../store/sql.ts";
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -62,23 +63,16 @@ export function parseFilters(q: Record<string, unknown>, now: Date): Filters {
   return { from, to, channel: one(q.channel), topic: one(q.topic), region: one(q.region), group: one(q.group) };
 }
 
-/** SQL for "column is this region or below it"; substr rather than LIKE, as ids may hold '_'. */
-function regionMatch(column: string, region: string, params: unknown[]): string {
-  params.push(region, region.length + 1, `${region}.`);
-  return `(${column} = ? OR substr(${column}, 1, ?) = ?)`;
-}
-
 /**
  * The viewer's scope as SQL. A row without a region is visible only to county-wide scopes
- * (the same rule as referral access in src/referral/regions.ts).
+ * (the same rule as referral access in src/referral/regions.ts, written once in the store).
  */
 export function scopeSql(column: string, scope: Scope, params: unknown[]): string {
   // Comparisons rather than bare 1/0: PostgreSQL wants a boolean here.
   if (scope === null) return "1 = 1";
-  if (scope.length === 0) return "1 = 0";
-  const parts = scope.map((s) => regionMatch(column, s, params));
-  if (scope.some((s) => !s.includes("."))) parts.push(`${column} IS NULL`);
-  return `(${parts.join(" OR ")})`;
+  const covered = regionClause(scope, { none: "1 = 0", column });
+  params.push(...covered.params);
+  return covered.sql;
 }
 
 export interface Columns {
@@ -109,7 +103,12 @@ export function whereSql(f: Filters, scope: Scope, cols: Columns): { sql: string
     params.push(f.group);
   }
   if (cols.region) {
-    if (f.region) parts.push(regionMatch(cols.region, f.region, params));
+    if (f.region) {
+      // The chosen region or below it; rows without a region are not in it.
+      const chosen = regionClause([f.region], { none: "1 = 0", column: cols.region, unplaced: false });
+      parts.push(chosen.sql);
+      params.push(...chosen.params);
+    }
     parts.push(scopeSql(cols.region, scope, params));
   }
   return { sql: parts.join(" AND "), params };

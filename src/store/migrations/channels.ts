@@ -1,21 +1,11 @@
-import type { Migration } from "./types.ts";
-
-/** The nonce cache's table, the same on both stores. */
-export const WECHAT_NONCES_SQL = `
-      CREATE TABLE wechat_nonces (
-        nonce_key TEXT PRIMARY KEY,
-        body_digest TEXT NOT NULL,
-        expires_at BIGINT NOT NULL
-      );
-      CREATE INDEX wechat_nonces_expiry ON wechat_nonces (expires_at);
-    `;
+import type { SchemaMigration } from "./types.ts";
 
 // Versions 40-49: the chat channels (township WeChat groups through Wechaty, Telegram).
-export const CHANNEL_MIGRATIONS: Migration[] = [
+export const CHANNEL_MIGRATIONS: SchemaMigration[] = [
   {
     version: 40,
     name: "channels",
-    sql: `
+    sql: (t) => `
       -- Groups the assistant is (or was) a member of, with the region their referrals route to.
       -- region_source: 'config' (mapping by id or topic), 'admin' (set from the console), NULL (unmapped).
       CREATE TABLE channel_groups (
@@ -24,10 +14,10 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
         name TEXT NOT NULL DEFAULT '',
         region TEXT,
         region_source TEXT,
-        active INTEGER NOT NULL DEFAULT 1,
-        joined_at TEXT,
-        left_at TEXT,
-        updated_at TEXT NOT NULL,
+        active ${t.flag} NOT NULL DEFAULT ${t.true},
+        joined_at ${t.ts},
+        left_at ${t.ts},
+        updated_at ${t.ts} NOT NULL,
         PRIMARY KEY (channel, group_key)
       );
 
@@ -36,22 +26,22 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
         channel TEXT NOT NULL,
         group_key TEXT NOT NULL,
         member_key TEXT NOT NULL,
-        welcomed_at TEXT NOT NULL,
+        welcomed_at ${t.ts} NOT NULL,
         PRIMARY KEY (channel, group_key, member_key)
       );
 
       -- One row per legal question asked in a group (needs analysis 需求研判). No text: only
       -- group, region, topic and time, so nothing personal is kept here.
       CREATE TABLE group_questions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id ${t.serial},
         channel TEXT NOT NULL,
         group_key TEXT NOT NULL,
         group_name TEXT NOT NULL DEFAULT '',
         region TEXT,
         topic TEXT NOT NULL,
-        sensitive INTEGER NOT NULL DEFAULT 0,
+        sensitive ${t.flag} NOT NULL DEFAULT ${t.false},
         platform_message_id TEXT NOT NULL,
-        asked_at TEXT NOT NULL,
+        asked_at ${t.ts} NOT NULL,
         UNIQUE (channel, platform_message_id)
       );
       CREATE INDEX group_questions_time ON group_questions (asked_at);
@@ -62,7 +52,7 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
         channel TEXT NOT NULL,
         member_key TEXT NOT NULL,
         thread_key TEXT NOT NULL,
-        at TEXT NOT NULL,
+        at ${t.ts} NOT NULL,
         PRIMARY KEY (channel, member_key)
       );
 
@@ -70,23 +60,23 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
       CREATE TABLE telegram_links (
         telegram_user_id TEXT PRIMARY KEY,
         user_id TEXT NOT NULL UNIQUE,
-        linked_at TEXT NOT NULL,
+        linked_at ${t.ts} NOT NULL,
         linked_by TEXT
       );
       -- One-time link codes, stored hashed; a code is used once and expires.
       CREATE TABLE telegram_link_codes (
         code_hash TEXT PRIMARY KEY,
         user_id TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL,
-        used_at TEXT
+        created_at ${t.ts} NOT NULL,
+        expires_at ${t.ts} NOT NULL,
+        used_at ${t.ts}
       );
       -- Referral posts in the lawyers' group: a reply to one of them is a reply to its referral.
       CREATE TABLE telegram_referral_posts (
         chat_id TEXT NOT NULL,
-        message_id INTEGER NOT NULL,
+        message_id ${t.bigint} NOT NULL,
         referral_id TEXT NOT NULL,
-        posted_at TEXT NOT NULL,
+        posted_at ${t.ts} NOT NULL,
         PRIMARY KEY (chat_id, message_id)
       );
       CREATE INDEX telegram_referral_posts_referral ON telegram_referral_posts (referral_id);
@@ -98,12 +88,12 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
     // would keep invalidating each other (WeChat's advice: one central token holder).
     version: 41,
     name: "wechat_tokens",
-    sql: `
+    sql: (t) => `
       CREATE TABLE wechat_tokens (
         app_id TEXT PRIMARY KEY,
         token TEXT NOT NULL,
         refresh_at BIGINT NOT NULL,
-        updated_at TEXT NOT NULL
+        updated_at ${t.ts} NOT NULL
       );
     `,
   },
@@ -113,6 +103,13 @@ export const CHANNEL_MIGRATIONS: Migration[] = [
     // database so every process on it agrees.
     version: 42,
     name: "wechat_nonces",
-    sql: WECHAT_NONCES_SQL,
+    sql: () => `
+      CREATE TABLE wechat_nonces (
+        nonce_key TEXT PRIMARY KEY,
+        body_digest TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX wechat_nonces_expiry ON wechat_nonces (expires_at);
+    `,
   },
 ];

@@ -4,7 +4,7 @@
 // each migration runs in its own transaction.
 
 import type pg from "pg";
-import { PG_MIGRATIONS } from "./migrations.ts";
+import { PG_MIGRATIONS } from "../migrations.ts";
 
 export async function migratePg(pool: pg.Pool): Promise<number[]> {
   const client = await pool.connect();
@@ -18,7 +18,7 @@ export async function migratePg(pool: pg.Pool): Promise<number[]> {
     const done = new Set(
       (await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)),
     );
-    for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
+    for (const m of PG_MIGRATIONS) {
       if (done.has(m.version)) continue;
       await client.query("SAVEPOINT m");
       await client.query(m.sql);

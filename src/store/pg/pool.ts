@@ -130,9 +130,3 @@ export function pgJson(v: unknown): string {
   const s = JSON.stringify(v);
   return s.includes("\\u0000") ? s.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd") : s;
 }
-
-/** Runs one statement with cleaned parameters. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function q(db: PgQueryable, sql: string, params?: unknown[]): Promise<pg.QueryResult<any>> {
-  return db.query(sql, pgParams(params));
-}
