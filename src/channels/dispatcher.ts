@@ -45,6 +45,11 @@ export class OutboxDispatcher {
     this.senders.set(sender.channel, sender);
   }
 
+  /** A sender for `channel` is registered in this process. */
+  handles(channel: ChannelName): boolean {
+    return this.senders.has(channel);
+  }
+
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.flushAll(), this.o.pollMs ?? 2000);

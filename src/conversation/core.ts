@@ -22,6 +22,7 @@ import {
 } from "../store/conversation-store.ts";
 import { contextOf, contextWithoutOwner, nextContext } from "./context.ts";
 import { Hook, type Listener } from "./hooks.ts";
+import { PeopleDesk } from "./people.ts";
 import { SlidingWindowLimiter, type RateVerdict, type SenderLimiter } from "./rate-limit.ts";
 import { CONTEXT_RESET_NOTE, OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED, RATING_THANKS, coreResult } from "./replies.ts";
 import { KeyedSerialQueue } from "./serial.ts";
@@ -129,6 +130,8 @@ export class ConversationCore {
   private readonly ratingHook: Hook<RatingEvent>;
   private readonly answeredMessageHook: Hook<OwnedMessageEvent>;
   private readonly parseRating: NonNullable<ConversationCoreOptions["parseRating"]>;
+  /** What people (duty lawyers) write in a thread; what they send leaves through onReply too. */
+  readonly people: PeopleDesk;
 
   constructor(opts: ConversationCoreOptions) {
     this.store = opts.store;
@@ -147,6 +150,7 @@ export class ConversationCore {
     this.ratingHook = new Hook(onError);
     this.answeredMessageHook = new Hook(onError);
     this.parseRating = opts.parseRating ?? (() => null);
+    this.people = new PeopleDesk({ store: this.store, deliver: (row) => this.replyHook.emit(row), log: this.log, now: this.now });
   }
 
   /** A resident answered a rating request (一案一评). */
@@ -159,7 +163,10 @@ export class ConversationCore {
     return this.escalationHook.on(listener);
   }
 
-  /** A reply was recorded; rows with status 'pending' are for the channel to deliver. */
+  /**
+   * The delivery port: a reply was recorded (the bot's, a notice, a person's); rows with
+   * status 'pending' are for the channel to deliver.
+   */
   onReply(listener: Listener<OutboxRow>): () => void {
     return this.replyHook.on(listener);
   }
@@ -238,11 +245,8 @@ export class ConversationCore {
   }
 
   /** A person's reply to a thread: recorded in history and queued for the channel. */
-  async replyAsPerson(threadId: number, userId: string, text: string): Promise<OutboxRow> {
-    const { outbox } = await this.store.addLawyerReply(threadId, userId, text, this.now());
-    this.log.info({ threadId, outboxId: outbox.id }, "person reply queued");
-    this.replyHook.emit(outbox);
-    return outbox;
+  replyAsPerson(threadId: number, userId: string, text: string): Promise<OutboxRow> {
+    return this.people.reply(threadId, userId, { text });
   }
 
   // -------------------------------------------------------------------------------------

@@ -120,13 +120,9 @@ export class TelegramChannel implements ChannelSender {
       app.notifier.add(this.lawyers);
       this.notifierAdded = true;
     }
-    this.unsubscribe.push(
-      app.referrals.events.onEvent("referral.changed", (e) => {
-        // Lawyer replies and rating requests are written to the outbox by the referral queue: send them now.
-        if (e.referral.channel === CHANNEL && (e.name === "referral.replied" || e.name === "referral.closed")) void app.dispatcher.flush(CHANNEL);
-        if (this.lawyers) this.track(this.lawyers.onReferralChanged(e));
-      }),
-    );
+    // The lawyers' group follows the queue (posts, claims); replies to residents leave through the core's outbox.
+    const desk = this.lawyers;
+    if (desk) this.unsubscribe.push(app.referrals.events.onEvent("referral.changed", (e) => this.track(desk.onReferralChanged(e))));
     await this.bot.init();
     if (this.webhook) {
       await this.bot.api.setWebhook(this.webhook.url, { secret_token: this.webhook.secret, allowed_updates: ["message", "callback_query"] });

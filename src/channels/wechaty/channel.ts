@@ -131,12 +131,6 @@ export class WechatyChannel implements ChannelSender {
     this.started = true;
     this.o.app.dispatcher.register(this);
     this.bind();
-    // A lawyer's reply is written to the outbox by the referral queue: deliver it now, not at the next poll.
-    this.unsubscribe.push(
-      this.o.app.referrals.events.onEvent("referral.changed", (e) => {
-        if (e.referral.channel === CHANNEL && (e.name === "referral.replied" || e.name === "referral.closed")) void this.o.app.dispatcher.flush(CHANNEL);
-      }),
-    );
     await this.bot.start();
   }
 
