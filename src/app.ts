@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { parse as parseYaml } from "yaml";
 import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
+import { CHANNEL_PROFILES } from "./channels/profiles.ts";
 import { ConversationCore } from "./conversation/core.ts";
 import { SharedSenderLimiter } from "./conversation/rate-limit.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
@@ -28,7 +29,7 @@ import {
   type ReplyTemplate,
 } from "./referral/index.ts";
 import { ConversationThreadGateway } from "./referral/thread-gateway.ts";
-import type { ChannelName } from "./pipeline/types.ts";
+import type { ChannelName } from "./channel-message.ts";
 import type { ConversationStore, EscalationRow } from "./store/conversation-store.ts";
 import type { Bus } from "./store/bus.ts";
 import type { ReferralStore } from "./store/referral-store.ts";
@@ -126,6 +127,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const core = new ConversationCore({
     store: conversations,
     pipeline: answerer,
+    channels: CHANNEL_PROFILES,
     log,
     rateLimitPerMinute: config.LAWDESK_RATE_LIMIT_PER_MINUTE,
     // Several processes share a sender's allowance; one process counts in memory.

@@ -3,7 +3,8 @@
 // its thread, and everything that follows from it is written in one transaction.
 
 import type { Logger } from "pino";
-import type { AnswerPipeline, ChannelName, InboundMessage, PipelineResult } from "../pipeline/types.ts";
+import type { ChannelName, InboundMessage } from "../channel-message.ts";
+import type { AnswerPipeline, PipelineResult, ReplyFormat } from "../pipeline/types.ts";
 import { maskPersonalData } from "../privacy.ts";
 import {
   ClaimLostError,
@@ -23,6 +24,7 @@ import {
 import { contextOf, contextWithoutOwner, nextContext } from "./context.ts";
 import { Hook, type Listener } from "./hooks.ts";
 import { PeopleDesk } from "./people.ts";
+import { UNDECLARED_FORMAT, type ChannelProfile } from "./profile.ts";
 import { SlidingWindowLimiter, type RateVerdict, type SenderLimiter } from "./rate-limit.ts";
 import { CONTEXT_RESET_NOTE, OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED, RATING_THANKS, coreResult } from "./replies.ts";
 import { KeyedSerialQueue } from "./serial.ts";
@@ -35,8 +37,8 @@ export interface ConversationCoreOptions {
   /** Counts senders' messages instead of the in-memory window (shared across processes). */
   senderLimiter?: SenderLimiter;
   now?: () => Date;
-  /** Channels that deliver the reply in the response to the same request: their rows are recorded as sent. */
-  syncChannels?: readonly ChannelName[];
+  /** The channels that exist, as each declares itself (format, replies within the request). */
+  channels: readonly ChannelProfile[];
   /** A pipeline that has not answered by then is treated as failed (the thread is escalated). */
   pipelineTimeoutMs?: number;
   /** A message whose processing crashed the process this often is escalated without another try. */
@@ -101,7 +103,6 @@ interface Job {
   live: boolean;
 }
 
-const DEFAULT_SYNC_CHANNELS: readonly ChannelName[] = ["cli", "eval", "web"];
 const FINISHED: readonly InboundStatus[] = ["done", "failed"];
 
 const messageKey = (channel: string, platformMessageId: string) => `${channel}\u0000${platformMessageId}`;
@@ -115,7 +116,7 @@ export class ConversationCore {
   private readonly pipeline: AnswerPipeline;
   private readonly log: Logger;
   private readonly now: () => Date;
-  private readonly syncChannels: ReadonlySet<ChannelName>;
+  private readonly profiles: ReadonlyMap<ChannelName, ChannelProfile>;
   private readonly pipelineTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly inboundLeaseMs: number | undefined;
@@ -138,7 +139,7 @@ export class ConversationCore {
     this.pipeline = opts.pipeline;
     this.log = opts.log.child({ module: "conversation" });
     this.now = opts.now ?? (() => new Date());
-    this.syncChannels = new Set(opts.syncChannels ?? DEFAULT_SYNC_CHANNELS);
+    this.profiles = new Map(opts.channels.map((p) => [p.name, p]));
     this.pipelineTimeoutMs = opts.pipelineTimeoutMs ?? 120_000;
     this.maxAttempts = opts.maxAttempts ?? 3;
     this.inboundLeaseMs = opts.inboundLeaseMs;
@@ -380,7 +381,7 @@ export class ConversationCore {
   private async plan(job: Job, thread: ThreadRow): Promise<Completion> {
     const { inbound } = job;
     const base = { inboundId: inbound.id, claim: inbound.attempts, error: null };
-    const reply = (kind: OutboxKind, text: string) => ({ kind, text, sent: job.live && this.syncChannels.has(inbound.channel) });
+    const reply = (kind: OutboxKind, text: string) => ({ kind, text, sent: job.live && this.repliesInRequest(inbound) });
 
     if (thread.ownedBy !== null) {
       // A lawyer has the thread: the message goes to them; the resident is told once per owner.
@@ -432,7 +433,7 @@ export class ConversationCore {
       };
     }
     const result = await withTimeout(
-      Promise.resolve().then(() => this.pipeline.run(inbound.text, ctx, inbound.channel)),
+      Promise.resolve().then(() => this.pipeline.run(inbound.text, ctx, this.formatFor(inbound))),
       this.pipelineTimeoutMs,
     );
     const answered = result.kind === "reply";
@@ -446,6 +447,18 @@ export class ConversationCore {
       escalation: result.escalation,
       reply: answered ? reply("answer", result.text) : null,
     };
+  }
+
+  /** The message's channel answers in the response to the request that brought it. */
+  private repliesInRequest(inbound: InboundRow): boolean {
+    return this.profiles.get(inbound.channel)?.repliesInRequest ?? false;
+  }
+
+  /** The format the channel declared; a group's own when the message was posted in a group. */
+  private formatFor(inbound: InboundRow): ReplyFormat {
+    const profile = this.profiles.get(inbound.channel);
+    if (!profile) return UNDECLARED_FORMAT;
+    return (inbound.groupKey ? profile.groupFormat : undefined) ?? profile.format;
   }
 
   /** The pipeline failed: apologise, point to 12348, and hand the thread to a person. */
@@ -473,7 +486,7 @@ export class ConversationCore {
       context: null,
       messages: [residentMessage(inbound), noticeMessage(PIPELINE_FAILED)],
       escalation: result.escalation,
-      reply: { kind: "notice", text: PIPELINE_FAILED, sent: live && this.syncChannels.has(inbound.channel) },
+      reply: { kind: "notice", text: PIPELINE_FAILED, sent: live && this.repliesInRequest(inbound) },
     };
   }
 

@@ -4,6 +4,7 @@ import { CONTEXT_RESET_NOTE, OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED } from 
 import type { EscalationRow, OutboxRow } from "../../src/store/conversation-store.ts";
 import { SqliteConversationStore } from "../../src/store/conversation-store.ts";
 import { Clock, FakePipeline, answer, captureLogger, gate, inbound, silentLogger, sleep, tempDb, type TempDb } from "./helpers.ts";
+import { CHANNEL_PROFILES } from "../../src/channels/profiles.ts";
 
 let t: TempDb;
 let pipeline: FakePipeline;
@@ -17,7 +18,7 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 function makeCore(over: Partial<ConversationCoreOptions> = {}): ConversationCore {
-  return new ConversationCore({ store: t.store, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now, ...over });
+  return new ConversationCore({ channels: CHANNEL_PROFILES, store: t.store, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now, ...over });
 }
 
 function count(sql: string, ...params: unknown[]): number {
@@ -68,7 +69,7 @@ describe("dedupe", () => {
     await makeCore().receive(msg);
     const { store } = t.reopen();
     const pipeline2 = new FakePipeline();
-    const core2 = new ConversationCore({ store, pipeline: pipeline2, log: silentLogger(), now: clock.now });
+    const core2 = new ConversationCore({ channels: CHANNEL_PROFILES, store, pipeline: pipeline2, log: silentLogger(), now: clock.now });
     const again = await core2.receive(msg);
 
     expect(again.duplicate).toBe(true);
@@ -232,7 +233,7 @@ describe("crash recovery", () => {
 
     clock.advance(5_000);
     const { store, db } = t.reopen();
-    const core = new ConversationCore({ store, pipeline, log: silentLogger(), now: clock.now });
+    const core = new ConversationCore({ channels: CHANNEL_PROFILES, store, pipeline, log: silentLogger(), now: clock.now });
     const replies: OutboxRow[] = [];
     core.onReply((row) => void replies.push(row));
 
@@ -530,7 +531,7 @@ describe("logs", () => {
     for (const level of ["info", "debug"] as const) {
       const cap = captureLogger(level);
       const store = new SqliteConversationStore(t.db);
-      const core = new ConversationCore({ store, pipeline, log: cap.log, now: clock.now });
+      const core = new ConversationCore({ channels: CHANNEL_PROFILES, store, pipeline, log: cap.log, now: clock.now });
       await core.receive(inbound({ text }));
       const out = JSON.stringify(cap.lines());
       expect(out).not.toContain("13812345678");

@@ -13,10 +13,8 @@ import { ScanStatus, types, type Wechaty } from "wechaty";
 import type { Contact, Friendship, Message, Room } from "wechaty";
 import type { App } from "../../app.ts";
 import type { ConversationCore, Ticket } from "../../conversation/core.ts";
-import { MORE_HINT, splitForChannel } from "../../pipeline/compose.ts";
-import { STATUTE_HINT } from "../../pipeline/phone-first.ts";
 import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
-import { CHANNEL_LIMITS, type InboundMessage } from "../../pipeline/types.ts";
+import type { InboundMessage } from "../../channel-message.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
 import { GroupRegionMap } from "./group-regions.ts";
@@ -34,6 +32,8 @@ import {
 } from "./group-policy.ts";
 import { GroupStore, type GroupNeedRow, type GroupRow } from "./store.ts";
 import { answersInGroup, continuedGroupThread, PRIVATE_ORIGIN } from "./group-threads.ts";
+import { wechatyProfile } from "./profile.ts";
+import { splitToFit } from "../../text-fit.ts";
 import { dmThreadKey, parseThreadKey, roomThreadKey } from "./thread-keys.ts";
 
 const CHANNEL = "wechaty" as const;
@@ -41,9 +41,6 @@ const DEFAULT_TRIGGERS = ["问:", "问：", "法律咨询"];
 /** Several members joining together get one welcome, not one each. */
 const WELCOME_INTERVAL_MS = 60_000;
 const MAX_MESSAGE_AGE_S = 10 * 60;
-/** "Reply 详细" works in a group only when addressed: say so there. */
-const GROUP_MORE_HINT = "（内容较长，@我并回复“详细”查看全文）";
-const GROUP_STATUTE_HINT = "@我并回复“法条”看条文原文";
 
 export interface LoginQr {
   /** The raw QR payload (draw it with any QR library). */
@@ -364,7 +361,8 @@ export class WechatyChannel implements ChannelSender {
       const room = group?.active === false ? undefined : await this.bot.Room.find({ id: thread.roomId });
       if (room) {
         const member = await this.bot.Contact.find({ id: thread.contactId });
-        const groupParts = splitForChannel(forGroup(row.text.replace(MORE_HINT, GROUP_MORE_HINT).replace(STATUTE_HINT, GROUP_STATUTE_HINT)), CHANNEL_LIMITS.wechaty);
+        // Worded for the group already (the profile's group format: "@我并回复…").
+        const groupParts = splitToFit(forGroup(row.text), wechatyProfile.format);
         for (const [i, part] of groupParts.entries()) await room.say(part, ...(i === 0 && member ? [member] : []));
         return;
       }
@@ -375,6 +373,6 @@ export class WechatyChannel implements ChannelSender {
     if (!contact) throw new PermanentDeliveryError("contact not found (not a friend of the account?)");
     // The member's case continues in the private chat: their next private messages may belong to it.
     if (thread.kind === "room") await this.groups.setPrivateRoute(CHANNEL, thread.contactId, row.threadKey, this.now());
-    for (const part of splitForChannel(row.text, CHANNEL_LIMITS.wechaty)) await contact.say(part);
+    for (const part of splitToFit(row.text, wechatyProfile.format)) await contact.say(part);
   }
 }
