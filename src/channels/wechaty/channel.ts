@@ -20,18 +20,19 @@ import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
 import { GroupRegionMap } from "./group-regions.ts";
 import {
   addressing,
+  answersInGroup,
   assessGroupQuestion,
-  BOT_JOINED_TEXT,
-  EMPTY_MENTION_TEXT,
+  continuedGroupThread,
   forGroup,
+  GroupStore,
   isGroupLegalQuestion,
   isUnaddressedEmergency,
-  MEMBER_WELCOME_TEXT,
-  NOT_TEXT_REPLY,
+  PRIVATE_ORIGIN,
   privateInvitation,
-} from "./group-policy.ts";
-import { GroupStore, type GroupNeedRow, type GroupRow } from "./store.ts";
-import { answersInGroup, continuedGroupThread, PRIVATE_ORIGIN } from "./group-threads.ts";
+  type GroupNeedRow,
+  type GroupRow,
+} from "../groups/index.ts";
+import { BOT_JOINED_TEXT, EMPTY_MENTION_TEXT, MEMBER_WELCOME_TEXT, NOT_TEXT_REPLY } from "./texts.ts";
 import { wechatyProfile } from "./profile.ts";
 import { splitToFit } from "../../text-fit.ts";
 import { dmThreadKey, parseThreadKey, roomThreadKey } from "./thread-keys.ts";

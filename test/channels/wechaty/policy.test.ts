@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GroupRegionMap, readMapping } from "../../../src/channels/wechaty/group-regions.ts";
-import { addressing, assessGroupQuestion, privateInvitation } from "../../../src/channels/wechaty/group-policy.ts";
+import { addressing, assessGroupQuestion, privateInvitation } from "../../../src/channels/groups/index.ts";
 import { parseThreadKey, roomThreadKey } from "../../../src/channels/wechaty/thread-keys.ts";
 import { PROJECT_ROOT } from "../../../src/config.ts";
 import { ServiceDirectory } from "../../../src/knowledge/directory.ts";
