@@ -2,7 +2,7 @@
 // (app.ts hands them over) and the console's test bench.
 
 import type { ChannelName } from "../channel-message.ts";
-import type { ChannelProfile } from "../conversation/profile.ts";
+import type { ChannelProfile } from "../conversation/index.ts";
 import { telegramProfile } from "./telegram/profile.ts";
 import { cliProfile, evalProfile } from "./terminal/profile.ts";
 import { webProfile } from "./web/profile.ts";

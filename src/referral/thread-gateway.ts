@@ -2,7 +2,7 @@
 // history and what lawyers send. Replies and rating requests go out through the core's
 // delivery port, the same single outbox sender as the bot's answers.
 
-import type { PeopleDesk } from "../conversation/people.ts";
+import type { PeopleDesk } from "../conversation/index.ts";
 import type { ThreadGateway, ThreadHistoryItem, ThreadRole, ThreadSummary } from "./ports.ts";
 
 export class ConversationThreadGateway implements ThreadGateway {

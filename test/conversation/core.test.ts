@@ -427,6 +427,18 @@ describe("thread owned by a person", () => {
     const last = (await t.store.listMessages(outcome.threadId)).at(-1);
     expect(last).toMatchObject({ role: "lawyer", authorId: "lawyer-7" });
   });
+
+  it("queues a rating request through the same delivery port, and waits for the rating", async () => {
+    const core = makeCore();
+    const { outcome } = await core.receive(inbound());
+    const seen: OutboxRow[] = [];
+    core.onReply((r) => void seen.push(r));
+    const row = await core.people.requestRating(outcome.threadId, "ref-1", "工单已办结。请为本次服务打分，回复数字1-5。");
+    expect(row).toMatchObject({ kind: "notice", status: "pending", channel: "telegram", threadKey: "chat-1" });
+    expect(seen).toEqual([row]);
+    expect((await t.store.getThread(outcome.threadId))?.context.awaitingRating).toBe("ref-1");
+    expect((await t.store.listMessages(outcome.threadId)).at(-1)).toMatchObject({ role: "system", meta: { ratingRequest: "ref-1" } });
+  });
 });
 
 describe("one processed message, one transaction", () => {

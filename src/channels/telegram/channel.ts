@@ -13,7 +13,7 @@ import type { InlineKeyboardMarkup, Message, MessageEntity, UserFromGetMe } from
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { App } from "../../app.ts";
-import type { ConversationCore } from "../../conversation/core.ts";
+import type { ConversationCore } from "../../conversation/index.ts";
 import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
 import type { InboundMessage } from "../../channel-message.ts";
 import { maskPersonalData } from "../../privacy.ts";

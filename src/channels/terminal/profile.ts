@@ -1,7 +1,7 @@
 // The terminal (`lawdesk chat`) and the evaluation interface (`lawdesk answer`): the answer
 // is printed as the call returns.
 
-import type { ChannelProfile } from "../../conversation/profile.ts";
+import type { ChannelProfile } from "../../conversation/index.ts";
 
 export const cliProfile: ChannelProfile = { name: "cli", repliesInRequest: true, format: { maxChars: 4000 } };
 

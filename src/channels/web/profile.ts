@@ -1,6 +1,6 @@
 // The web chat: answers go back in the HTTP response; statutes fold out beside the answer.
 
-import type { ChannelProfile } from "../../conversation/profile.ts";
+import type { ChannelProfile } from "../../conversation/index.ts";
 
 export const webProfile: ChannelProfile = {
   name: "web",

@@ -12,7 +12,7 @@ import qrcodeTerminal from "qrcode-terminal";
 import { ScanStatus, types, type Wechaty } from "wechaty";
 import type { Contact, Friendship, Message, Room } from "wechaty";
 import type { App } from "../../app.ts";
-import type { ConversationCore, Ticket } from "../../conversation/core.ts";
+import type { ConversationCore, Ticket } from "../../conversation/index.ts";
 import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
 import type { InboundMessage } from "../../channel-message.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";

@@ -1,7 +1,7 @@
 // WeChat through Wechaty: about 2,000 bytes a message. In a group, "reply 详细" works only
 // when the bot is addressed, so a group answer says so.
 
-import type { ChannelProfile } from "../../conversation/profile.ts";
+import type { ChannelProfile } from "../../conversation/index.ts";
 
 const LIMITS = { maxBytes: 2000 };
 
