@@ -29,35 +29,28 @@ export class MessagePlanner {
     const base = { inboundId: inbound.id, claim: inbound.attempts, error: null };
     const reply = (kind: OutboxKind, text: string) => ({ kind, text, sent: job.live && this.repliesInRequest(inbound) });
 
+    // The core answers (or stays silent) without the pipeline: a notice told at most once.
+    const held = (reason: "owned_by_person" | "rate_limited", notice: string | null, meta: Record<string, unknown>): Completion => ({
+      ...base,
+      status: "done",
+      result: coreResult(notice),
+      reason,
+      context: null,
+      messages: [residentMessage(inbound, meta), ...(notice ? [noticeMessage(notice)] : [])],
+      escalation: null,
+      reply: notice ? reply("notice", notice) : null,
+    });
+
     if (thread.ownedBy !== null) {
       // A lawyer has the thread: the message goes to them; the resident is told once per owner.
       const tell = thread.ownerNoticeFor !== thread.ownedBy;
-      return {
-        ...base,
-        status: "done",
-        result: coreResult(tell ? OWNED_NOTICE : null),
-        reason: "owned_by_person",
-        context: null,
-        ownerNoticeFor: tell ? thread.ownedBy : undefined,
-        messages: [residentMessage(inbound, { ownedBy: thread.ownedBy }), ...(tell ? [noticeMessage(OWNED_NOTICE)] : [])],
-        escalation: null,
-        reply: tell ? reply("notice", OWNED_NOTICE) : null,
-      };
+      return { ...held("owned_by_person", tell ? OWNED_NOTICE : null, { ownedBy: thread.ownedBy }), ownerNoticeFor: tell ? thread.ownedBy : undefined };
     }
 
     if (job.verdict !== "ok") {
       // In a township group a "slow down" would be noise for everyone else: stay silent there.
       const tell = job.verdict === "notice" && !inbound.groupKey;
-      return {
-        ...base,
-        status: "done",
-        result: coreResult(tell ? RATE_LIMITED : null),
-        reason: "rate_limited",
-        context: null,
-        messages: [residentMessage(inbound, { rateLimited: true }), ...(tell ? [noticeMessage(RATE_LIMITED)] : [])],
-        escalation: null,
-        reply: tell ? reply("notice", RATE_LIMITED) : null,
-      };
+      return held("rate_limited", tell ? RATE_LIMITED : null, { rateLimited: true });
     }
 
     if (inbound.attempts > this.o.maxAttempts) throw new Error(`gave up after ${inbound.attempts - 1} interrupted attempts`);
