@@ -15,7 +15,7 @@ import { ServiceDirectory } from "./knowledge/directory.ts";
 import { createLogger } from "./log.ts";
 import { Answerer } from "./pipeline/answer.ts";
 import { createChatModel, LlmExplainer, llmSettingsFrom } from "./pipeline/llm.ts";
-import { loadTopics } from "./pipeline/topic.ts";
+import { loadTopics, type TopicDef } from "./pipeline/topic.ts";
 import {
   createReferralModule,
   parseRating,
@@ -71,6 +71,8 @@ export interface App extends ReferralModule {
   sql: SqlDb;
   knowledge: KnowledgeBase;
   directory: ServiceDirectory;
+  /** The topics of legal questions (knowledge/topics.yaml), for labels in channels and the console. */
+  topics: readonly TopicDef[];
   answerer: Answerer;
   conversations: ConversationStore;
   core: ConversationCore;
@@ -203,6 +205,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     sql: store.sql,
     knowledge,
     directory,
+    topics: loadTopics(config.knowledgeDir),
     answerer,
     conversations,
     core,

@@ -3,7 +3,7 @@
 // for good (WeChat's 48-hour window), is marked undelivered and shown to the lawyer.
 
 import type { Logger } from "pino";
-import type { ChannelName } from "../pipeline/types.ts";
+import type { ChannelName } from "../channel-message.ts";
 import type { ConversationStore, OutboxRow } from "../store/conversation-store.ts";
 
 export class PermanentDeliveryError extends Error {}

@@ -14,7 +14,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { App } from "../../app.ts";
 import type { ConversationCore } from "../../conversation/index.ts";
-import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
+import type { TopicDef } from "../../pipeline/topic.ts";
 import type { InboundMessage } from "../../channel-message.ts";
 import { maskPersonalData } from "../../privacy.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
@@ -29,7 +29,7 @@ import { chatThreadKey, groupThreadKey, parseTelegramThreadKey } from "./thread-
 
 const CHANNEL = "telegram" as const;
 
-export type TelegramChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "referrals" | "auth" | "notifier">;
+export type TelegramChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "topics" | "referrals" | "auth" | "notifier">;
 
 export interface TelegramChannelOptions {
   app: TelegramChannelApp;
@@ -99,7 +99,7 @@ export class TelegramChannel implements ChannelSender {
           referrals: app.referrals,
           auth: app.auth,
           directory: app.directory,
-          topics: o.topics ?? loadTopics(config.knowledgeDir),
+          topics: o.topics ?? app.topics,
           log: this.log,
           now: this.now,
         })

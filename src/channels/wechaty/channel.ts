@@ -13,7 +13,7 @@ import { ScanStatus, types, type Wechaty } from "wechaty";
 import type { Contact, Friendship, Message, Room } from "wechaty";
 import type { App } from "../../app.ts";
 import type { ConversationCore, Ticket } from "../../conversation/index.ts";
-import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
+import type { TopicDef } from "../../pipeline/topic.ts";
 import type { InboundMessage } from "../../channel-message.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
@@ -65,7 +65,7 @@ export interface GroupNeed extends GroupNeedRow {
 }
 
 /** The parts of the app the channel uses. */
-export type WechatyChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "referrals">;
+export type WechatyChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "topics" | "referrals">;
 
 export interface WechatyChannelOptions {
   /** A bot from createWechatyBot(config), or one built on wechaty-puppet-mock in tests. */
@@ -118,7 +118,7 @@ export class WechatyChannel implements ChannelSender {
     this.groups = new GroupStore(app.sql);
     this.regions = o.regions ?? GroupRegionMap.fromConfig(app.config, app.directory);
     this.triggers = o.triggers ?? app.config.WECHATY_GROUP_TRIGGERS ?? DEFAULT_TRIGGERS;
-    this.topics = o.topics ?? loadTopics(app.config.knowledgeDir);
+    this.topics = o.topics ?? app.topics;
     this.now = o.now ?? (() => new Date());
     for (const r of this.regions.rejected) this.log.warn({ group: r.key, region: r.region }, "group mapped to a region the directory does not know; ignored");
   }
