@@ -125,10 +125,12 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const answerer = await createAnswerer(config, knowledge, directory, log, now);
 
   const conversations = store.conversations;
+  const topics = loadTopics(config.knowledgeDir);
   const core = new ConversationCore({
     store: conversations,
     pipeline: answerer,
     channels: CHANNEL_PROFILES,
+    topics,
     log,
     rateLimitPerMinute: config.LAWDESK_RATE_LIMIT_PER_MINUTE,
     // Several processes share a sender's allowance; one process counts in memory.
@@ -205,7 +207,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     sql: store.sql,
     knowledge,
     directory,
-    topics: loadTopics(config.knowledgeDir),
+    topics,
     answerer,
     conversations,
     core,

@@ -18,4 +18,9 @@ export interface InboundMessage {
   receivedAt: Date;
   /** Region id from the directory (township/village), when the channel knows it. */
   region?: string | null;
+  /**
+   * A message posted in a group: the member's private thread, where the core moves it when
+   * the matter is too personal for the group. Unset: it stays in the group thread.
+   */
+  privateThreadKey?: string | null;
 }

@@ -4,9 +4,11 @@
 
 import type { Logger } from "pino";
 import type { ChannelName, InboundMessage } from "../channel-message.ts";
+import type { TopicDef } from "../pipeline/topic.ts";
 import type { AnswerPipeline } from "../pipeline/types.ts";
 import { ClaimLostError, type Completed, type Completion, type ConversationStore, type EscalationRow, type InboundRow, type OutboxRow } from "../store/conversation-store.ts";
 import { ClaimedElsewhereError, InboundClaims } from "./claims.ts";
+import { isUnaddressedEmergency, routeGroupMessage } from "./group-privacy.ts";
 import { Hook, type Listener } from "./hooks.ts";
 import { asDuplicate, isFinished, outcomeOf, type Job, type Outcome, type OwnedMessageEvent, type RatingEvent, type Receipt, type Ticket } from "./outcome.ts";
 import { PeopleDesk } from "./people.ts";
@@ -29,6 +31,8 @@ export interface ConversationCoreOptions {
   now?: () => Date;
   /** The channels that exist, as each declares itself (format, replies within the request). */
   channels: readonly ChannelProfile[];
+  /** Topics of legal questions, for the group step (which matters are personal). */
+  topics?: readonly TopicDef[];
   /** A pipeline that has not answered by then is treated as failed (the thread is escalated). */
   pipelineTimeoutMs?: number;
   /** A message whose processing crashed the process this often is escalated without another try. */
@@ -54,6 +58,7 @@ export class ConversationCore {
   private readonly planner: MessagePlanner;
   private readonly claims: InboundClaims;
   private readonly limiter: SenderLimiter;
+  private readonly topics: readonly TopicDef[];
   private readonly threads = new KeyedSerialQueue();
   /** Messages being handled by this process, so a concurrent retry joins instead of starting over. */
   private readonly inFlight = new Map<string, Promise<Ticket>>();
@@ -71,6 +76,7 @@ export class ConversationCore {
     this.log = opts.log.child({ module: "conversation" });
     this.now = opts.now ?? (() => new Date());
     this.inboundLeaseMs = opts.inboundLeaseMs;
+    this.topics = opts.topics ?? [];
     this.planner = new MessagePlanner({
       pipeline: opts.pipeline,
       profiles: new Map(opts.channels.map((p) => [p.name, p])),
@@ -130,13 +136,22 @@ export class ConversationCore {
    * Resolves as soon as the message is durably recorded — the moment a channel may
    * acknowledge it to the platform — with the answer still to come in `result`.
    */
-  accept(msg: InboundMessage): Promise<Ticket> {
+  accept(posted: InboundMessage): Promise<Ticket> {
+    // Any group channel: a personal matter is taken out of the group before it is recorded.
+    const { msg, group } = routeGroupMessage(posted, this.topics);
     const key = messageKey(msg.channel, msg.platformMessageId);
     const running = this.inFlight.get(key);
-    if (running) return running.then(asDuplicate);
-    const ticket = this.admit(msg);
-    this.track(key, ticket);
-    return ticket;
+    const ticket = running ? running.then(asDuplicate) : this.admit(msg);
+    if (!running) this.track(key, ticket);
+    return group ? ticket.then((t) => ({ ...t, group })) : ticket;
+  }
+
+  /**
+   * A group message nobody addressed to the assistant: true when it tells of danger now, so
+   * the channel hands it over all the same (danger does not wait for an @-mention).
+   */
+  unaddressedEmergency(text: string): boolean {
+    return isUnaddressedEmergency(text);
   }
 
   /**

@@ -3,6 +3,7 @@
 
 import type { PipelineResult } from "../pipeline/types.ts";
 import type { Completed, InboundRow, InboundStatus, OutcomeReason, ThreadMessageRow, ThreadRow } from "../store/conversation-store.ts";
+import type { GroupDecision } from "./group-privacy.ts";
 import type { RateVerdict } from "./rate-limit.ts";
 import { coreResult } from "./replies.ts";
 
@@ -33,6 +34,8 @@ export interface Ticket {
   inboundId: number;
   threadId: number;
   result: Promise<Receipt>;
+  /** For a message posted in a group: its assessment, and whether it moved to a private thread. */
+  group?: GroupDecision;
 }
 
 export interface OwnedMessageEvent {

@@ -76,21 +76,6 @@ const RULES: Rule[] = [
   { from: "channels", never: [], noCode: ["pipeline"], why: "a channel reaches the pipeline only through the core" },
 ];
 
-/**
- * Known breaks of the flow, each with its reason. The list only shrinks: an entry that no
- * longer occurs fails the test too, so it is taken out once fixed.
- */
-const KNOWN: { file: string; target: string; why: string }[] = [
-  {
-    file: "channels/groups/policy.ts",
-    target: "pipeline/emergency.ts",
-    why: "the group privacy decision still runs in the channel, before the core (issue 16: a core step for any group channel)",
-  },
-  { file: "channels/groups/policy.ts", target: "pipeline/normalize.ts", why: "as above" },
-  { file: "channels/groups/policy.ts", target: "pipeline/intent.ts", why: "as above" },
-  { file: "channels/groups/policy.ts", target: "pipeline/topic.ts", why: "as above" },
-];
-
 function violations(edges: Edge[]): string[] {
   const out: string[] = [];
   for (const e of edges) {
@@ -113,7 +98,6 @@ function violations(edges: Edge[]): string[] {
 
 describe("imports follow the flow channel -> core -> pipeline -> reply | referral -> core -> channel", () => {
   const edges = importsUnder(SRC);
-  const known = new Set(KNOWN.map((k) => `${k.file} -> ${k.target}`));
 
   it("reads the imports it checks (the parser is not silently finding nothing)", () => {
     expect(edges.length).toBeGreaterThan(300);
@@ -122,8 +106,7 @@ describe("imports follow the flow channel -> core -> pipeline -> reply | referra
   });
 
   it("no folder imports against the flow", () => {
-    const found = violations(edges).filter((v) => !known.has(v.slice(0, v.indexOf(" ("))));
-    expect(found).toEqual([]);
+    expect(violations(edges)).toEqual([]);
   });
 
   it("catches a break of each kind (the rules are not vacuous)", () => {
@@ -135,10 +118,5 @@ describe("imports follow the flow channel -> core -> pipeline -> reply | referra
     expect(probe("channels/wechaty/channel.ts", "pipeline/intent.ts")).toHaveLength(1);
     expect(probe("channels/web/plugin.ts", "pipeline/types.ts", true)).toEqual([]);
     expect(probe("channels/telegram/channel.ts", "channels/groups/index.ts")).toEqual([]);
-  });
-
-  it("every known exception still occurs (fixed ones are taken off the list)", () => {
-    const current = new Set(violations(edges).map((v) => v.slice(0, v.indexOf(" ("))));
-    expect([...known].filter((k) => !current.has(k))).toEqual([]);
   });
 });

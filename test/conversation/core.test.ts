@@ -519,6 +519,33 @@ describe("one processed message, one transaction", () => {
   });
 });
 
+describe("the group step", () => {
+  const posted = (text: string) =>
+    inbound({ channel: "wechaty", threadKey: "room:r1@chatroom:u1", privateThreadKey: "dm:u1", groupKey: "r1@chatroom", region: "qinghe.dongzhen", text });
+
+  it("moves a personal matter out of the group before recording it, keeping the group's region", async () => {
+    const core = makeCore();
+    const ticket = await core.accept(posted("我邻居王大牛占了我家的地，我电话13812345678"));
+    expect(ticket.group).toMatchObject({ movedToPrivate: true, assessment: { sensitive: true } });
+    expect(ticket.group!.assessment.reasons).toEqual(expect.arrayContaining(["personal_data", "named_person"]));
+    await ticket.result;
+    const thread = await t.store.getThread(ticket.threadId);
+    expect(thread).toMatchObject({ channel: "wechaty", threadKey: "dm:u1", groupKey: null, region: "qinghe.dongzhen" });
+    expect(await t.store.findThread("wechaty", "room:r1@chatroom:u1")).toBeUndefined();
+  });
+
+  it("leaves a general question in the group thread, and never moves a message the channel gave no private thread", async () => {
+    const core = makeCore();
+    const general = await core.accept(posted("老板拖欠工资怎么办"));
+    expect(general.group).toMatchObject({ movedToPrivate: false, assessment: { sensitive: false, legalQuestion: true } });
+    expect(await t.store.getThread(general.threadId)).toMatchObject({ threadKey: "room:r1@chatroom:u1", groupKey: "r1@chatroom" });
+    const noPrivate = await core.accept({ ...posted("我电话13812345678，老板欠钱"), privateThreadKey: null });
+    expect(noPrivate.group).toMatchObject({ movedToPrivate: false, assessment: { sensitive: true } });
+    expect(await t.store.getThread(noPrivate.threadId)).toMatchObject({ groupKey: "r1@chatroom" });
+    await Promise.all([general.result, noPrivate.result]);
+  });
+});
+
 describe("reset", () => {
   it("clears the context for the next question and keeps the history", async () => {
     const core = makeCore();

@@ -19,7 +19,7 @@ import type { InboundMessage } from "../../channel-message.ts";
 import { maskPersonalData } from "../../privacy.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
-import { answersInGroup, continuedGroupThread, GroupStore, isUnaddressedEmergency, PRIVATE_ORIGIN } from "../groups/index.ts";
+import { answersInGroup, continuedGroupThread, GroupStore, PRIVATE_ORIGIN } from "../groups/index.ts";
 import { decodeCallback, FEEDBACK_TEXT, feedbackKeyboard, ratingKeyboard, toHtmlMessages } from "./format.ts";
 import { LawyerDesk } from "./lawyers.ts";
 import { retryAfterFloodLimit, type RetryOptions } from "./retry.ts";
@@ -238,7 +238,7 @@ export class TelegramChannel implements ChannelSender {
       const addressed = addressedText(ctx.msg, ctx.me);
       if (addressed !== null) await this.fromResident(ctx, addressed);
       // Danger does not wait for a mention (seen when the bot may read the group's messages).
-      else if (isUnaddressedEmergency(ctx.msg.text)) await this.fromResident(ctx, ctx.msg.text);
+      else if (this.core.unaddressedEmergency(ctx.msg.text)) await this.fromResident(ctx, ctx.msg.text);
     });
     // Voice and pictures: say what works, in private chats only (never noise in a group).
     bot.on(["message:voice", "message:photo"], async (ctx) => {

@@ -21,12 +21,9 @@ import { GroupRegionMap } from "./group-regions.ts";
 import {
   addressing,
   answersInGroup,
-  assessGroupQuestion,
   continuedGroupThread,
   forGroup,
   GroupStore,
-  isGroupLegalQuestion,
-  isUnaddressedEmergency,
   PRIVATE_ORIGIN,
   privateInvitation,
   type GroupNeedRow,
@@ -250,15 +247,29 @@ export class WechatyChannel implements ChannelSender {
     const mentioned = await msg.mentionSelf();
     const addressed = addressing(text, { mentioned, mentionText: mentioned ? await msg.mentionText() : text, triggers: this.triggers });
     // Chatter is never answered, except a call for help: danger does not wait for an @-mention.
-    const a = addressed.addressed || !isUnaddressedEmergency(text) ? addressed : { ...addressed, addressed: true };
+    const a = addressed.addressed || !this.core.unaddressedEmergency(text) ? addressed : { ...addressed, addressed: true };
     if (!a.addressed) return;
     const group = await this.groupOf(room);
     if (!a.text) {
       await room.say(EMPTY_MENTION_TEXT, talker);
       return;
     }
-    const assessed = assessGroupQuestion(a.text, this.topics);
-    if (isGroupLegalQuestion(a.text, assessed.topic)) {
+    // The core decides whether the matter is too personal for the group (then it is answered
+    // in the member's private thread, with the group's region so a referral still reaches the
+    // local lawyer); the group gets general words instead.
+    const ticket = await this.accept({
+      channel: CHANNEL,
+      threadKey: roomThreadKey(room.id, talker.id),
+      privateThreadKey: dmThreadKey(talker.id),
+      groupKey: room.id,
+      senderKey: talker.id,
+      region: group.region,
+      text: a.text,
+      platformMessageId: msg.id,
+      receivedAt: msg.date(),
+    });
+    const assessed = ticket?.group?.assessment;
+    if (assessed?.legalQuestion) {
       // Statistics only: a failed write is logged, the resident is still answered.
       await this.groups
         .recordQuestion({
@@ -273,27 +284,30 @@ export class WechatyChannel implements ChannelSender {
         })
         .catch((err: unknown) => this.log.error({ err, groupKey: room.id }, "recording a group question failed"));
     }
-    const base = { channel: CHANNEL, senderKey: talker.id, region: group.region, text: a.text, platformMessageId: msg.id, receivedAt: msg.date() };
-    if (!assessed.sensitive) {
-      await this.submit({ ...base, threadKey: roomThreadKey(room.id, talker.id), groupKey: room.id });
-      return;
-    }
-    // Personal matter: the question goes to the member's private thread (with the group's
-    // region, so a referral still reaches the local lawyer); the group gets general words.
+    const receipt = ticket ? await this.answered(ticket) : null;
+    if (!assessed || !ticket?.group?.movedToPrivate) return;
     this.log.info({ groupKey: room.id, topic: assessed.topic, reasons: assessed.reasons }, "personal matter moved to a private chat");
-    const receipt = await this.submit({ ...base, threadKey: dmThreadKey(talker.id), groupKey: null });
     if (receipt && !receipt.duplicate) await room.say(forGroup(privateInvitation(assessed)), talker);
   }
 
   /** Hands a message to the core; the reply leaves through the outbox. */
   private async submit(msg: InboundMessage): Promise<{ duplicate: boolean } | null> {
-    let ticket: Ticket;
+    const ticket = await this.accept(msg);
+    return ticket ? this.answered(ticket) : null;
+  }
+
+  /** Records the message in the core; null (logged) when it could not be recorded. */
+  private async accept(msg: InboundMessage): Promise<Ticket | null> {
     try {
-      ticket = await this.core.accept(msg);
+      return await this.core.accept(msg);
     } catch (err) {
       this.log.error({ err, threadKey: msg.threadKey }, "recording a WeChat message failed");
       return null;
     }
+  }
+
+  /** Waits for the answer to be recorded (it leaves through the outbox); null when answering failed. */
+  private answered(ticket: Ticket): Promise<{ duplicate: boolean } | null> {
     return ticket.result.catch((err: unknown) => {
       this.log.error({ err, inboundId: ticket.inboundId }, "answering a WeChat message failed");
       return null;
