@@ -17,6 +17,7 @@ import { loadTermsFile } from "../src/retrieval/knowledge-files.ts";
 import { SqliteKnowledgeStore } from "../src/store/knowledge-store.ts";
 import { openSqlite } from "../src/store/sqlite.ts";
 import { readJsonl } from "./lib/ir-metrics.ts";
+import { profileOf } from "../src/channels/profiles.ts";
 
 const STARD = resolve(SHARED_DATA_DIR, "stard");
 const KNOWLEDGE = resolve(PROJECT_ROOT, "knowledge");
@@ -40,11 +41,11 @@ export async function benchAnswers(): Promise<{ n: number; p50: number; p95: num
     log: pino({ level: "silent" }),
   });
   const questions = readJsonl<{ query: string }>(bankPath).map((q) => q.query);
-  for (const q of questions.slice(0, 50)) await answerer.run(q, { ...EMPTY_CONTEXT }, "wechat_oa"); // warm-up
+  for (const q of questions.slice(0, 50)) await answerer.run(q, { ...EMPTY_CONTEXT }, profileOf("wechat_oa").format); // warm-up
   const times: number[] = [];
   for (const q of questions) {
     const t = performance.now();
-    await answerer.run(q, { ...EMPTY_CONTEXT }, "wechat_oa");
+    await answerer.run(q, { ...EMPTY_CONTEXT }, profileOf("wechat_oa").format);
     times.push(performance.now() - t);
   }
   db.close();

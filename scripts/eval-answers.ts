@@ -28,6 +28,7 @@ import { SearchIndex } from "../src/retrieval/search-index.ts";
 import { SqliteKnowledgeStore } from "../src/store/knowledge-store.ts";
 import { openSqlite } from "../src/store/sqlite.ts";
 import { readJsonl } from "./lib/ir-metrics.ts";
+import { profileOf } from "../src/channels/profiles.ts";
 
 interface StardQuestion {
   id: string;
@@ -221,7 +222,7 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
   let quotes = 0;
   let quotesOnLaw = 0;
   for (const q of answerable) {
-    const r = await answerer.run(q.query, { ...EMPTY_CONTEXT }, "eval");
+    const r = await answerer.run(q.query, { ...EMPTY_CONTEXT }, profileOf("eval").format);
     if (r.escalation !== null || r.citations.length === 0) continue;
     answered++;
     if (!r.citations.some((c) => q.relevant.includes(c.articleId))) missed++;
@@ -232,7 +233,7 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
   }
   let wronglyAnswered = 0;
   for (const text of [...unanswerable.map((q) => q.query), ...offTopic.map((q) => q.question)]) {
-    const r = await answerer.run(text, { ...EMPTY_CONTEXT }, "eval");
+    const r = await answerer.run(text, { ...EMPTY_CONTEXT }, profileOf("eval").format);
     if (r.escalation === null && r.citations.length > 0) wronglyAnswered++;
   }
   const t2 = Date.now();
@@ -270,7 +271,7 @@ async function citationCheck(corpus: ArticleUnit[], guides: Guide[], questions: 
   let notVerbatim = 0;
   let notCurrent = 0;
   for (const q of questions) {
-    const r = await answerer.run(q.query, { ...EMPTY_CONTEXT }, "eval");
+    const r = await answerer.run(q.query, { ...EMPTY_CONTEXT }, profileOf("eval").format);
     for (const c of r.citations) {
       quotes++;
       const a = byId.get(c.articleId);

@@ -19,6 +19,7 @@ import { ServiceDirectory } from "../src/knowledge/directory.ts";
 import { createLogger } from "../src/log.ts";
 import * as R from "../src/pipeline/replies.ts";
 import { EMPTY_CONTEXT, type ChannelName, type PipelineResult, type ThreadContext } from "../src/pipeline/types.ts";
+import { profileOf } from "../src/channels/profiles.ts";
 
 /** One message of a conversation; a follow-up names what it asks and what a reply must contain. */
 export interface Turn {
@@ -187,7 +188,7 @@ export async function evalConversations(opts: { path?: string; blind?: boolean; 
   const kb = await openKnowledge(config, { log });
   try {
     const answerer = await createAnswerer(config, kb, ServiceDirectory.load(config.knowledgeDir), log);
-    const figures = await scoreConversations(readConversations(path), (t, c, ch) => answerer.run(t, c, ch));
+    const figures = await scoreConversations(readConversations(path), (t, c, ch) => answerer.run(t, c, profileOf(ch).format));
     console.log(formatFigures(figures, opts.blind ? "blind conversations" : `conversations (${path.replace(`${PROJECT_ROOT}/`, "")})`));
     if (opts.show && !opts.blind) for (const m of figures.misses) console.log(`  miss: ${m}`);
     return figures;

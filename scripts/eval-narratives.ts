@@ -17,6 +17,7 @@ import { loadConfig, PROJECT_ROOT } from "../src/config.ts";
 import { openKnowledge } from "../src/knowledge/base.ts";
 import { ServiceDirectory } from "../src/knowledge/directory.ts";
 import { EMPTY_CONTEXT } from "../src/pipeline/types.ts";
+import { profileOf } from "../src/channels/profiles.ts";
 
 interface Narrative {
   id: string;
@@ -69,10 +70,10 @@ export async function evalNarratives(file = BLIND, log: (l: string) => void = co
       const hits = await kb.searchArticles(n.question, 100);
       const rank = hits.findIndex((h) => arts.has(articleKey(h.article.law, h.article.article)));
       const t0 = performance.now();
-      const r = await answerer.run(n.question, { ...EMPTY_CONTEXT }, "eval");
+      const r = await answerer.run(n.question, { ...EMPTY_CONTEXT }, profileOf("eval").format);
       latencies.push(performance.now() - t0);
       const answered = r.escalation === null && r.citations.length > 0;
-      const all = await always.run(n.question, { ...EMPTY_CONTEXT }, "eval");
+      const all = await always.run(n.question, { ...EMPTY_CONTEXT }, profileOf("eval").format);
       curveRows.push({
         confidence: all.confidence ?? 0,
         quoted: all.citations.length > 0 && all.intent !== "emergency",

@@ -8,14 +8,14 @@ import type { Logger } from "pino";
 import { parse as parseYaml } from "yaml";
 import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
-import { ConversationCore } from "./conversation/core.ts";
-import { SharedSenderLimiter } from "./conversation/rate-limit.ts";
+import { CHANNEL_PROFILES } from "./channels/profiles.ts";
+import { ConversationCore, SharedSenderLimiter } from "./conversation/index.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
 import { ServiceDirectory } from "./knowledge/directory.ts";
 import { createLogger } from "./log.ts";
 import { Answerer } from "./pipeline/answer.ts";
 import { createChatModel, LlmExplainer, llmSettingsFrom } from "./pipeline/llm.ts";
-import { loadTopics } from "./pipeline/topic.ts";
+import { loadTopics, type TopicDef } from "./pipeline/topic.ts";
 import {
   createReferralModule,
   parseRating,
@@ -28,6 +28,7 @@ import {
   type ReplyTemplate,
 } from "./referral/index.ts";
 import { ConversationThreadGateway } from "./referral/thread-gateway.ts";
+import type { ChannelName } from "./channel-message.ts";
 import type { ConversationStore, EscalationRow } from "./store/conversation-store.ts";
 import type { Bus } from "./store/bus.ts";
 import type { ReferralStore } from "./store/referral-store.ts";
@@ -70,6 +71,8 @@ export interface App extends ReferralModule {
   sql: SqlDb;
   knowledge: KnowledgeBase;
   directory: ServiceDirectory;
+  /** The topics of legal questions (knowledge/topics.yaml), for labels in channels and the console. */
+  topics: readonly TopicDef[];
   answerer: Answerer;
   conversations: ConversationStore;
   core: ConversationCore;
@@ -122,9 +125,12 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const answerer = await createAnswerer(config, knowledge, directory, log, now);
 
   const conversations = store.conversations;
+  const topics = loadTopics(config.knowledgeDir);
   const core = new ConversationCore({
     store: conversations,
     pipeline: answerer,
+    channels: CHANNEL_PROFILES,
+    topics,
     log,
     rateLimitPerMinute: config.LAWDESK_RATE_LIMIT_PER_MINUTE,
     // Several processes share a sender's allowance; one process counts in memory.
@@ -137,7 +143,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   const notifier = new FanoutNotifier();
   const referralModule = createReferralModule(
     store.referrals,
-    { gateway: new ConversationThreadGateway(conversations, now), notifier },
+    { gateway: new ConversationThreadGateway(core.people), notifier },
     {
       clock: now,
       logger: log,
@@ -188,14 +194,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   // One conversation, one open referral: what the bot answers meanwhile also reaches the lawyer there.
   core.onResidentMessageAnswered(({ thread, message }) => void referrals.residentMessage(String(thread.id), message.text).catch((err) => log.error({ err }, "attaching a resident message failed")));
   core.onRating(({ referralId, stars, comment }) => void referrals.rate(referralId, stars, comment).catch((err) => log.warn({ err }, "rating not recorded")));
-  core.onReply((row) => {
-    if (row.status === "pending") void dispatcher.flush(row.channel);
-  });
-  // Lawyer replies and rating requests are queued by the referral service, outside the
-  // conversation core: deliver them now instead of at the next poll.
-  referrals.events.onEvent("referral.changed", (e) => {
-    if (e.name === "referral.replied" || e.name === "referral.closed") void dispatcher.flush(e.referral.channel);
-  });
+  sendOutboxOnReply(core, dispatcher, store.bus, log);
 
   relayAcrossProcesses(store.bus, store.referrals, referrals, notifier, log);
 
@@ -208,6 +207,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     sql: store.sql,
     knowledge,
     directory,
+    topics,
     answerer,
     conversations,
     core,
@@ -228,6 +228,24 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
       await store.close();
     },
   };
+}
+
+/**
+ * The one place the outbox is sent from: every reply the core records (the bot's answers,
+ * notices, lawyers' replies and rating requests) is delivered now rather than at the next
+ * poll. A channel another process runs (the Telegram bot polls in one process only) is woken
+ * there through the bus.
+ */
+function sendOutboxOnReply(core: ConversationCore, dispatcher: OutboxDispatcher, bus: Bus, log: Logger): void {
+  core.onReply((row) => {
+    if (row.status !== "pending") return;
+    if (dispatcher.handles(row.channel)) void dispatcher.flush(row.channel);
+    else void bus.publish("outbox", { channel: row.channel }).catch((err) => log.warn({ err }, "waking another process's channel failed"));
+  });
+  bus.subscribe("outbox", (d) => {
+    const channel = String(d.channel) as ChannelName;
+    if (dispatcher.handles(channel)) void dispatcher.flush(channel);
+  });
 }
 
 /**

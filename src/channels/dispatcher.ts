@@ -3,7 +3,7 @@
 // for good (WeChat's 48-hour window), is marked undelivered and shown to the lawyer.
 
 import type { Logger } from "pino";
-import type { ChannelName } from "../pipeline/types.ts";
+import type { ChannelName } from "../channel-message.ts";
 import type { ConversationStore, OutboxRow } from "../store/conversation-store.ts";
 
 export class PermanentDeliveryError extends Error {}
@@ -43,6 +43,11 @@ export class OutboxDispatcher {
 
   register(sender: ChannelSender): void {
     this.senders.set(sender.channel, sender);
+  }
+
+  /** A sender for `channel` is registered in this process. */
+  handles(channel: ChannelName): boolean {
+    return this.senders.has(channel);
   }
 
   start(): void {

@@ -2,6 +2,7 @@
 // conversation over the knowledge in the data directory; one JSON line per question.
 // This is the interface evaluation uses: keep its shape stable.
 
+import { profileOf } from "../channels/profiles.ts";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Config } from "../config.ts";
@@ -25,6 +26,7 @@ export function answerLine(id: unknown, r: PipelineResult): Record<string, unkno
 }
 
 export async function runAnswer(config: Config, questionsPath: string, channel: "eval" | "wechat_oa" | "telegram" = "eval"): Promise<number> {
+  const { format } = profileOf(channel);
   const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   const kb = await openKnowledge(config, { log });
   const answerer = await createAnswerer(config, kb, ServiceDirectory.load(config.knowledgeDir), log);
@@ -48,7 +50,7 @@ export async function runAnswer(config: Config, questionsPath: string, channel: 
         failed++;
         continue;
       }
-      const result = await answerer.run(q.question, { ...EMPTY_CONTEXT }, channel);
+      const result = await answerer.run(q.question, { ...EMPTY_CONTEXT }, format);
       process.stdout.write(JSON.stringify(answerLine(q.id ?? n, result)) + "\n");
     }
   } finally {

@@ -3,28 +3,23 @@
 // its thread, and everything that follows from it is written in one transaction.
 
 import type { Logger } from "pino";
-import type { AnswerPipeline, ChannelName, InboundMessage, PipelineResult } from "../pipeline/types.ts";
-import { maskPersonalData } from "../privacy.ts";
-import {
-  ClaimLostError,
-  type Completed,
-  type Completion,
-  type ConversationStore,
-  type EscalationRow,
-  type InboundRow,
-  type InboundStatus,
-  type NewThreadMessage,
-  type OutboxKind,
-  type OutboxRow,
-  type OutcomeReason,
-  type ThreadMessageRow,
-  type ThreadRow,
-} from "../store/conversation-store.ts";
-import { contextOf, contextWithoutOwner, nextContext } from "./context.ts";
+import type { ChannelName, InboundMessage } from "../channel-message.ts";
+import type { TopicDef } from "../pipeline/topic.ts";
+import type { AnswerPipeline } from "../pipeline/types.ts";
+import { ClaimLostError, type Completed, type Completion, type ConversationStore, type EscalationRow, type InboundRow, type OutboxRow } from "../store/conversation-store.ts";
+import { ClaimedElsewhereError, InboundClaims } from "./claims.ts";
+import { isUnaddressedEmergency, routeGroupMessage } from "./group-privacy.ts";
 import { Hook, type Listener } from "./hooks.ts";
+import { asDuplicate, isFinished, outcomeOf, type Job, type Outcome, type OwnedMessageEvent, type RatingEvent, type Receipt, type Ticket } from "./outcome.ts";
+import { PeopleDesk } from "./people.ts";
+import { MessagePlanner } from "./plan.ts";
+import type { ChannelProfile } from "./profile.ts";
 import { SlidingWindowLimiter, type RateVerdict, type SenderLimiter } from "./rate-limit.ts";
-import { CONTEXT_RESET_NOTE, OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED, RATING_THANKS, coreResult } from "./replies.ts";
+import { CONTEXT_RESET_NOTE, coreResult } from "./replies.ts";
 import { KeyedSerialQueue } from "./serial.ts";
+
+export { ClaimedElsewhereError } from "./claims.ts";
+export type { Outcome, OwnedMessageEvent, RatingEvent, Receipt, Ticket } from "./outcome.ts";
 
 export interface ConversationCoreOptions {
   store: ConversationStore;
@@ -34,8 +29,10 @@ export interface ConversationCoreOptions {
   /** Counts senders' messages instead of the in-memory window (shared across processes). */
   senderLimiter?: SenderLimiter;
   now?: () => Date;
-  /** Channels that deliver the reply in the response to the same request: their rows are recorded as sent. */
-  syncChannels?: readonly ChannelName[];
+  /** The channels that exist, as each declares itself (format, replies within the request). */
+  channels: readonly ChannelProfile[];
+  /** Topics of legal questions, for the group step (which matters are personal). */
+  topics?: readonly TopicDef[];
   /** A pipeline that has not answered by then is treated as failed (the thread is escalated). */
   pipelineTimeoutMs?: number;
   /** A message whose processing crashed the process this often is escalated without another try. */
@@ -50,75 +47,18 @@ export interface ConversationCoreOptions {
   inboundLeaseMs?: number;
 }
 
-/** The message is being worked on by another process that is still within its lease. */
-export class ClaimedElsewhereError extends Error {
-  constructor(readonly inboundId: number) {
-    super(`inbound ${inboundId} is being processed elsewhere`);
-  }
-}
-
-export interface RatingEvent {
-  threadId: number;
-  referralId: string;
-  stars: number;
-  comment: string | null;
-}
-
-export interface Outcome {
-  inboundId: number;
-  threadId: number;
-  result: PipelineResult;
-  escalationId: number | null;
-  outboxId: number | null;
-  reason?: OutcomeReason;
-}
-
-export interface Receipt {
-  /** The message was handled before: the channel must not send the reply again. */
-  duplicate: boolean;
-  outcome: Outcome;
-}
-
-/** A recorded message: what a channel may acknowledge to its platform. */
-export interface Ticket {
-  inboundId: number;
-  threadId: number;
-  result: Promise<Receipt>;
-}
-
-export interface OwnedMessageEvent {
-  thread: ThreadRow;
-  inbound: InboundRow;
-  /** The resident's message as appended to the thread history. */
-  message: ThreadMessageRow;
-}
-
-interface Job {
-  inbound: InboundRow;
-  verdict: RateVerdict;
-  /** A caller is waiting for this answer (not a recovery run). */
-  live: boolean;
-}
-
-const DEFAULT_SYNC_CHANNELS: readonly ChannelName[] = ["cli", "eval", "web"];
-const FINISHED: readonly InboundStatus[] = ["done", "failed"];
-
 const messageKey = (channel: string, platformMessageId: string) => `${channel}\u0000${platformMessageId}`;
 const threadQueueKey = (channel: string, threadKey: string) => `${channel}\u0000${threadKey}`;
-const isFinished = (row: InboundRow) => FINISHED.includes(row.status);
-/** How long to wait before looking again at work another process holds. */
-const pause = () => new Promise((r) => setTimeout(r, 200));
 
 export class ConversationCore {
   private readonly store: ConversationStore;
-  private readonly pipeline: AnswerPipeline;
   private readonly log: Logger;
   private readonly now: () => Date;
-  private readonly syncChannels: ReadonlySet<ChannelName>;
-  private readonly pipelineTimeoutMs: number;
-  private readonly maxAttempts: number;
   private readonly inboundLeaseMs: number | undefined;
+  private readonly planner: MessagePlanner;
+  private readonly claims: InboundClaims;
   private readonly limiter: SenderLimiter;
+  private readonly topics: readonly TopicDef[];
   private readonly threads = new KeyedSerialQueue();
   /** Messages being handled by this process, so a concurrent retry joins instead of starting over. */
   private readonly inFlight = new Map<string, Promise<Ticket>>();
@@ -128,17 +68,24 @@ export class ConversationCore {
   private readonly ownedMessageHook: Hook<OwnedMessageEvent>;
   private readonly ratingHook: Hook<RatingEvent>;
   private readonly answeredMessageHook: Hook<OwnedMessageEvent>;
-  private readonly parseRating: NonNullable<ConversationCoreOptions["parseRating"]>;
+  /** What people (duty lawyers) write in a thread; what they send leaves through onReply too. */
+  readonly people: PeopleDesk;
 
   constructor(opts: ConversationCoreOptions) {
     this.store = opts.store;
-    this.pipeline = opts.pipeline;
     this.log = opts.log.child({ module: "conversation" });
     this.now = opts.now ?? (() => new Date());
-    this.syncChannels = new Set(opts.syncChannels ?? DEFAULT_SYNC_CHANNELS);
-    this.pipelineTimeoutMs = opts.pipelineTimeoutMs ?? 120_000;
-    this.maxAttempts = opts.maxAttempts ?? 3;
     this.inboundLeaseMs = opts.inboundLeaseMs;
+    this.topics = opts.topics ?? [];
+    this.planner = new MessagePlanner({
+      pipeline: opts.pipeline,
+      profiles: new Map(opts.channels.map((p) => [p.name, p])),
+      pipelineTimeoutMs: opts.pipelineTimeoutMs ?? 120_000,
+      maxAttempts: opts.maxAttempts ?? 3,
+      parseRating: opts.parseRating ?? (() => null),
+      now: this.now,
+    });
+    this.claims = new InboundClaims({ store: this.store, now: this.now, leaseMs: opts.inboundLeaseMs, processEarlier: (job) => this.process(job) });
     this.limiter = opts.senderLimiter ?? new SlidingWindowLimiter(opts.rateLimitPerMinute ?? 10);
     const onError = (err: unknown) => this.log.error({ err }, "conversation listener failed");
     this.escalationHook = new Hook(onError);
@@ -146,7 +93,7 @@ export class ConversationCore {
     this.ownedMessageHook = new Hook(onError);
     this.ratingHook = new Hook(onError);
     this.answeredMessageHook = new Hook(onError);
-    this.parseRating = opts.parseRating ?? (() => null);
+    this.people = new PeopleDesk({ store: this.store, deliver: (row) => this.replyHook.emit(row), log: this.log, now: this.now });
   }
 
   /** A resident answered a rating request (一案一评). */
@@ -159,7 +106,10 @@ export class ConversationCore {
     return this.escalationHook.on(listener);
   }
 
-  /** A reply was recorded; rows with status 'pending' are for the channel to deliver. */
+  /**
+   * The delivery port: a reply was recorded (the bot's, a notice, a person's); rows with
+   * status 'pending' are for the channel to deliver.
+   */
   onReply(listener: Listener<OutboxRow>): () => void {
     return this.replyHook.on(listener);
   }
@@ -186,13 +136,22 @@ export class ConversationCore {
    * Resolves as soon as the message is durably recorded — the moment a channel may
    * acknowledge it to the platform — with the answer still to come in `result`.
    */
-  accept(msg: InboundMessage): Promise<Ticket> {
+  accept(posted: InboundMessage): Promise<Ticket> {
+    // Any group channel: a personal matter is taken out of the group before it is recorded.
+    const { msg, group } = routeGroupMessage(posted, this.topics);
     const key = messageKey(msg.channel, msg.platformMessageId);
     const running = this.inFlight.get(key);
-    if (running) return running.then(asDuplicate);
-    const ticket = this.admit(msg);
-    this.track(key, ticket);
-    return ticket;
+    const ticket = running ? running.then(asDuplicate) : this.admit(msg);
+    if (!running) this.track(key, ticket);
+    return group ? ticket.then((t) => ({ ...t, group })) : ticket;
+  }
+
+  /**
+   * A group message nobody addressed to the assistant: true when it tells of danger now, so
+   * the channel hands it over all the same (danger does not wait for an @-mention).
+   */
+  unaddressedEmergency(text: string): boolean {
+    return isUnaddressedEmergency(text);
   }
 
   /**
@@ -205,7 +164,7 @@ export class ConversationCore {
     const lease = this.inboundLeaseMs;
     for (const inbound of rows) {
       // Another live process received or claimed it moments ago: its work, not abandoned.
-      if (lease !== undefined && !this.lapsed(inbound, lease)) continue;
+      if (lease !== undefined && !this.claims.lapsed(inbound, lease)) continue;
       const key = messageKey(inbound.channel, inbound.platformMessageId);
       if (this.inFlight.has(key)) continue;
       const result = this.threads.run(threadQueueKey(inbound.channel, inbound.threadKey), () =>
@@ -238,11 +197,8 @@ export class ConversationCore {
   }
 
   /** A person's reply to a thread: recorded in history and queued for the channel. */
-  async replyAsPerson(threadId: number, userId: string, text: string): Promise<OutboxRow> {
-    const { outbox } = await this.store.addLawyerReply(threadId, userId, text, this.now());
-    this.log.info({ threadId, outboxId: outbox.id }, "person reply queued");
-    this.replyHook.emit(outbox);
-    return outbox;
+  replyAsPerson(threadId: number, userId: string, text: string): Promise<OutboxRow> {
+    return this.people.reply(threadId, userId, { text });
   }
 
   // -------------------------------------------------------------------------------------
@@ -276,46 +232,6 @@ export class ConversationCore {
     }
   }
 
-  /** Polls a message claimed by another process until it is finished or its claim lapses. */
-  private async awaitElsewhere(id: number, leaseMs: number): Promise<{ finished: InboundRow; claimed?: never } | { finished?: never; claimed: InboundRow }> {
-    for (;;) {
-      await pause();
-      const current = await this.store.getInbound(id);
-      if (!current) throw new Error(`inbound ${id} disappeared`);
-      if (isFinished(current)) return { finished: current };
-      const now = this.now();
-      const claimed = await this.store.claimInbound(id, { now, staleBefore: new Date(now.getTime() - leaseMs) });
-      if (claimed) return { claimed };
-    }
-  }
-
-  /**
-   * Several processes: the thread queue orders only this process's messages. An earlier
-   * message of the thread may be in a peer's hands (wait for its answer) or abandoned by a
-   * dead one (answer it here first), so that a follow-up is never answered before the
-   * question it follows.
-   */
-  private async afterEarlier(inbound: InboundRow, leaseMs: number, log: Logger): Promise<void> {
-    for (;;) {
-      const earlier = await this.store.earlierUnfinishedInbound(inbound.threadId, inbound.id);
-      if (!earlier) return;
-      if (!this.lapsed(earlier, leaseMs)) {
-        await pause();
-        continue;
-      }
-      log.info({ earlierId: earlier.id }, "taking over an abandoned earlier message of the thread first");
-      await this.process({ inbound: earlier, verdict: "ok", live: false }).catch((err: unknown) => {
-        // A peer took it over meanwhile: the loop waits for that one instead.
-        if (!(err instanceof ClaimedElsewhereError)) throw err;
-      });
-    }
-  }
-
-  /** No process has received or claimed the message within the lease: whoever had it is gone. */
-  private lapsed(row: InboundRow, leaseMs: number): boolean {
-    return Date.parse(row.claimedAt ?? row.receivedAt) <= this.now().getTime() - leaseMs;
-  }
-
   /** Keeps a message in the in-flight map until its answer settles. */
   private track(key: string, ticket: Promise<Ticket>): void {
     this.inFlight.set(key, ticket);
@@ -328,34 +244,19 @@ export class ConversationCore {
   private async process(job: Job): Promise<Receipt> {
     const { inbound } = job;
     const log = this.log.child({ inboundId: inbound.id, threadId: inbound.threadId, channel: inbound.channel });
-    // One process per database: a claim this process does not hold belongs to a dead one.
-    // With several processes (PostgreSQL) the cut-off is now - lease.
-    const lease = this.inboundLeaseMs;
-    if (lease !== undefined) await this.afterEarlier(inbound, lease, log);
-    const now = this.now();
-    const staleBefore = new Date(lease === undefined ? now.getTime() + 1 : now.getTime() - lease);
-    let claimed = await this.store.claimInbound(inbound.id, { now, staleBefore });
-    if (!claimed) {
-      const current = await this.store.getInbound(inbound.id);
-      if (current && isFinished(current)) return { duplicate: true, outcome: await this.storedOutcome(current) };
-      // A platform retry that reached this process while another one works on the message:
-      // wait for that answer (or for its lease to lapse, then take over) instead of failing.
-      if (lease === undefined || !job.live) throw new ClaimedElsewhereError(inbound.id);
-      const settled = await this.awaitElsewhere(inbound.id, lease);
-      if (settled.finished) return { duplicate: true, outcome: await this.storedOutcome(settled.finished) };
-      claimed = settled.claimed;
-    }
-    if (!claimed) throw new ClaimedElsewhereError(inbound.id);
+    const got = await this.claims.claim(job, log);
+    if (got.finished) return { duplicate: true, outcome: await this.storedOutcome(got.finished) };
+    const { claimed } = got;
     const thread = await this.store.getThread(claimed.threadId);
     if (!thread) throw new Error(`thread ${claimed.threadId} of inbound ${claimed.id} not found`);
     log.debug({ text: claimed.text, attempt: claimed.attempts }, "processing");
 
     let plan: Completion;
     try {
-      plan = await this.plan({ ...job, inbound: claimed }, thread);
+      plan = await this.planner.plan({ ...job, inbound: claimed }, thread);
     } catch (err) {
       log.error({ err }, "pipeline failed; escalating");
-      plan = this.failurePlan(claimed, thread, err, job.live);
+      plan = this.planner.failurePlan(claimed, thread, err, job.live);
     }
 
     let done: Completed;
@@ -365,112 +266,11 @@ export class ConversationCore {
       if (err instanceof ClaimLostError || plan.status === "failed") throw err;
       // The answer could not be saved (too large, a constraint): still owe the resident a reply.
       log.error({ err }, "saving the answer failed; escalating");
-      done = await this.store.complete(this.failurePlan(claimed, thread, err, job.live), this.now());
+      done = await this.store.complete(this.planner.failurePlan(claimed, thread, err, job.live), this.now());
     }
 
     this.announce(done, log, done.inbound.reason === "rating" ? plan.rating : undefined);
     return { duplicate: false, outcome: outcomeOf(done) };
-  }
-
-  /** Decides what follows from one claimed message; throws only when the pipeline fails. */
-  private async plan(job: Job, thread: ThreadRow): Promise<Completion> {
-    const { inbound } = job;
-    const base = { inboundId: inbound.id, claim: inbound.attempts, error: null };
-    const reply = (kind: OutboxKind, text: string) => ({ kind, text, sent: job.live && this.syncChannels.has(inbound.channel) });
-
-    if (thread.ownedBy !== null) {
-      // A lawyer has the thread: the message goes to them; the resident is told once per owner.
-      const tell = thread.ownerNoticeFor !== thread.ownedBy;
-      return {
-        ...base,
-        status: "done",
-        result: coreResult(tell ? OWNED_NOTICE : null),
-        reason: "owned_by_person",
-        context: null,
-        ownerNoticeFor: tell ? thread.ownedBy : undefined,
-        messages: [residentMessage(inbound, { ownedBy: thread.ownedBy }), ...(tell ? [noticeMessage(OWNED_NOTICE)] : [])],
-        escalation: null,
-        reply: tell ? reply("notice", OWNED_NOTICE) : null,
-      };
-    }
-
-    if (job.verdict !== "ok") {
-      // In a township group a "slow down" would be noise for everyone else: stay silent there.
-      const tell = job.verdict === "notice" && !inbound.groupKey;
-      return {
-        ...base,
-        status: "done",
-        result: coreResult(tell ? RATE_LIMITED : null),
-        reason: "rate_limited",
-        context: null,
-        messages: [residentMessage(inbound, { rateLimited: true }), ...(tell ? [noticeMessage(RATE_LIMITED)] : [])],
-        escalation: null,
-        reply: tell ? reply("notice", RATE_LIMITED) : null,
-      };
-    }
-
-    if (inbound.attempts > this.maxAttempts) throw new Error(`gave up after ${inbound.attempts - 1} interrupted attempts`);
-
-    const ctx = contextOf(thread);
-    const rating = ctx.awaitingRating ? this.parseRating(inbound.text) : null;
-    if (rating && ctx.awaitingRating) {
-      const result = coreResult(RATING_THANKS);
-      return {
-        ...base,
-        status: "done",
-        result,
-        reason: "rating",
-        context: { ...contextWithoutOwner(ctx), awaitingRating: null },
-        rating: { referralId: ctx.awaitingRating, stars: rating.stars, comment: rating.comment },
-        messages: [residentMessage(inbound, { rating: rating.stars }), noticeMessage(RATING_THANKS)],
-        escalation: null,
-        reply: reply("notice", RATING_THANKS),
-      };
-    }
-    const result = await withTimeout(
-      Promise.resolve().then(() => this.pipeline.run(inbound.text, ctx, inbound.channel)),
-      this.pipelineTimeoutMs,
-    );
-    const answered = result.kind === "reply";
-    return {
-      ...base,
-      status: "done",
-      result,
-      reason: null,
-      context: nextContext(ctx, inbound.text, result, this.now()),
-      messages: [residentMessage(inbound), ...(answered ? [{ role: "bot" as const, text: result.text, meta: botMeta(result) }] : [])],
-      escalation: result.escalation,
-      reply: answered ? reply("answer", result.text) : null,
-    };
-  }
-
-  /** The pipeline failed: apologise, point to 12348, and hand the thread to a person. */
-  private failurePlan(inbound: InboundRow, thread: ThreadRow, err: unknown, live: boolean): Completion {
-    const ctx = contextOf(thread);
-    const error = describeError(err);
-    const result: PipelineResult = {
-      ...coreResult(PIPELINE_FAILED),
-      escalation: {
-        reason: "system_error",
-        urgency: "normal",
-        topic: ctx.lastTopic ?? "other",
-        region: ctx.region,
-        summary: `自动答复失败，请人工处理（系统错误：${error}）`,
-        findings: { articles: [], guides: [] },
-      },
-    };
-    return {
-      inboundId: inbound.id,
-      claim: inbound.attempts,
-      status: "failed",
-      result,
-      reason: null,
-      error,
-      context: null,
-      messages: [residentMessage(inbound), noticeMessage(PIPELINE_FAILED)],
-      escalation: result.escalation,
-      reply: { kind: "notice", text: PIPELINE_FAILED, sent: live && this.syncChannels.has(inbound.channel) },
-    };
   }
 
   /** Logs and tells the listeners, after the transaction committed. */
@@ -514,54 +314,4 @@ export class ConversationCore {
       ...(inbound.reason ? { reason: inbound.reason } : {}),
     };
   }
-}
-
-function asDuplicate(t: Ticket): Ticket {
-  return { ...t, result: t.result.then((r) => ({ duplicate: true, outcome: r.outcome })) };
-}
-
-function outcomeOf(done: Completed): Outcome {
-  return {
-    inboundId: done.inbound.id,
-    threadId: done.thread.id,
-    result: done.inbound.result ?? coreResult(null),
-    escalationId: done.escalation?.id ?? null,
-    outboxId: done.outbox?.id ?? null,
-    ...(done.inbound.reason ? { reason: done.inbound.reason } : {}),
-  };
-}
-
-function residentMessage(inbound: InboundRow, meta: Record<string, unknown> = {}): NewThreadMessage {
-  return { role: "resident", text: inbound.text, meta };
-}
-
-function noticeMessage(text: string): NewThreadMessage {
-  return { role: "bot", text, meta: { source: "core" } };
-}
-
-/** What a lawyer reading the history wants beside a bot answer. */
-function botMeta(r: PipelineResult): Record<string, unknown> {
-  return {
-    intent: r.intent,
-    topic: r.topic,
-    confidence: r.confidence,
-    composer: r.composer,
-    guideId: r.guideId,
-    citations: r.citations.map((c) => ({ articleId: c.articleId, law: c.law, article: c.article, status: c.status })),
-    escalation: r.escalation ? r.escalation.reason : null,
-  };
-}
-
-/** Error text for the escalation summary and the inbound row; personal data masked, bounded. */
-function describeError(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return maskPersonalData(text).slice(0, 500);
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`pipeline did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

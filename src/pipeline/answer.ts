@@ -6,7 +6,8 @@ import type { Logger } from "pino";
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis, GuideHit } from "../knowledge/types.ts";
 import { pickArticles, relevanceGate } from "./citations.ts";
-import { compose, cutToFit, splitForChannel } from "./compose.ts";
+import { compose } from "./compose.ts";
+import { cutToFit } from "../text-fit.ts";
 import { ANSWER_THRESHOLD, confidenceOf, features, type ConfidenceFeatures } from "./confidence.ts";
 import { detectEmergency, emergencyTopic, kindLabels, safetyReply, urgencyFor } from "./emergency.ts";
 import { classifyIntent } from "./intent.ts";
@@ -17,14 +18,13 @@ import * as R from "./replies.ts";
 import { classifyTopic, type TopicDef } from "./topic.ts";
 import { isNonsense, isRepeat, repeatKey } from "./unclear.ts";
 import {
-  CHANNEL_LIMITS,
   type AnswerPipeline,
-  type ChannelName,
   type EscalationReason,
   type EscalationRequest,
   type FollowUpAsk,
   type Intent,
   type PipelineResult,
+  type ReplyFormat,
   type ThreadContext,
   type Urgency,
 } from "./types.ts";
@@ -96,31 +96,30 @@ export class Answerer implements AnswerPipeline {
     this.now = o.now ?? (() => new Date());
   }
 
-  async run(raw: string, ctx: ThreadContext, channel: ChannelName): Promise<PipelineResult> {
-    const limits = CHANNEL_LIMITS[channel];
+  async run(raw: string, ctx: ThreadContext, format: ReplyFormat): Promise<PipelineResult> {
     const norm = normalizeText(raw, { maxChars: this.o.maxMessageChars ?? 500, typos: this.o.typos });
-    if (norm.empty || norm.emojiOnly) return this.fixed(R.EMPTY_TEXT, "greeting", channel);
+    if (norm.empty || norm.emojiOnly) return this.fixed(R.EMPTY_TEXT, "greeting", format);
 
     const intent = classifyIntent(norm.text, { lastTopic: ctx.lastTopic, lastIntent: ctx.lastIntent, turnsInThread: ctx.turns });
     const note = norm.truncated ? "（您的消息较长，我先看了前面的部分。）\n\n" : "";
     const asking = intent.intent === "legal_question" || (intent.intent === "follow_up" && intent.detail !== "show_full");
     // Neither gibberish nor the same text sent again opens a referral (an emergency always does).
-    if (asking && isNonsense(norm.text)) return this.fixed(R.UNCLEAR, "unclear", channel);
+    if (asking && isNonsense(norm.text)) return this.fixed(R.UNCLEAR, "unclear", format);
     // A question sent again after it was referred is acknowledged, not referred again; one that
     // was answered is answered again (the first answer may not have reached them, or the
     // knowledge may have changed since) and opens no referral either way.
     if ((asking || intent.intent === "ask_human") && ctx.lastMessage?.escalated && isRepeat(ctx, raw, this.now())) {
-      return { ...this.fixed(R.REPEATED_REFERRED, "repeated", channel), topic: ctx.lastTopic };
+      return { ...this.fixed(R.REPEATED_REFERRED, "repeated", format), topic: ctx.lastTopic };
     }
 
     switch (intent.intent) {
       case "emergency": {
         const em = intent.emergency ?? detectEmergency(norm.text);
         const urgency = urgencyFor(em.kinds);
-        const text = cutToFit(safetyReply(em.kinds), limits);
+        const text = cutToFit(safetyReply(em.kinds), format);
         const topic = emergencyTopic(em.kinds, norm.text) ?? this.topicOf(norm.text);
         return {
-          ...this.base("emergency", channel),
+          ...this.base("emergency"),
           text,
           fullText: text,
           topic,
@@ -131,7 +130,7 @@ export class Answerer implements AnswerPipeline {
         const topic = ctx.lastTopic ?? this.topicOf(norm.text);
         const text = R.escalatedNotice(R.FIRST_RESPONSE_HOURS.normal, "好的，");
         return {
-          ...this.base("ask_human", channel),
+          ...this.base("ask_human"),
           text,
           fullText: text,
           topic,
@@ -139,17 +138,17 @@ export class Answerer implements AnswerPipeline {
         };
       }
       case "greeting":
-        return this.fixed(R.WELCOME, "greeting", channel);
+        return this.fixed(R.WELCOME, "greeting", format);
       case "abuse":
-        return this.fixed(R.ABUSE, "abuse", channel);
+        return this.fixed(R.ABUSE, "abuse", format);
       case "out_of_scope":
-        return this.fixed(R.OUT_OF_SCOPE, "out_of_scope", channel);
+        return this.fixed(R.OUT_OF_SCOPE, "out_of_scope", format);
       case "feedback": {
-        if (intent.feedback !== "negative") return { ...this.fixed(R.THANKS, "feedback", channel), feedback: "positive" };
+        if (intent.feedback !== "negative") return { ...this.fixed(R.THANKS, "feedback", format), feedback: "positive" };
         if (ctx.negativeFeedbackCount + 1 >= 2) {
           const text = R.escalatedNotice(R.FIRST_RESPONSE_HOURS.normal, "抱歉一直没能帮到您，");
           return {
-            ...this.base("feedback", channel),
+            ...this.base("feedback"),
             feedback: "negative",
             text,
             fullText: text,
@@ -157,25 +156,25 @@ export class Answerer implements AnswerPipeline {
             escalation: this.escalation("dissatisfied", "normal", ctx.lastTopic ?? "other", ctx, ctx.lastQuestion ?? norm.text, [], []),
           };
         }
-        return { ...this.fixed(R.NEGATIVE_FEEDBACK, "feedback", channel), feedback: "negative" };
+        return { ...this.fixed(R.NEGATIVE_FEEDBACK, "feedback", format), feedback: "negative" };
       }
       case "follow_up":
       case "legal_question":
       default: {
-        if (intent.detail === "show_full") return this.detailPage(ctx, channel);
-        if (intent.detail === "show_law") return this.statutes(ctx, channel);
+        if (intent.detail === "show_full") return this.detailPage(ctx, format);
+        if (intent.detail === "show_law") return this.statutes(ctx, format);
         // The question itself sent again is answered again in full, not read as a follow-up to itself.
         const again = ctx.lastQuestion !== null && repeatKey(ctx.lastQuestion) === repeatKey(norm.text);
         const reading = again ? ({ kind: "none" } as const) : readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, lastQuestion: ctx.lastQuestion, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
         if (reading.kind === "follow_up") {
-          const answer = this.answerFollowUp(reading.asks, norm.text, ctx, channel);
+          const answer = this.answerFollowUp(reading.asks, norm.text, ctx, format);
           if (answer) return answer;
         }
         // A matter of its own is answered fresh, not read together with the last question.
-        if (reading.kind === "new_topic") return this.answerLegal(withoutOpener(norm.text), norm.text, "legal_question", ctx, channel, note);
-        if (intent.intent !== "follow_up") return this.answerLegal(norm.text, norm.text, "legal_question", ctx, channel, note);
+        if (reading.kind === "new_topic") return this.answerLegal(withoutOpener(norm.text), norm.text, "legal_question", ctx, format, note);
+        if (intent.intent !== "follow_up") return this.answerLegal(norm.text, norm.text, "legal_question", ctx, format, note);
         // "那要赔多少钱？" is read together with the question it follows.
-        return this.answerLegal(`${ctx.lastQuestion ?? ""} ${norm.text}`.trim(), norm.text, "follow_up", ctx, channel, note);
+        return this.answerLegal(`${ctx.lastQuestion ?? ""} ${norm.text}`.trim(), norm.text, "follow_up", ctx, format, note);
       }
     }
   }
@@ -202,12 +201,12 @@ export class Answerer implements AnswerPipeline {
   }
 
   /** Answers what was asked next about the last answer's matter, from its guide and the directory. */
-  private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, channel: ChannelName): PipelineResult | null {
+  private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, format: ReplyFormat): PipelineResult | null {
     const guide = this.lastGuide(ctx, question);
     const related = this.relatedGuides(asks, question, guide, ctx);
     const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question, related });
     if (text === null) return null;
-    return { ...this.fixed(text, "follow_up", channel), topic: ctx.lastTopic ?? guide?.topics[0] ?? null, guideId: guide?.id ?? null, followUp: asks, composer: "template" };
+    return { ...this.fixed(text, "follow_up", format), topic: ctx.lastTopic ?? guide?.topics[0] ?? null, guideId: guide?.id ?? null, followUp: asks, composer: "template" };
   }
 
   /**
@@ -229,16 +228,16 @@ export class Answerer implements AnswerPipeline {
   }
 
   /** 回复【详细】: the next page of the last answer. */
-  private detailPage(ctx: ThreadContext, channel: ChannelName): PipelineResult {
-    const page = detailPage(ctx, CHANNEL_LIMITS[channel]);
-    if (!page) return { ...this.fixed(R.NO_PREVIOUS_ANSWER, "follow_up", channel), topic: ctx.lastTopic };
-    return { ...this.fixed(page.text, "follow_up", channel), topic: ctx.lastTopic, detailPart: page.part, guideId: ctx.lastGuideId ?? null };
+  private detailPage(ctx: ThreadContext, format: ReplyFormat): PipelineResult {
+    const page = detailPage(ctx, format);
+    if (!page) return { ...this.fixed(R.NO_PREVIOUS_ANSWER, "follow_up", format), topic: ctx.lastTopic };
+    return { ...this.fixed(page.text, "follow_up", format), topic: ctx.lastTopic, detailPart: page.part, guideId: ctx.lastGuideId ?? null };
   }
 
   /** 回复【法条】: the verbatim text of the statutes the last answer cited. */
-  private statutes(ctx: ThreadContext, channel: ChannelName): PipelineResult {
-    const r = statuteTexts(ctx, (b) => this.o.retriever.basisArticle(b), CHANNEL_LIMITS[channel], this.now());
-    return { ...this.fixed(r.text, "follow_up", channel), topic: ctx.lastTopic, citations: r.citations, followUp: ["law"], guideId: ctx.lastGuideId ?? null };
+  private statutes(ctx: ThreadContext, format: ReplyFormat): PipelineResult {
+    const r = statuteTexts(ctx, (b) => this.o.retriever.basisArticle(b), format, this.now());
+    return { ...this.fixed(r.text, "follow_up", format), topic: ctx.lastTopic, citations: r.citations, followUp: ["law"], guideId: ctx.lastGuideId ?? null };
   }
 
   /** Retrieval and the evidence-based confidence for a question, without composing. */
@@ -257,8 +256,7 @@ export class Answerer implements AnswerPipeline {
     return { articles, guides, features: f, confidence: confidenceOf(f), guide: guideUsable ? bestGuide : null, basis, neighbours };
   }
 
-  private async answerLegal(query: string, asked: string, intent: Intent, ctx: ThreadContext, channel: ChannelName, note: string): Promise<PipelineResult> {
-    const limits = CHANNEL_LIMITS[channel];
+  private async answerLegal(query: string, asked: string, intent: Intent, ctx: ThreadContext, format: ReplyFormat, note: string): Promise<PipelineResult> {
     const { directory } = this.o;
     const { articles, guides, confidence, guide, basis, neighbours, features: f } = await this.assess(query);
     const evidence = { basis: guide ? basis : [], hits: articles, exact: f.exact > 0, neighbours, terms: this.o.retriever.legalTerms?.(query) };
@@ -275,10 +273,10 @@ export class Answerer implements AnswerPipeline {
     if ((confidence < this.threshold || unsupported) && !always) {
       const text = cutToFit(
         note + R.escalatedNotice(R.FIRST_RESPONSE_HOURS.normal, "您的问题比较具体，我没有把握给出准确答案，为避免误导，"),
-        limits,
+        format,
       );
       return {
-        ...this.base(intent, channel),
+        ...this.base(intent),
         text,
         fullText: text,
         topic,
@@ -305,11 +303,11 @@ export class Answerer implements AnswerPipeline {
       }
     }
 
-    const composed = compose({ guide, articles: quoted, directory, region, explanation, now: this.now() }, limits);
+    const composed = compose({ guide, articles: quoted, directory, region, explanation, now: this.now() }, format);
     const prefix = always ? "这类情况需要律师尽快介入，我已同时转给值班律师。先为您介绍一般规定：\n\n" : note;
-    const text = prefix ? cutToFit(prefix + composed.text, limits) : composed.text;
+    const text = prefix ? cutToFit(prefix + composed.text, format) : composed.text;
     return {
-      ...this.base(intent, channel),
+      ...this.base(intent),
       kind: "reply",
       text,
       fullText: prefix + composed.fullText,
@@ -326,13 +324,13 @@ export class Answerer implements AnswerPipeline {
     return classifyTopic(text, this.o.topics)[0]?.topic ?? "other";
   }
 
-  private base(intent: Intent, _channel: ChannelName): PipelineResult {
+  private base(intent: Intent): PipelineResult {
     return { kind: "reply", text: "", fullText: "", intent, topic: null, confidence: null, citations: [], guideId: null, escalation: null, composer: "none" };
   }
 
-  private fixed(text: string, intent: Intent, channel: ChannelName): PipelineResult {
-    const fitted = cutToFit(text, CHANNEL_LIMITS[channel]);
-    return { ...this.base(intent, channel), text: fitted, fullText: text };
+  private fixed(text: string, intent: Intent, format: ReplyFormat): PipelineResult {
+    const fitted = cutToFit(text, format);
+    return { ...this.base(intent), text: fitted, fullText: text };
   }
 
   private escalation(

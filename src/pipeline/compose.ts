@@ -6,10 +6,13 @@ import type { ServiceDirectory } from "../knowledge/directory.ts";
 import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
 import type { ArticleUnit, Guide } from "../knowledge/types.ts";
 import { DETAIL_HINT, DISCLAIMER, firstMessage } from "./phone-first.ts";
-import type { ChannelLimits, Citation } from "./types.ts";
+import { cutToFit } from "../text-fit.ts";
+import type { Citation, ReplyFormat } from "./types.ts";
+
+export { cutToFit, fits } from "../text-fit.ts";
 
 export { DISCLAIMER };
-/** The line of a first message that offers the rest of the answer (a group channel rewrites it). */
+/** The line of a first message that offers the rest of the answer (a format may word it otherwise). */
 export const MORE_HINT = DETAIL_HINT;
 const QUOTE_MAX_CHARS = 220;
 
@@ -92,7 +95,7 @@ function placesText(guide: Guide, directory: ServiceDirectory, region: string | 
  * (phone-first.ts), and `fullText`, everything (the guide, the statutes quoted, every step,
  * materials, places, fees, time limits) for 回复【详细】.
  */
-export function compose(input: ComposeInput, limits: ChannelLimits): Composed {
+export function compose(input: ComposeInput, limits: ReplyFormat): Composed {
   const now = input.now ?? new Date();
   // Repealed or not-yet-effective text is never quoted as current law.
   const citations = input.articles.filter((a) => isCurrentLaw(a, now)).map((a) => citationOf(a, now));
@@ -100,41 +103,4 @@ export function compose(input: ComposeInput, limits: ChannelLimits): Composed {
   const first = firstMessage({ guide: input.guide, citations, directory: input.directory, region: input.region, explanation: input.explanation }, limits);
   const text = cutToFit(first, limits);
   return { text, fullText, citations, truncated: text !== fullText };
-}
-
-export function fits(text: string, limits: ChannelLimits): boolean {
-  if (limits.maxChars !== undefined && [...text].length > limits.maxChars) return false;
-  if (limits.maxBytes !== undefined && Buffer.byteLength(text, "utf8") > limits.maxBytes) return false;
-  return true;
-}
-
-/** Cuts by code points so no character is split, until the text fits. */
-export function cutToFit(text: string, limits: ChannelLimits): string {
-  if (fits(text, limits)) return text;
-  const chars = [...text];
-  let lo = 0;
-  let hi = chars.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (fits(chars.slice(0, mid).join("") + "……", limits)) lo = mid;
-    else hi = mid - 1;
-  }
-  return chars.slice(0, lo).join("") + "……";
-}
-
-/** Splits a long text into channel-sized pieces at paragraph boundaries (for 详细). */
-export function splitForChannel(text: string, limits: ChannelLimits): string[] {
-  const parts: string[] = [];
-  let current = "";
-  for (const para of text.split(/\n\n/)) {
-    const joined = current ? `${current}\n\n${para}` : para;
-    if (fits(joined, limits)) {
-      current = joined;
-      continue;
-    }
-    if (current) parts.push(current);
-    current = fits(para, limits) ? para : cutToFit(para, limits);
-  }
-  if (current) parts.push(current);
-  return parts;
 }

@@ -6,7 +6,7 @@
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { Guide } from "../knowledge/types.ts";
 import { placeLine } from "./followup-places.ts";
-import type { ChannelLimits, Citation } from "./types.ts";
+import type { Citation, ReplyFormat } from "./types.ts";
 
 /** The most a first message says, in characters. */
 export const PHONE_CHARS = 600;
@@ -92,17 +92,19 @@ function firstSentence(s: string): string {
   return end > 0 ? s.slice(0, end + 1) : s;
 }
 
-/** The first message for a channel; `statutes` says how the statute text reaches the resident. */
-export function firstMessage(input: FirstMessageInput, limits: ChannelLimits): string {
+/** The first message in a format; `statutes` says how the statute text reaches the resident. */
+export function firstMessage(input: FirstMessageInput, limits: ReplyFormat): string {
   const folded = limits.statutes === "folded";
+  const detailHint = limits.hints?.detail ?? DETAIL_HINT;
+  const statuteHint = limits.hints?.statutes ?? STATUTE_HINT;
   let last = "";
   for (const b of BUDGETS) {
     const parts: string[] = [];
     const head = input.guide ? `【${input.guide.title}】\n` : "";
     parts.push(head + direct(input, b.direct));
-    if (input.citations.length > 0) parts.push(`依据：${statuteNames(input.citations)}（${folded ? FOLDED_HINT : STATUTE_HINT}）`);
+    if (input.citations.length > 0) parts.push(`依据：${statuteNames(input.citations)}（${folded ? FOLDED_HINT : statuteHint}）`);
     parts.push(nextSteps(input, b));
-    parts.push(`${DETAIL_HINT}\n${DISCLAIMER}`);
+    parts.push(`${detailHint}\n${DISCLAIMER}`);
     last = parts.filter(Boolean).join("\n\n");
     if ([...last].length <= PHONE_CHARS) return last;
   }

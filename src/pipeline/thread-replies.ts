@@ -2,30 +2,30 @@
 // answer a page at a time, 回复【法条】 the verbatim text of the statutes it cited.
 
 import type { ArticleUnit, GuideBasis } from "../knowledge/types.ts";
-import { cutToFit, fits, splitForChannel } from "./compose.ts";
+import { cutToFit, fits, splitToFit } from "../text-fit.ts";
 import { PHONE_CHARS } from "./phone-first.ts";
 import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
-import type { ChannelLimits, Citation, ThreadContext } from "./types.ts";
+import type { Citation, ReplyFormat, ThreadContext } from "./types.ts";
 
 /** After the last page of 【详细】. */
 export const NO_MORE_DETAIL = "上一条回答的全部内容已经发完了。还有不清楚的，可以直接接着问，或回复“转人工”找值班律师。";
-/** In place of the quoted statutes on a channel that shows them folded out. */
+/** In place of the quoted statutes where the format shows them folded out. */
 export const FOLDED_BASIS = "法律依据：条文原文见第一条回答下方，点开即可查看。";
 /** 【法条】 when the last answer cited none. */
 export const NO_STATUTES = "上一条回答没有引用具体法条。您可以直接说说遇到的事，我帮您查相关规定。";
 
-/** A channel page of at most a phone screen or two (and never beyond the channel's own limit). */
-export function pageLimits(limits: ChannelLimits): ChannelLimits {
+/** A page of at most a phone screen or two (and never beyond the format's own limit). */
+export function pageLimits(limits: ReplyFormat): ReplyFormat {
   return { ...limits, maxChars: Math.min(limits.maxChars ?? Infinity, PHONE_CHARS) };
 }
 
-/** The pages of a full answer, each fitting a phone-sized page of the channel. */
-export function pagesOf(full: string, limits: ChannelLimits): string[] {
-  return splitForChannel(full, pageLimits(limits));
+/** The pages of a full answer, each fitting a phone-sized page of the format. */
+export function pagesOf(full: string, limits: ReplyFormat): string[] {
+  return splitToFit(full, pageLimits(limits));
 }
 
 /** The next page of the last answer (回复【详细】), with where the resident is in it. */
-export function detailPage(ctx: ThreadContext, limits: ChannelLimits): { text: string; part: number } | null {
+export function detailPage(ctx: ThreadContext, limits: ReplyFormat): { text: string; part: number } | null {
   const stored = ctx.lastFullAnswer;
   if (!stored) return null;
   // Where the statutes are folded out beside the first message, their text is not repeated.
@@ -43,9 +43,9 @@ export type ArticleLookup = (basis: GuideBasis) => ArticleUnit | null;
 
 /**
  * The statutes the last answer cited, verbatim and current, one after another, cut to the
- * channel (the web shows them folded out beside the answer instead).
+ * format (where statutes are folded out beside the answer, it points there instead).
  */
-export function statuteTexts(ctx: ThreadContext, lookup: ArticleLookup, limits: ChannelLimits, now: Date): { text: string; citations: Citation[] } {
+export function statuteTexts(ctx: ThreadContext, lookup: ArticleLookup, limits: ReplyFormat, now: Date): { text: string; citations: Citation[] } {
   const articles = (ctx.lastCitations ?? [])
     .map((c) => lookup({ law: c.law, article: c.article }))
     .filter((a): a is ArticleUnit => a !== null && isCurrentLaw(a, now));

@@ -1,7 +1,12 @@
-// The contract between channels, the conversation core and the answering pipeline.
+// The contract between the conversation core and the answering pipeline: the thread context
+// in, the result out, and the reply format the core asks for. The pipeline knows no platform:
+// a channel's name and limits stay with the channel (its profile); the core passes the format.
 // Data flows one way: channel -> conversation core -> pipeline -> reply | escalation | silence.
 
-export type ChannelName = "cli" | "web" | "wechat_oa" | "wechaty" | "telegram" | "eval";
+import type { TextLimits } from "../text-fit.ts";
+
+// The stores read the message contract from here; it belongs to the channels and the core.
+export type { ChannelName, InboundMessage } from "../channel-message.ts";
 
 export type Intent =
   | "legal_question"
@@ -28,22 +33,6 @@ export type EscalationReason =
   | "llm_failed_check"
   /** The pipeline itself failed (an exception or a timeout): a person takes over. */
   | "system_error";
-
-/** A message as a channel hands it over. */
-export interface InboundMessage {
-  channel: ChannelName;
-  /** Conversation key within the channel (an OpenID, a chat id, a group member key). */
-  threadKey: string;
-  senderKey: string;
-  /** The group the message was posted in, when any (township WeChat group, Telegram group). */
-  groupKey?: string | null;
-  text: string;
-  /** The platform's own id, used to process a message at most once. */
-  platformMessageId: string;
-  receivedAt: Date;
-  /** Region id from the directory (township/village), when the channel knows it. */
-  region?: string | null;
-}
 
 export interface Citation {
   law: string;
@@ -141,28 +130,20 @@ export const EMPTY_CONTEXT: ThreadContext = {
   lastMessage: null,
 };
 
-/** Channel limits: WeChat text ≈ 2,000 bytes, Telegram 4,096 characters. */
-export interface ChannelLimits {
-  maxBytes?: number;
-  maxChars?: number;
+/**
+ * How a reply is to be shaped, as the core asks for it on behalf of a channel: its size
+ * limit, how the statutes' text reaches the resident, and the wording that offers more.
+ */
+export interface ReplyFormat extends TextLimits {
   /**
-   * How the full text of cited statutes reaches the resident: "folded" when the channel
-   * shows it in a fold-out list beside the message (web chat), "on_request" when the
-   * resident replies 【法条】 for it (text-only channels). Presentation only: the pipeline
-   * never needs to know which channel it is.
+   * "folded" when the statutes' text is shown in a fold-out list beside the message (web
+   * chat), "on_request" when the resident replies 【法条】 for it (text-only channels).
    */
   statutes?: "folded" | "on_request";
+  /** Replaces the first message's offers of the rest (a group asks to be @-mentioned first). */
+  hints?: { detail?: string; statutes?: string };
 }
 
-export const CHANNEL_LIMITS: Record<ChannelName, ChannelLimits> = {
-  cli: { maxChars: 4000 },
-  web: { maxChars: 6000, statutes: "folded" },
-  wechat_oa: { maxBytes: 2000 },
-  wechaty: { maxBytes: 2000 },
-  telegram: { maxChars: 4096 },
-  eval: { maxChars: 6000 },
-};
-
 export interface AnswerPipeline {
-  run(text: string, ctx: ThreadContext, channel: ChannelName): Promise<PipelineResult>;
+  run(text: string, ctx: ThreadContext, format: ReplyFormat): Promise<PipelineResult>;
 }

@@ -2,7 +2,7 @@
 // integrator wires: the conversation core (threads, history, outbox) and whoever pushes
 // notifications to lawyers (web console, Telegram).
 
-import type { ChannelName } from "../pipeline/types.ts";
+import type { ChannelName } from "../channel-message.ts";
 import type { NotifyKind, Referral } from "./types.ts";
 
 export type ThreadRole = "resident" | "bot" | "lawyer" | "system";

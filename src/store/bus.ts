@@ -5,7 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 
-export type BusTopic = "referral" | "notify" | "web";
+export type BusTopic = "referral" | "notify" | "web" | "outbox";
 
 export interface Bus {
   /** This process's id in published messages (so it can skip its own). */

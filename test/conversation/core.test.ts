@@ -4,6 +4,7 @@ import { CONTEXT_RESET_NOTE, OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED } from 
 import type { EscalationRow, OutboxRow } from "../../src/store/conversation-store.ts";
 import { SqliteConversationStore } from "../../src/store/conversation-store.ts";
 import { Clock, FakePipeline, answer, captureLogger, gate, inbound, silentLogger, sleep, tempDb, type TempDb } from "./helpers.ts";
+import { CHANNEL_PROFILES } from "../../src/channels/profiles.ts";
 
 let t: TempDb;
 let pipeline: FakePipeline;
@@ -17,7 +18,7 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 function makeCore(over: Partial<ConversationCoreOptions> = {}): ConversationCore {
-  return new ConversationCore({ store: t.store, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now, ...over });
+  return new ConversationCore({ channels: CHANNEL_PROFILES, store: t.store, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now, ...over });
 }
 
 function count(sql: string, ...params: unknown[]): number {
@@ -68,7 +69,7 @@ describe("dedupe", () => {
     await makeCore().receive(msg);
     const { store } = t.reopen();
     const pipeline2 = new FakePipeline();
-    const core2 = new ConversationCore({ store, pipeline: pipeline2, log: silentLogger(), now: clock.now });
+    const core2 = new ConversationCore({ channels: CHANNEL_PROFILES, store, pipeline: pipeline2, log: silentLogger(), now: clock.now });
     const again = await core2.receive(msg);
 
     expect(again.duplicate).toBe(true);
@@ -232,7 +233,7 @@ describe("crash recovery", () => {
 
     clock.advance(5_000);
     const { store, db } = t.reopen();
-    const core = new ConversationCore({ store, pipeline, log: silentLogger(), now: clock.now });
+    const core = new ConversationCore({ channels: CHANNEL_PROFILES, store, pipeline, log: silentLogger(), now: clock.now });
     const replies: OutboxRow[] = [];
     core.onReply((row) => void replies.push(row));
 
@@ -426,6 +427,18 @@ describe("thread owned by a person", () => {
     const last = (await t.store.listMessages(outcome.threadId)).at(-1);
     expect(last).toMatchObject({ role: "lawyer", authorId: "lawyer-7" });
   });
+
+  it("queues a rating request through the same delivery port, and waits for the rating", async () => {
+    const core = makeCore();
+    const { outcome } = await core.receive(inbound());
+    const seen: OutboxRow[] = [];
+    core.onReply((r) => void seen.push(r));
+    const row = await core.people.requestRating(outcome.threadId, "ref-1", "工单已办结。请为本次服务打分，回复数字1-5。");
+    expect(row).toMatchObject({ kind: "notice", status: "pending", channel: "telegram", threadKey: "chat-1" });
+    expect(seen).toEqual([row]);
+    expect((await t.store.getThread(outcome.threadId))?.context.awaitingRating).toBe("ref-1");
+    expect((await t.store.listMessages(outcome.threadId)).at(-1)).toMatchObject({ role: "system", meta: { ratingRequest: "ref-1" } });
+  });
 });
 
 describe("one processed message, one transaction", () => {
@@ -506,6 +519,33 @@ describe("one processed message, one transaction", () => {
   });
 });
 
+describe("the group step", () => {
+  const posted = (text: string) =>
+    inbound({ channel: "wechaty", threadKey: "room:r1@chatroom:u1", privateThreadKey: "dm:u1", groupKey: "r1@chatroom", region: "qinghe.dongzhen", text });
+
+  it("moves a personal matter out of the group before recording it, keeping the group's region", async () => {
+    const core = makeCore();
+    const ticket = await core.accept(posted("我邻居王大牛占了我家的地，我电话13812345678"));
+    expect(ticket.group).toMatchObject({ movedToPrivate: true, assessment: { sensitive: true } });
+    expect(ticket.group!.assessment.reasons).toEqual(expect.arrayContaining(["personal_data", "named_person"]));
+    await ticket.result;
+    const thread = await t.store.getThread(ticket.threadId);
+    expect(thread).toMatchObject({ channel: "wechaty", threadKey: "dm:u1", groupKey: null, region: "qinghe.dongzhen" });
+    expect(await t.store.findThread("wechaty", "room:r1@chatroom:u1")).toBeUndefined();
+  });
+
+  it("leaves a general question in the group thread, and never moves a message the channel gave no private thread", async () => {
+    const core = makeCore();
+    const general = await core.accept(posted("老板拖欠工资怎么办"));
+    expect(general.group).toMatchObject({ movedToPrivate: false, assessment: { sensitive: false, legalQuestion: true } });
+    expect(await t.store.getThread(general.threadId)).toMatchObject({ threadKey: "room:r1@chatroom:u1", groupKey: "r1@chatroom" });
+    const noPrivate = await core.accept({ ...posted("我电话13812345678，老板欠钱"), privateThreadKey: null });
+    expect(noPrivate.group).toMatchObject({ movedToPrivate: false, assessment: { sensitive: true } });
+    expect(await t.store.getThread(noPrivate.threadId)).toMatchObject({ groupKey: "r1@chatroom" });
+    await Promise.all([general.result, noPrivate.result]);
+  });
+});
+
 describe("reset", () => {
   it("clears the context for the next question and keeps the history", async () => {
     const core = makeCore();
@@ -530,7 +570,7 @@ describe("logs", () => {
     for (const level of ["info", "debug"] as const) {
       const cap = captureLogger(level);
       const store = new SqliteConversationStore(t.db);
-      const core = new ConversationCore({ store, pipeline, log: cap.log, now: clock.now });
+      const core = new ConversationCore({ channels: CHANNEL_PROFILES, store, pipeline, log: cap.log, now: clock.now });
       await core.receive(inbound({ text }));
       const out = JSON.stringify(cap.lines());
       expect(out).not.toContain("13812345678");

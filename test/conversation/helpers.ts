@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { createLogger } from "../../src/log.ts";
-import type { AnswerPipeline, ChannelName, InboundMessage, PipelineResult, ThreadContext } from "../../src/pipeline/types.ts";
+import type { AnswerPipeline, InboundMessage, PipelineResult, ReplyFormat, ThreadContext } from "../../src/pipeline/types.ts";
 import { SqliteConversationStore } from "../../src/store/conversation-store.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
 
@@ -63,17 +63,18 @@ export function answer(text: string, overrides: Partial<PipelineResult> = {}): P
 export interface PipelineCall {
   text: string;
   ctx: ThreadContext;
-  channel: ChannelName;
+  /** The format the core asked for (the channel's profile). */
+  format: ReplyFormat;
 }
 
 /** Records every call; answers with `behaviour` (default: a plain reply echoing the question). */
 export class FakePipeline implements AnswerPipeline {
   readonly calls: PipelineCall[] = [];
-  behaviour: (text: string, ctx: ThreadContext, channel: ChannelName) => PipelineResult | Promise<PipelineResult> = (text) => answer(text);
+  behaviour: (text: string, ctx: ThreadContext, format: ReplyFormat) => PipelineResult | Promise<PipelineResult> = (text) => answer(text);
 
-  async run(text: string, ctx: ThreadContext, channel: ChannelName): Promise<PipelineResult> {
-    this.calls.push({ text, ctx: structuredClone(ctx), channel });
-    return this.behaviour(text, ctx, channel);
+  async run(text: string, ctx: ThreadContext, format: ReplyFormat): Promise<PipelineResult> {
+    this.calls.push({ text, ctx: structuredClone(ctx), format });
+    return this.behaviour(text, ctx, format);
   }
 }
 

@@ -13,6 +13,7 @@ import { RATE_LIMITED } from "../../src/conversation/replies.ts";
 import { SqlRateCounter } from "../../src/store/rate-counter.ts";
 import { makePg, PG_SKIP_REASON, type Backend, type Stores } from "../store/backends.ts";
 import { Clock, FakePipeline, answer, gate, inbound, silentLogger, sleep } from "./helpers.ts";
+import { CHANNEL_PROFILES } from "../../src/channels/profiles.ts";
 
 const LEASE_MS = 30_000;
 const LIMIT = 3;
@@ -30,7 +31,7 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two processes on one PostgreSQL${PG_SK
 
   /** A process's core; `shared` counts the flood limit in the database as `lawdesk serve` does on PostgreSQL. */
   const core = (stores: Stores, pipeline: FakePipeline, flood: { limit: number; shared: boolean } = { limit: 100, shared: false }) =>
-    new ConversationCore({
+    new ConversationCore({ channels: CHANNEL_PROFILES,
       store: stores.conversation,
       pipeline,
       log: silentLogger(),

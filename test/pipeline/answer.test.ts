@@ -11,8 +11,9 @@ import { openKnowledge, type KnowledgeBase } from "../../src/knowledge/base.ts";
 import { ServiceDirectory } from "../../src/knowledge/directory.ts";
 import type { Answerer } from "../../src/pipeline/answer.ts";
 import { nextContext } from "../../src/conversation/context.ts";
-import { CHANNEL_LIMITS, EMPTY_CONTEXT, type ThreadContext } from "../../src/pipeline/types.ts";
+import { EMPTY_CONTEXT, type ThreadContext } from "../../src/pipeline/types.ts";
 import { LABOUR_LAW } from "../server/helpers.ts";
+import { profileOf } from "../../src/channels/profiles.ts";
 
 const TRAFFIC_LAW = `# 中华人民共和国道路交通安全法
 
@@ -62,7 +63,7 @@ async function thread(messages: string[], channel: "web" | "wechat_oa" | "telegr
   let ctx = fresh();
   const out = [];
   for (const m of messages) {
-    const r = await answerer.run(m, ctx, channel);
+    const r = await answerer.run(m, ctx, profileOf(channel).format);
     out.push(r);
     ctx = { ...nextContext(ctx, m, r), ownedByPerson: false };
   }
@@ -125,7 +126,7 @@ describe("phone-first answers", () => {
 
   it.each(["web", "wechat_oa", "telegram"] as const)("the first message on %s is at most 600 characters, statutes named by title and article", async (channel) => {
     for (const q of TYPICAL) {
-      const r = await answerer.run(q, fresh(), channel);
+      const r = await answerer.run(q, fresh(), profileOf(channel).format);
       expect([...r.text].length, q).toBeLessThanOrEqual(600);
       for (const c of r.citations) expect(r.text, q).toContain(`《${c.law}》${c.article}`);
       // The statute text itself is shown once: folded out on the web, on 【法条】 elsewhere.
@@ -137,7 +138,7 @@ describe("phone-first answers", () => {
 
 describe("answering pipeline", () => {
   it("answers a resident's wage question from the guide, quoting the article verbatim, with the next step", async () => {
-    const r = await answerer.run("老板欠我三个月工资不给咋办", fresh(), "web");
+    const r = await answerer.run("老板欠我三个月工资不给咋办", fresh(), profileOf("web").format);
     expect(r.intent).toBe("legal_question");
     expect(r.escalation).toBeNull();
     expect(r.guideId).toBe("wage-arrears");
@@ -149,28 +150,28 @@ describe("answering pipeline", () => {
   });
 
   it("reads a short follow-up together with the question before it", async () => {
-    const first = await answerer.run("上个月出了交通事故，对方全责，保险怎么处理", fresh(), "web");
+    const first = await answerer.run("上个月出了交通事故，对方全责，保险怎么处理", fresh(), profileOf("web").format);
     const ctx = { ...nextContext(fresh(), "上个月出了交通事故，对方全责，保险怎么处理", first), ownedByPerson: false };
-    const r = await answerer.run("那要赔多少钱？", ctx, "web");
+    const r = await answerer.run("那要赔多少钱？", ctx, profileOf("web").format);
     expect(r.intent).toBe("follow_up");
     expect(r.topic).toBe("traffic");
   });
 
   it("gives safety numbers at once and escalates an emergency", async () => {
-    const r = await answerer.run("我老公正在打我，他拿着刀说要杀了我", fresh(), "wechat_oa");
+    const r = await answerer.run("我老公正在打我，他拿着刀说要杀了我", fresh(), profileOf("wechat_oa").format);
     expect(r.intent).toBe("emergency");
     expect(r.text).toContain("110");
     expect(r.escalation).toMatchObject({ reason: "emergency", urgency: "emergency" });
   });
 
   it("hands over to a person when asked, and when the topic always needs a lawyer", async () => {
-    expect((await answerer.run("转人工", fresh(), "web")).escalation?.reason).toBe("asked_human");
-    const detained = await answerer.run("我儿子昨天被派出所刑事拘留了，我该怎么办", fresh(), "web");
+    expect((await answerer.run("转人工", fresh(), profileOf("web").format)).escalation?.reason).toBe("asked_human");
+    const detained = await answerer.run("我儿子昨天被派出所刑事拘留了，我该怎么办", fresh(), profileOf("web").format);
     expect(detained.escalation).toMatchObject({ reason: expect.stringMatching(/always_lawyer|emergency/), urgency: "urgent" });
   });
 
   it("escalates instead of guessing when the evidence is weak", async () => {
-    const r = await answerer.run("我家的蜂箱被邻居挪到了河对岸，养蜂证要去哪里年检", fresh(), "web");
+    const r = await answerer.run("我家的蜂箱被邻居挪到了河对岸，养蜂证要去哪里年检", fresh(), profileOf("web").format);
     expect(r.escalation?.reason).toBe("low_confidence");
     expect(r.citations).toEqual([]);
     expect(r.text).toContain("值班律师");
@@ -178,22 +179,22 @@ describe("answering pipeline", () => {
 
   it("escalates after repeated dissatisfaction, not after the first", async () => {
     const ctx = { ...fresh(), lastTopic: "labour", lastQuestion: "老板欠工资", lastIntent: "legal_question" as const };
-    const once = await answerer.run("没用", ctx, "web");
+    const once = await answerer.run("没用", ctx, profileOf("web").format);
     expect(once.escalation).toBeNull();
     expect(once.feedback).toBe("negative");
-    const twice = await answerer.run("没用", { ...ctx, negativeFeedbackCount: 1 }, "web");
+    const twice = await answerer.run("没用", { ...ctx, negativeFeedbackCount: 1 }, profileOf("web").format);
     expect(twice.escalation?.reason).toBe("dissatisfied");
   });
 
   it("fits WeChat's limit and shows the full answer on 详细", async () => {
-    const first = await answerer.run("老板欠我三个月工资不给咋办", fresh(), "wechat_oa");
-    expect(Buffer.byteLength(first.text)).toBeLessThanOrEqual(CHANNEL_LIMITS.wechat_oa.maxBytes!);
+    const first = await answerer.run("老板欠我三个月工资不给咋办", fresh(), profileOf("wechat_oa").format);
+    expect(Buffer.byteLength(first.text)).toBeLessThanOrEqual(profileOf("wechat_oa").format.maxBytes!);
     const ctx = { ...nextContext(fresh(), "老板欠我三个月工资不给咋办", first), ownedByPerson: false };
     // 回复【详细】 pages through the full answer, a phone screen at a time, then says it is done.
     let c = ctx;
     const pages: string[] = [];
     for (let i = 1; i <= 12; i++) {
-      const more = await answerer.run("详细", c, "wechat_oa");
+      const more = await answerer.run("详细", c, profileOf("wechat_oa").format);
       if (more.detailPart === undefined || more.detailPart < i) break;
       expect(more.detailPart).toBe(i);
       expect([...more.text].length).toBeLessThanOrEqual(700);
@@ -203,13 +204,13 @@ describe("answering pipeline", () => {
     expect(pages.length).toBeGreaterThan(1);
     expect(pages.join("")).toContain(first.citations[0].quote.slice(0, 40));
     expect(c.lastFullAnswer).toBe(first.fullText);
-    const done = await answerer.run("详细", c, "wechat_oa");
+    const done = await answerer.run("详细", c, profileOf("wechat_oa").format);
     expect(done.text).toContain("全部内容已经发完");
   });
 
   it("answers empty and emoji-only messages with a prompt to write the question", async () => {
     for (const text of ["", "   ", "😀😀", "[微笑]"]) {
-      const r = await answerer.run(text, fresh(), "web");
+      const r = await answerer.run(text, fresh(), profileOf("web").format);
       expect(r.kind).toBe("reply");
       expect(r.escalation).toBeNull();
       expect(r.text).toContain("文字");
@@ -217,7 +218,7 @@ describe("answering pipeline", () => {
   });
 
   it("finds an article named exactly, whatever the wording", async () => {
-    const r = await answerer.run("劳动合同法第82条是什么意思", fresh(), "web");
+    const r = await answerer.run("劳动合同法第82条是什么意思", fresh(), profileOf("web").format);
     expect(r.citations[0]).toMatchObject({ law: "中华人民共和国劳动合同法", article: "第八十二条" });
     expect(r.confidence).toBe(1);
   });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { compose, cutToFit, fits, MORE_HINT, quoteOf, splitForChannel } from "../../src/pipeline/compose.ts";
+import { compose, cutToFit, fits, MORE_HINT, quoteOf } from "../../src/pipeline/compose.ts";
+import { splitToFit } from "../../src/text-fit.ts";
 import { verifyExplanation } from "../../src/pipeline/verify.ts";
 import { ServiceDirectory } from "../../src/knowledge/directory.ts";
 import type { ArticleUnit, Guide } from "../../src/knowledge/types.ts";
-import { CHANNEL_LIMITS } from "../../src/pipeline/types.ts";
+import { profileOf } from "../../src/channels/profiles.ts";
 
 function article(over: Partial<ArticleUnit>): ArticleUnit {
   return {
@@ -33,7 +34,7 @@ const directory = new ServiceDirectory({
 
 describe("template composer", () => {
   it("quotes current law verbatim with law, article and validity, and gives the next step", () => {
-    const c = compose({ guide, articles: [article({})], directory, region: null }, CHANNEL_LIMITS.web);
+    const c = compose({ guide, articles: [article({})], directory, region: null }, profileOf("web").format);
     expect(c.citations).toEqual([
       expect.objectContaining({ law: "中华人民共和国劳动合同法", article: "第三十条", status: "现行有效", quote: article({}).text }),
     ]);
@@ -48,19 +49,19 @@ describe("template composer", () => {
   it("never quotes repealed or not-yet-effective text as current law", () => {
     const c = compose(
       { guide, articles: [article({ id: "old", status: "已失效" }), article({ id: "future", effective: "2999-01-01" })], directory, region: null },
-      CHANNEL_LIMITS.web,
+      profileOf("web").format,
     );
     expect(c.citations).toEqual([]);
   });
 
   it("fits WeChat's 2,000 bytes and offers 【详细】 when cut, keeping the full text", () => {
     const long = Array.from({ length: 3 }, (_, i) => article({ id: `a${i}`, text: "很长的条文内容。".repeat(60) }));
-    const c = compose({ guide, articles: long, directory, region: null }, CHANNEL_LIMITS.wechat_oa);
+    const c = compose({ guide, articles: long, directory, region: null }, profileOf("wechat_oa").format);
     expect(Buffer.byteLength(c.text)).toBeLessThanOrEqual(2000);
     expect(c.truncated).toBe(true);
     expect(c.text).toContain(MORE_HINT);
     expect(c.fullText.length).toBeGreaterThan(c.text.length);
-    for (const part of splitForChannel(c.fullText, CHANNEL_LIMITS.wechat_oa)) expect(fits(part, CHANNEL_LIMITS.wechat_oa)).toBe(true);
+    for (const part of splitToFit(c.fullText, profileOf("wechat_oa").format)) expect(fits(part, profileOf("wechat_oa").format)).toBe(true);
   });
 
   it("cuts long quotes as a verbatim prefix", () => {

@@ -14,6 +14,7 @@ import { ServiceDirectory } from "../../src/knowledge/directory.ts";
 import type { Answerer } from "../../src/pipeline/answer.ts";
 import { EMPTY_CONTEXT } from "../../src/pipeline/types.ts";
 import { LABOUR_LAW } from "../server/helpers.ts";
+import { profileOf } from "../../src/channels/profiles.ts";
 
 let dir: string;
 let kb: KnowledgeBase;
@@ -53,7 +54,7 @@ const SITUATIONS: Array<{ situation: string; text: string; numbers: RegExp[]; la
 describe("emergency situations through the pipeline", () => {
   it.each(SITUATIONS)("$situation: numbers at once, no statutes, an urgent referral in Chinese", async ({ text, numbers, label }) => {
     for (const channel of ["web", "wechat_oa", "wechaty", "telegram"] as const) {
-      const r = await answerer.run(text, { ...EMPTY_CONTEXT }, channel);
+      const r = await answerer.run(text, { ...EMPTY_CONTEXT }, profileOf(channel).format);
       expect(r.intent, `${channel}: ${text}`).toBe("emergency");
       for (const n of numbers) expect(r.text).toMatch(n);
       expect(r.citations).toEqual([]);
@@ -66,13 +67,13 @@ describe("emergency situations through the pipeline", () => {
 
   it("a question about detention procedure is not an emergency", async () => {
     for (const text of ["行政拘留会不会留案底", "家属能不能给看守所里的人送衣服"]) {
-      const r = await answerer.run(text, { ...EMPTY_CONTEXT }, "web");
+      const r = await answerer.run(text, { ...EMPTY_CONTEXT }, profileOf("web").format);
       expect(r.intent, text).not.toBe("emergency");
     }
   });
 
   it("a family member taken away just now is urgent and handled as detention", async () => {
-    const r = await answerer.run("我老公刚被派出所带走了 怎么办", { ...EMPTY_CONTEXT }, "web");
+    const r = await answerer.run("我老公刚被派出所带走了 怎么办", { ...EMPTY_CONTEXT }, profileOf("web").format);
     expect(r.escalation).toMatchObject({ urgency: "urgent" });
     expect(r.text).toMatch(/派出所|拘留/);
   });

@@ -12,6 +12,7 @@ import { EMPTY_CONTEXT } from "../../src/pipeline/types.ts";
 import { isNonsense, isPinyin } from "../../src/pipeline/unclear.ts";
 import { inbound, silentLogger, tempDb, type TempDb } from "../conversation/helpers.ts";
 import { labourAnswerer } from "./answerer-fixture.ts";
+import { CHANNEL_PROFILES, profileOf } from "../../src/channels/profiles.ts";
 
 let answerer: Answerer;
 let close = () => {};
@@ -38,7 +39,7 @@ describe("nonsense", () => {
   it("property: gibberish gets a Simplified Chinese request to describe the problem, never an escalation", async () => {
     await fc.assert(
       fc.asyncProperty(nonsense, async (text) => {
-        const r = await answerer.run(text, { ...EMPTY_CONTEXT }, "web");
+        const r = await answerer.run(text, { ...EMPTY_CONTEXT }, profileOf("web").format);
         expect(r.escalation, text).toBeNull();
         expect(r.kind).toBe("reply");
         expect(r.text, text).toMatch(SIMPLIFIED_CHINESE);
@@ -62,7 +63,7 @@ describe("in a conversation (real core, SQLite file)", () => {
   let core: ConversationCore;
   beforeAll(() => {
     t = tempDb();
-    core = new ConversationCore({ store: t.store, pipeline: answerer, log: silentLogger(), rateLimitPerMinute: 1000 });
+    core = new ConversationCore({ channels: CHANNEL_PROFILES, store: t.store, pipeline: answerer, log: silentLogger(), rateLimitPerMinute: 1000 });
   });
   afterAll(() => t.cleanup());
 

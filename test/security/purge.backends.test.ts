@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PURGED_TEXT, PurgeJob } from "../../src/privacy-purge.ts";
 import type { ChannelName, EscalationRequest } from "../../src/pipeline/types.ts";
 import { ReferralService } from "../../src/referral/service.ts";
+import { PeopleDesk } from "../../src/conversation/people.ts";
 import { ConversationThreadGateway } from "../../src/referral/thread-gateway.ts";
 import type { UserRecord } from "../../src/referral/types.ts";
 import { EMPTY_STORED_CONTEXT } from "../../src/store/conversation-store.ts";
@@ -66,7 +67,7 @@ describe.each(BACKENDS)("%s", (name, make) => {
     beforeEach(async () => {
       b = await make();
       ms = DAY0;
-      service = new ReferralService({ store: b.referral, gateway: new ConversationThreadGateway(b.conversation, now), clock: now });
+      service = new ReferralService({ store: b.referral, gateway: new ConversationThreadGateway(new PeopleDesk({ store: b.conversation, deliver: () => undefined, now })), clock: now });
       job = new PurgeJob({ sql: b.sql, referrals: service, retentionDays: RETENTION_DAYS, now });
       await b.referral.insertUser(lawyerRecord(now().toISOString()), []);
     });

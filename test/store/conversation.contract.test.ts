@@ -5,6 +5,7 @@ import { ConversationCore } from "../../src/conversation/core.ts";
 import { ClaimLostError, type Completion } from "../../src/store/conversation-store.ts";
 import { Clock, FakePipeline, answer, inbound, silentLogger } from "../conversation/helpers.ts";
 import { BACKENDS, skipped, title, type Backend } from "./backends.ts";
+import { CHANNEL_PROFILES } from "../../src/channels/profiles.ts";
 
 function completion(inboundId: number, claim: number, over: Partial<Completion> = {}): Completion {
   return {
@@ -372,12 +373,12 @@ describe.each(BACKENDS)("%s", (name, make) => {
 
     it("drives the conversation core: one answer per message, remembered by a second process", async () => {
       const pipeline = new FakePipeline();
-      const core = new ConversationCore({ store: b.conversation, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now });
+      const core = new ConversationCore({ channels: CHANNEL_PROFILES, store: b.conversation, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now });
       const msg = inbound();
       const first = await core.receive(msg);
       expect(first.duplicate).toBe(false);
       const other = await b.second();
-      const core2 = new ConversationCore({ store: other.conversation, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now });
+      const core2 = new ConversationCore({ channels: CHANNEL_PROFILES, store: other.conversation, pipeline, log: silentLogger(), rateLimitPerMinute: 10, now: clock.now });
       const second = await core2.receive({ ...msg, text: "retry" });
       expect(second.duplicate).toBe(true);
       expect(pipeline.calls).toHaveLength(1);

@@ -13,15 +13,13 @@ import type { InlineKeyboardMarkup, Message, MessageEntity, UserFromGetMe } from
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { App } from "../../app.ts";
-import type { ConversationCore } from "../../conversation/core.ts";
-import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
-import type { InboundMessage } from "../../pipeline/types.ts";
+import type { ConversationCore } from "../../conversation/index.ts";
+import type { TopicDef } from "../../pipeline/topic.ts";
+import type { InboundMessage } from "../../channel-message.ts";
 import { maskPersonalData } from "../../privacy.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
-import { answersInGroup, continuedGroupThread, PRIVATE_ORIGIN } from "../wechaty/group-threads.ts";
-import { isUnaddressedEmergency } from "../wechaty/group-policy.ts";
-import { GroupStore } from "../wechaty/store.ts";
+import { answersInGroup, continuedGroupThread, GroupStore, PRIVATE_ORIGIN } from "../groups/index.ts";
 import { decodeCallback, FEEDBACK_TEXT, feedbackKeyboard, ratingKeyboard, toHtmlMessages } from "./format.ts";
 import { LawyerDesk } from "./lawyers.ts";
 import { retryAfterFloodLimit, type RetryOptions } from "./retry.ts";
@@ -31,7 +29,7 @@ import { chatThreadKey, groupThreadKey, parseTelegramThreadKey } from "./thread-
 
 const CHANNEL = "telegram" as const;
 
-export type TelegramChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "referrals" | "auth" | "notifier">;
+export type TelegramChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "topics" | "referrals" | "auth" | "notifier">;
 
 export interface TelegramChannelOptions {
   app: TelegramChannelApp;
@@ -101,7 +99,7 @@ export class TelegramChannel implements ChannelSender {
           referrals: app.referrals,
           auth: app.auth,
           directory: app.directory,
-          topics: o.topics ?? loadTopics(config.knowledgeDir),
+          topics: o.topics ?? app.topics,
           log: this.log,
           now: this.now,
         })
@@ -120,13 +118,9 @@ export class TelegramChannel implements ChannelSender {
       app.notifier.add(this.lawyers);
       this.notifierAdded = true;
     }
-    this.unsubscribe.push(
-      app.referrals.events.onEvent("referral.changed", (e) => {
-        // Lawyer replies and rating requests are written to the outbox by the referral queue: send them now.
-        if (e.referral.channel === CHANNEL && (e.name === "referral.replied" || e.name === "referral.closed")) void app.dispatcher.flush(CHANNEL);
-        if (this.lawyers) this.track(this.lawyers.onReferralChanged(e));
-      }),
-    );
+    // The lawyers' group follows the queue (posts, claims); replies to residents leave through the core's outbox.
+    const desk = this.lawyers;
+    if (desk) this.unsubscribe.push(app.referrals.events.onEvent("referral.changed", (e) => this.track(desk.onReferralChanged(e))));
     await this.bot.init();
     if (this.webhook) {
       await this.bot.api.setWebhook(this.webhook.url, { secret_token: this.webhook.secret, allowed_updates: ["message", "callback_query"] });
@@ -244,7 +238,7 @@ export class TelegramChannel implements ChannelSender {
       const addressed = addressedText(ctx.msg, ctx.me);
       if (addressed !== null) await this.fromResident(ctx, addressed);
       // Danger does not wait for a mention (seen when the bot may read the group's messages).
-      else if (isUnaddressedEmergency(ctx.msg.text)) await this.fromResident(ctx, ctx.msg.text);
+      else if (this.core.unaddressedEmergency(ctx.msg.text)) await this.fromResident(ctx, ctx.msg.text);
     });
     // Voice and pictures: say what works, in private chats only (never noise in a group).
     bot.on(["message:voice", "message:photo"], async (ctx) => {

@@ -2,7 +2,7 @@
 // 4,096-character limit, and the inline keyboards under answers.
 
 import { InlineKeyboard } from "grammy";
-import { splitForChannel } from "../../pipeline/compose.ts";
+import { splitToFit } from "../../text-fit.ts";
 
 /** Telegram counts the text after entity parsing; a margin covers UTF-16 surrogate pairs (emoji). */
 const TELEGRAM_TEXT_LIMIT = 4000;
@@ -17,7 +17,7 @@ export function escapeHtml(text: string): string {
  * never count against the limit nor get cut in half.
  */
 export function toHtmlMessages(text: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
-  return splitForChannel(text, { maxChars: limit }).map(renderHtml);
+  return splitToFit(text, { maxChars: limit }).map(renderHtml);
 }
 
 function renderHtml(part: string): string {

@@ -5,7 +5,7 @@
 import type { SqlDb } from "../../store/sql.ts";
 import { SqlTokenStore } from "./token-store.ts";
 import type { Logger } from "pino";
-import type { ConversationCore } from "../../conversation/core.ts";
+import type { ConversationCore } from "../../conversation/index.ts";
 import type { OutboxDispatcher } from "../dispatcher.ts";
 import { WechatApiClient } from "./api.ts";
 import { WechatCipher } from "./crypto.ts";

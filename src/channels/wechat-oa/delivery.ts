@@ -11,14 +11,14 @@
 import type { Logger } from "pino";
 import type { ChannelSender } from "../dispatcher.ts";
 import { PermanentDeliveryError } from "../dispatcher.ts";
-import { fits, splitForChannel } from "../../pipeline/compose.ts";
-import { CHANNEL_LIMITS } from "../../pipeline/types.ts";
+import { fits, splitToFit } from "../../text-fit.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import type { WechatApiClient } from "./api.ts";
 import type { PassiveReplies } from "./passive.ts";
+import { wechatOaProfile } from "./profile.ts";
 import { lateDeliveryText } from "./replies.ts";
 
-const LIMITS = CHANNEL_LIMITS.wechat_oa;
+const LIMITS = wechatOaProfile.format;
 /** WeChat allows only a few customer-service messages per resident message. */
 const MAX_PARTS = 4;
 
@@ -176,7 +176,7 @@ export class WechatOaDelivery implements ChannelSender {
   private async sendParts(openid: string, text: string): Promise<void> {
     const api = this.o.api;
     if (!api) throw new PermanentDeliveryError("customer-service API not configured (WECHAT_OA_APPID and WECHAT_OA_APPSECRET)");
-    const parts = splitForChannel(text, LIMITS);
+    const parts = splitToFit(text, LIMITS);
     if (parts.length > MAX_PARTS) parts.length = MAX_PARTS;
     for (const part of parts) await api.sendText(openid, part);
   }

@@ -12,28 +12,26 @@ import qrcodeTerminal from "qrcode-terminal";
 import { ScanStatus, types, type Wechaty } from "wechaty";
 import type { Contact, Friendship, Message, Room } from "wechaty";
 import type { App } from "../../app.ts";
-import type { ConversationCore, Ticket } from "../../conversation/core.ts";
-import { MORE_HINT, splitForChannel } from "../../pipeline/compose.ts";
-import { STATUTE_HINT } from "../../pipeline/phone-first.ts";
-import { loadTopics, type TopicDef } from "../../pipeline/topic.ts";
-import { CHANNEL_LIMITS, type InboundMessage } from "../../pipeline/types.ts";
+import type { ConversationCore, Ticket } from "../../conversation/index.ts";
+import type { TopicDef } from "../../pipeline/topic.ts";
+import type { InboundMessage } from "../../channel-message.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
 import { GroupRegionMap } from "./group-regions.ts";
 import {
   addressing,
-  assessGroupQuestion,
-  BOT_JOINED_TEXT,
-  EMPTY_MENTION_TEXT,
+  answersInGroup,
+  continuedGroupThread,
   forGroup,
-  isGroupLegalQuestion,
-  isUnaddressedEmergency,
-  MEMBER_WELCOME_TEXT,
-  NOT_TEXT_REPLY,
+  GroupStore,
+  PRIVATE_ORIGIN,
   privateInvitation,
-} from "./group-policy.ts";
-import { GroupStore, type GroupNeedRow, type GroupRow } from "./store.ts";
-import { answersInGroup, continuedGroupThread, PRIVATE_ORIGIN } from "./group-threads.ts";
+  type GroupNeedRow,
+  type GroupRow,
+} from "../groups/index.ts";
+import { BOT_JOINED_TEXT, EMPTY_MENTION_TEXT, MEMBER_WELCOME_TEXT, NOT_TEXT_REPLY } from "./texts.ts";
+import { wechatyProfile } from "./profile.ts";
+import { splitToFit } from "../../text-fit.ts";
 import { dmThreadKey, parseThreadKey, roomThreadKey } from "./thread-keys.ts";
 
 const CHANNEL = "wechaty" as const;
@@ -41,9 +39,6 @@ const DEFAULT_TRIGGERS = ["问:", "问：", "法律咨询"];
 /** Several members joining together get one welcome, not one each. */
 const WELCOME_INTERVAL_MS = 60_000;
 const MAX_MESSAGE_AGE_S = 10 * 60;
-/** "Reply 详细" works in a group only when addressed: say so there. */
-const GROUP_MORE_HINT = "（内容较长，@我并回复“详细”查看全文）";
-const GROUP_STATUTE_HINT = "@我并回复“法条”看条文原文";
 
 export interface LoginQr {
   /** The raw QR payload (draw it with any QR library). */
@@ -67,7 +62,7 @@ export interface GroupNeed extends GroupNeedRow {
 }
 
 /** The parts of the app the channel uses. */
-export type WechatyChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "referrals">;
+export type WechatyChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "topics" | "referrals">;
 
 export interface WechatyChannelOptions {
   /** A bot from createWechatyBot(config), or one built on wechaty-puppet-mock in tests. */
@@ -120,7 +115,7 @@ export class WechatyChannel implements ChannelSender {
     this.groups = new GroupStore(app.sql);
     this.regions = o.regions ?? GroupRegionMap.fromConfig(app.config, app.directory);
     this.triggers = o.triggers ?? app.config.WECHATY_GROUP_TRIGGERS ?? DEFAULT_TRIGGERS;
-    this.topics = o.topics ?? loadTopics(app.config.knowledgeDir);
+    this.topics = o.topics ?? app.topics;
     this.now = o.now ?? (() => new Date());
     for (const r of this.regions.rejected) this.log.warn({ group: r.key, region: r.region }, "group mapped to a region the directory does not know; ignored");
   }
@@ -131,12 +126,6 @@ export class WechatyChannel implements ChannelSender {
     this.started = true;
     this.o.app.dispatcher.register(this);
     this.bind();
-    // A lawyer's reply is written to the outbox by the referral queue: deliver it now, not at the next poll.
-    this.unsubscribe.push(
-      this.o.app.referrals.events.onEvent("referral.changed", (e) => {
-        if (e.referral.channel === CHANNEL && (e.name === "referral.replied" || e.name === "referral.closed")) void this.o.app.dispatcher.flush(CHANNEL);
-      }),
-    );
     await this.bot.start();
   }
 
@@ -258,15 +247,29 @@ export class WechatyChannel implements ChannelSender {
     const mentioned = await msg.mentionSelf();
     const addressed = addressing(text, { mentioned, mentionText: mentioned ? await msg.mentionText() : text, triggers: this.triggers });
     // Chatter is never answered, except a call for help: danger does not wait for an @-mention.
-    const a = addressed.addressed || !isUnaddressedEmergency(text) ? addressed : { ...addressed, addressed: true };
+    const a = addressed.addressed || !this.core.unaddressedEmergency(text) ? addressed : { ...addressed, addressed: true };
     if (!a.addressed) return;
     const group = await this.groupOf(room);
     if (!a.text) {
       await room.say(EMPTY_MENTION_TEXT, talker);
       return;
     }
-    const assessed = assessGroupQuestion(a.text, this.topics);
-    if (isGroupLegalQuestion(a.text, assessed.topic)) {
+    // The core decides whether the matter is too personal for the group (then it is answered
+    // in the member's private thread, with the group's region so a referral still reaches the
+    // local lawyer); the group gets general words instead.
+    const ticket = await this.accept({
+      channel: CHANNEL,
+      threadKey: roomThreadKey(room.id, talker.id),
+      privateThreadKey: dmThreadKey(talker.id),
+      groupKey: room.id,
+      senderKey: talker.id,
+      region: group.region,
+      text: a.text,
+      platformMessageId: msg.id,
+      receivedAt: msg.date(),
+    });
+    const assessed = ticket?.group?.assessment;
+    if (assessed?.legalQuestion) {
       // Statistics only: a failed write is logged, the resident is still answered.
       await this.groups
         .recordQuestion({
@@ -281,27 +284,30 @@ export class WechatyChannel implements ChannelSender {
         })
         .catch((err: unknown) => this.log.error({ err, groupKey: room.id }, "recording a group question failed"));
     }
-    const base = { channel: CHANNEL, senderKey: talker.id, region: group.region, text: a.text, platformMessageId: msg.id, receivedAt: msg.date() };
-    if (!assessed.sensitive) {
-      await this.submit({ ...base, threadKey: roomThreadKey(room.id, talker.id), groupKey: room.id });
-      return;
-    }
-    // Personal matter: the question goes to the member's private thread (with the group's
-    // region, so a referral still reaches the local lawyer); the group gets general words.
+    const receipt = ticket ? await this.answered(ticket) : null;
+    if (!assessed || !ticket?.group?.movedToPrivate) return;
     this.log.info({ groupKey: room.id, topic: assessed.topic, reasons: assessed.reasons }, "personal matter moved to a private chat");
-    const receipt = await this.submit({ ...base, threadKey: dmThreadKey(talker.id), groupKey: null });
     if (receipt && !receipt.duplicate) await room.say(forGroup(privateInvitation(assessed)), talker);
   }
 
   /** Hands a message to the core; the reply leaves through the outbox. */
   private async submit(msg: InboundMessage): Promise<{ duplicate: boolean } | null> {
-    let ticket: Ticket;
+    const ticket = await this.accept(msg);
+    return ticket ? this.answered(ticket) : null;
+  }
+
+  /** Records the message in the core; null (logged) when it could not be recorded. */
+  private async accept(msg: InboundMessage): Promise<Ticket | null> {
     try {
-      ticket = await this.core.accept(msg);
+      return await this.core.accept(msg);
     } catch (err) {
       this.log.error({ err, threadKey: msg.threadKey }, "recording a WeChat message failed");
       return null;
     }
+  }
+
+  /** Waits for the answer to be recorded (it leaves through the outbox); null when answering failed. */
+  private answered(ticket: Ticket): Promise<{ duplicate: boolean } | null> {
     return ticket.result.catch((err: unknown) => {
       this.log.error({ err, inboundId: ticket.inboundId }, "answering a WeChat message failed");
       return null;
@@ -370,7 +376,8 @@ export class WechatyChannel implements ChannelSender {
       const room = group?.active === false ? undefined : await this.bot.Room.find({ id: thread.roomId });
       if (room) {
         const member = await this.bot.Contact.find({ id: thread.contactId });
-        const groupParts = splitForChannel(forGroup(row.text.replace(MORE_HINT, GROUP_MORE_HINT).replace(STATUTE_HINT, GROUP_STATUTE_HINT)), CHANNEL_LIMITS.wechaty);
+        // Worded for the group already (the profile's group format: "@我并回复…").
+        const groupParts = splitToFit(forGroup(row.text), wechatyProfile.format);
         for (const [i, part] of groupParts.entries()) await room.say(part, ...(i === 0 && member ? [member] : []));
         return;
       }
@@ -381,6 +388,6 @@ export class WechatyChannel implements ChannelSender {
     if (!contact) throw new PermanentDeliveryError("contact not found (not a friend of the account?)");
     // The member's case continues in the private chat: their next private messages may belong to it.
     if (thread.kind === "room") await this.groups.setPrivateRoute(CHANNEL, thread.contactId, row.threadKey, this.now());
-    for (const part of splitForChannel(row.text, CHANNEL_LIMITS.wechaty)) await contact.say(part);
+    for (const part of splitToFit(row.text, wechatyProfile.format)) await contact.say(part);
   }
 }

@@ -11,7 +11,7 @@ import { WechatyChannel } from "./channel.ts";
 export { createWechatyBot, wechatyEnabled } from "./bot.ts";
 export { WechatyChannel, type GroupNeed, type LoginQr, type WechatyChannelOptions, type WechatyStatus } from "./channel.ts";
 export { GroupRegionMap } from "./group-regions.ts";
-export { GroupStore, type GroupRow } from "./store.ts";
+
 
 /** Builds the bot from settings and starts the channel; null when WECHATY_PUPPET is unset. */
 export async function startWechatyChannel(app: App): Promise<WechatyChannel | null> {

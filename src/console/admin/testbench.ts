@@ -8,7 +8,9 @@ import type { App } from "../../app.ts";
 import { Answerer, type Assessment } from "../../pipeline/answer.ts";
 import { normalizeText } from "../../pipeline/normalize.ts";
 import { loadTopics } from "../../pipeline/topic.ts";
-import { CHANNEL_LIMITS, EMPTY_CONTEXT, type ChannelName, type PipelineResult } from "../../pipeline/types.ts";
+import type { ChannelName } from "../../channel-message.ts";
+import { profileOf } from "../../channels/profiles.ts";
+import { EMPTY_CONTEXT, type PipelineResult } from "../../pipeline/types.ts";
 import type { GuideSearchHit } from "../../retrieval/guide-index.ts";
 import type { Guide } from "../../knowledge/types.ts";
 import { HttpError } from "../../server/errors.ts";
@@ -32,10 +34,11 @@ export function questionOf(b: Body | undefined): string {
 /** What a resident would receive and why: the shape the console draws. */
 export async function trial(app: App, answerer: Answerer, question: string, channel: ChannelName) {
   const threshold = app.config.LAWDESK_ANSWER_THRESHOLD;
-  const result = await answerer.run(question, { ...EMPTY_CONTEXT }, channel);
+  const { format } = profileOf(channel);
+  const result = await answerer.run(question, { ...EMPTY_CONTEXT }, format);
   const norm = normalizeText(question, { maxChars: app.config.LAWDESK_MAX_MESSAGE_CHARS, typos: app.knowledge.terms.typos });
   const assessment = norm.empty ? null : await answerer.assess(norm.text);
-  return { channel, limits: CHANNEL_LIMITS[channel], threshold, reply: replyView(result), assessment: assessment && assessmentView(assessment, threshold) };
+  return { channel, limits: format, threshold, reply: replyView(result), assessment: assessment && assessmentView(assessment, threshold) };
 }
 
 function replyView(r: PipelineResult) {

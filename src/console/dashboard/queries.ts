@@ -5,7 +5,7 @@
 // parsed vs text, BOOLEAN vs 0/1) are read with sqlValue so both stores give the same rows.
 
 import { textOrNull } from "../../store/rows.ts";
-import { GroupStore, type GroupNeedRow } from "../../channels/wechaty/store.ts";
+import { GroupStore, type GroupNeedRow } from "../../channels/groups/index.ts";
 import { sqlValue, type Dialect, type SqlDb } from "../../store/sql.ts";
 import { whereSql, type Filters, type Scope } from "./filters.ts";
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TelegramChannel } from "../../../src/channels/telegram/channel.ts";
 import { START_TEXT, RESET_DONE } from "../../../src/channels/telegram/texts.ts";
 import { RATING_THANKS } from "../../../src/conversation/replies.ts";
+import { openConsole } from "../console-desk.ts";
 import { createTestApp, waitFor, type TestApp } from "../wechaty/app-fixture.ts";
 import { BOT, floodLimitProxy, LocalBotApi, TOKEN } from "./local-bot-api.ts";
 
@@ -87,6 +88,28 @@ describe("residents on Telegram", () => {
     const thread = await waitFor(() => t.app.conversations.findThread("telegram", `chat:${RESIDENT}`), 5000, "the thread");
     const referral = await waitFor(() => t.app.referrals.latestForThread(String(thread.id)), 5000, "the referral");
     expect(referral).toMatchObject({ channel: "telegram", reason: "asked_human", residentKey: String(RESIDENT) });
+  });
+
+  it("a lawyer's reply posted in the console (the production path) reaches the resident, then the rating buttons", async () => {
+    await t.addLawyer("tglawyer", ["qinghe"]);
+    const desk = await openConsole(t.app, "tglawyer");
+    try {
+      const c = resident();
+      await c.sendCommand(c.makeCommand("/human"));
+      await nth(RESIDENT, 1, "the hand-over notice");
+      const thread = await waitFor(() => t.app.conversations.findThread("telegram", `chat:${RESIDENT}`), 5000, "the thread");
+      const referral = await waitFor(() => t.app.referrals.latestForThread(String(thread.id)), 5000, "the referral");
+      await desk.reply(referral.id, "您好，我是值班律师，请问工资拖欠了几个月？");
+      const reply = await nth(RESIDENT, 2, "the lawyer's reply");
+      expect(reply.text).toContain("【律师回复】");
+      expect(reply.text).toContain("请问工资拖欠了几个月？");
+      await desk.close(referral.id, "已电话解答");
+      const ask5 = await nth(RESIDENT, 3, "the rating request");
+      expect(ask5.text).toContain("请为本次服务打分");
+      expect(ask5.buttons.map((b) => b.data)).toEqual([1, 2, 3, 4, 5].map((n) => `rate:${n}:${RESIDENT}`));
+    } finally {
+      await desk.stop();
+    }
   });
 
   it("/reset clears the thread's context", async () => {

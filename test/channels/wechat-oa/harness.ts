@@ -16,6 +16,7 @@ import { loadConfig } from "../../../src/config.ts";
 import { ConversationCore } from "../../../src/conversation/core.ts";
 import { FakePipeline, captureLogger, tempDb, type TempDb } from "../../conversation/helpers.ts";
 import { ACCOUNT, FakeWechat, type Account } from "./fake-wechat.ts";
+import { CHANNEL_PROFILES } from "../../../src/channels/profiles.ts";
 
 export const LAW_MD = [
   "# 中华人民共和国劳动合同法",
@@ -137,7 +138,7 @@ export async function coreRig(o: RigOptions = {}): Promise<CoreRig> {
   const db = tempDb();
   const { log, lines } = captureLogger(o.logLevel ?? "info");
   const pipeline = new FakePipeline();
-  const core = new ConversationCore({ store: db.store, pipeline, log, rateLimitPerMinute: 1000 });
+  const core = new ConversationCore({ channels: CHANNEL_PROFILES, store: db.store, pipeline, log, rateLimitPerMinute: 1000 });
   const dispatcher = new OutboxDispatcher({ store: db.store, log, leaseMs: 60_000 });
   core.onReply((row) => {
     if (row.status === "pending") void dispatcher.flush(row.channel);

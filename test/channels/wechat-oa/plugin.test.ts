@@ -6,6 +6,8 @@ import { msgSignature, urlSignature } from "../../../src/channels/wechat-oa/cryp
 import { WELCOME } from "../../../src/channels/wechat-oa/replies.ts";
 import { eventMessage, nextMsgId, textMessage, until, xmlOf } from "./fake-wechat.ts";
 import { appRig, coreRig, type Rig } from "./harness.ts";
+import { openConsole } from "../console-desk.ts";
+import { addDutyLawyer, firstAdmin, waitFor } from "../wechaty/app-fixture.ts";
 import type { App } from "../../../src/app.ts";
 import { wechatOaPlugin } from "../../../src/channels/wechat-oa/plugin.ts";
 import { buildServer, type ChannelRegistration } from "../../../src/server/server.ts";
@@ -238,6 +240,28 @@ describe("customer-service delivery and the 48-hour window", () => {
     await until(() => rig.wechat.messagesTo(openid).length === 1, 5000, "the lawyer's reply");
     expect(rig.wechat.messagesTo(openid)[0].content).toBe("您好，我是值班律师王律师，请把劳动合同拍照发给我。");
     await until(async () => (await rig.app.conversations.listOutbox({ threadId: thread!.id })).every((r) => r.status === "sent"), 2000, "rows sent");
+  });
+
+  it("a lawyer's reply posted in the console (the production path) reaches the resident, then the rating request", async () => {
+    const admin = await firstAdmin(rig.app);
+    await addDutyLawyer(rig.app, admin, "oalawyer", ["qinghe"]);
+    const desk = await openConsole(rig.app, "oalawyer");
+    try {
+      const openid = newOpenid();
+      await rig.wechat.push(textMessage(openid, "转人工"));
+      const thread = await rig.app.conversations.findThread("wechat_oa", openid);
+      const referral = await waitFor(() => rig.app.referrals.latestForThread(String(thread!.id)), 5000, "the referral");
+      await desk.reply(referral.id, "您好，我是值班律师，请把劳动合同拍照发给我。");
+      await until(() => rig.wechat.messagesTo(openid).length === 1, 5000, "the lawyer's reply");
+      expect(rig.wechat.messagesTo(openid)[0].content).toContain("【律师回复】");
+      expect(rig.wechat.messagesTo(openid)[0].content).toContain("您好，我是值班律师，请把劳动合同拍照发给我。");
+      await desk.close(referral.id, "已电话解答");
+      await until(() => rig.wechat.messagesTo(openid).length === 2, 5000, "the rating request");
+      expect(rig.wechat.messagesTo(openid)[1].content).toContain("请为本次服务打分");
+      await until(async () => (await rig.app.conversations.listOutbox({ threadId: thread!.id })).every((r) => r.status === "sent"), 2000, "rows sent");
+    } finally {
+      await desk.stop();
+    }
   });
 
   it("45015: kept as undelivered, then delivered with a notice as soon as the resident writes again", async () => {

@@ -36,6 +36,7 @@ export interface TestApp {
 }
 
 const PASSWORD = "Qinghe-admin-2026!";
+export const LAWYER_PASSWORD = "Duty-Second-2026!";
 const ROUND_THE_CLOCK = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: "00:00", end: "24:00" }));
 
 export async function createTestApp(env: Record<string, string> = {}, log?: Logger): Promise<TestApp> {
@@ -45,25 +46,33 @@ export async function createTestApp(env: Record<string, string> = {}, log?: Logg
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LOG_LEVEL: "silent", ...env }, dir);
   const app = await createApp(config, { log: log ?? createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
-  await app.auth.ensureAdmin({ password: PASSWORD });
-  const admin = (await app.auth.login("admin", PASSWORD)).user;
+  const admin = await firstAdmin(app);
 
   return {
     app,
     dir,
     admin,
-    async addLawyer(username, regions) {
-      const first = "Duty-First-2026!";
-      const { user } = await app.auth.createUser(admin.id, { username, name: `${username}律师`, role: "lawyer", regions, password: first });
-      await app.auth.changePassword(user.id, first, "Duty-Second-2026!");
-      await app.rota.add(admin.id, { userId: user.id, regions, schedule: ROUND_THE_CLOCK });
-      return user;
-    },
+    addLawyer: (username, regions) => addDutyLawyer(app, admin, username, regions),
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The administrator of a fresh app, logged in (so they may create accounts). */
+export async function firstAdmin(app: App): Promise<User> {
+  await app.auth.ensureAdmin({ password: PASSWORD });
+  return (await app.auth.login("admin", PASSWORD)).user;
+}
+
+/** A lawyer (password LAWYER_PASSWORD, already changed from the first one) on duty around the clock in `regions`. */
+export async function addDutyLawyer(app: App, admin: User, username: string, regions: string[]): Promise<User> {
+  const first = "Duty-First-2026!";
+  const { user } = await app.auth.createUser(admin.id, { username, name: `${username}律师`, role: "lawyer", regions, password: first });
+  await app.auth.changePassword(user.id, first, LAWYER_PASSWORD);
+  await app.rota.add(admin.id, { userId: user.id, regions, schedule: ROUND_THE_CLOCK });
+  return user;
 }
 
 /** Polls until `check` returns a value other than undefined/null/false, or fails after `ms`. */

@@ -2,7 +2,7 @@
 // rows — booleans, timestamps, counts and name order included.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GroupStore } from "../../../src/channels/wechaty/store.ts";
+import { GroupStore } from "../../../src/channels/groups/index.ts";
 import { BACKENDS, skipped, title, type Backend } from "../../store/backends.ts";
 
 const T0 = new Date("2026-03-02T02:00:00.000Z");

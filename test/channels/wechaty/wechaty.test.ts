@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OWNED_NOTICE, RATING_THANKS } from "../../../src/conversation/replies.ts";
 import { MORE_HINT } from "../../../src/pipeline/compose.ts";
+import { openConsole } from "../console-desk.ts";
 import { createTestApp, waitFor, type TestApp } from "./app-fixture.ts";
 import { mockWechat, ScanStatus, type ContactMock, type MockWechat, type RoomMock } from "./mock-wechat.ts";
 
@@ -192,6 +193,26 @@ describe("township group", () => {
     await waitFor(() => w.toContact(zhang.id).includes(RATING_THANKS), 5000, "the thanks");
     expect((await t.app.referrals.latestForThread(referral.threadId))?.rating).toBe(5);
     expect(w.toRoom(GROUP)).toHaveLength(groupBefore);
+  });
+
+  it("a lawyer's reply posted in the console (the production path) reaches the member privately, and so does the rating request", async () => {
+    await t.addLawyer("zhoulv", [TOWNSHIP]);
+    const desk = await openConsole(t.app, "zhoulv");
+    try {
+      zhang.say("@法律助手 转人工", [w.me]).to(room);
+      await w.settle();
+      const referral = await waitFor(async () => t.app.referrals.latestForThread(await threadIdOf(`room:${GROUP}:${zhang.id}`)), 5000, "the referral");
+      const groupBefore = w.toRoom(GROUP).length;
+      await desk.reply(referral.id, "您好，我是东镇值班律师，请把欠条拍照发给我。");
+      const [reply] = await waitFor(() => w.toContact(zhang.id).length > 0 && w.toContact(zhang.id), 5000, "the lawyer's reply");
+      expect(reply).toContain("【律师回复】");
+      expect(reply).toContain("请把欠条拍照发给我");
+      await desk.close(referral.id, "已解答");
+      await waitFor(() => w.toContact(zhang.id).some((m) => m.includes("请为本次服务打分")), 5000, "the rating request");
+      expect(w.toRoom(GROUP)).toHaveLength(groupBefore);
+    } finally {
+      await desk.stop();
+    }
   });
 });
 

@@ -1,11 +1,11 @@
 // What the group channels remember beyond the conversation store: the groups the assistant
 // sits in and their regions, who was welcomed, the group question log (topics only, no
 // text) and which group thread a member's private chat currently continues.
-// Channel-neutral (the `channel` column), so Telegram groups can use it as well.
+// Channel-neutral (the `channel` column): WeChat and Telegram groups alike.
 // Runs on SQLite or PostgreSQL through SqlDb: booleans and timestamps are bound as values
 // (never 0/1 or text literals) and read back through sqlValue.
 
-import type { ChannelName } from "../../pipeline/types.ts";
+import type { ChannelName } from "../../channel-message.ts";
 import { sqlValue, type SqlDb } from "../../store/sql.ts";
 
 export type RegionSource = "config" | "admin";

@@ -1,9 +1,9 @@
 // A group member's case may continue in their private chat: a lawyer's reply or a rating
 // request for their group thread is delivered privately. Their next private message belongs
 // to that group thread while a lawyer holds it, or when it answers the rating request.
-// Shared by the WeChat and Telegram channels.
+// Shared by every channel with groups (WeChat, Telegram).
 
-import type { ChannelName } from "../../pipeline/types.ts";
+import type { ChannelName } from "../../channel-message.ts";
 import { parseRating } from "../../referral/rating.ts";
 import type { ConversationStore } from "../../store/conversation-store.ts";
 import type { GroupStore } from "./store.ts";
