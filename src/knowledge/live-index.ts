@@ -243,7 +243,7 @@ export class LiveKnowledgeIndex {
   protected labelledQuestions(): BankQuestion[] {
     if (this.bank) return this.bank;
     const path = join(SHARED_DATA_DIR, "stard", "queries-train.jsonl");
-    this.bank = process.env.LAWDESK_TRAINING === "off" || !existsSync(path) ? [] : readLabelledQuestions(path);
+    this.bank = this.config.LAWDESK_TRAINING === "off" || !existsSync(path) ? [] : readLabelledQuestions(path);
     return this.bank;
   }
 

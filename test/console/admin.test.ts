@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp, type App } from "../../src/app.ts";
+import { chinaToday } from "../../src/china-time.ts";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
 import { createLogger } from "../../src/log.ts";
 import { SqliteReferralStore } from "../../src/store/referral-store.ts";
@@ -24,7 +25,6 @@ let other: App;
 let stopWatch: () => void;
 
 const ALL_WEEK = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: "00:00", end: "24:00" }));
-const shanghaiToday = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
 /** The raw file, as the page sends it (the helper client only speaks JSON). */
 async function upload(c: Client, filename: string, content: string | Buffer) {
@@ -81,7 +81,7 @@ describe("duty rota editor", () => {
     expect(entryA.onDutyNow).toBe(true);
 
     // 李律师 takes today off; 王律师 goes on duty all week.
-    const off = await supervisor.client.post(`/api/console/admin/rota/${entryA.id}`, { datesOff: [shanghaiToday()] });
+    const off = await supervisor.client.post(`/api/console/admin/rota/${entryA.id}`, { datesOff: [chinaToday()] });
     expect(off.status).toBe(200);
     const added = await supervisor.client.post("/api/console/admin/rota", { userId: lawyerB.id, regions: ["qinghe"], topics: [], schedule: ALL_WEEK, note: "替班" });
     expect(added.status).toBe(200);

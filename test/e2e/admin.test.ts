@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { chinaToday } from "../../src/china-time.ts";
 import type { TelegramChannel } from "../../src/channels/telegram/index.ts";
 import type { WechatyChannel } from "../../src/channels/wechaty/index.ts";
 import { PROJECT_ROOT } from "../../src/config.ts";
@@ -107,7 +108,7 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
 
     await supervisor.locator("#rotaTable tr", { hasText: "李律师" }).getByText("编辑").click();
     await supervisor.waitForSelector("#rotaForm");
-    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const today = chinaToday();
     await supervisor.fill("#rotaDatesOff", today);
     await supervisor.fill("#rotaNote", "今天请假");
     await supervisor.click("#rotaSave");

@@ -76,12 +76,11 @@ async function ingestLaw(name: string, content: string): Promise<void> {
 const stamp = () => JSON.parse(readFileSync(join(dir, "data", "index", "stamp.json"), "utf8")) as { knowledgeVersion: number };
 
 beforeAll(async () => {
-  process.env.LAWDESK_TRAINING = "off";
   dir = mkdtempSync(join(tmpdir(), "lawdesk-index-worker-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   writeFileSync(join(dir, "laws", "合成测试条例.jsonl"), syntheticLawsJsonl(SYNTHETIC_LAWS, PER_LAW));
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws") } as NodeJS.ProcessEnv, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv, dir);
   const sink = new Writable({
     write(chunk, _enc, done) {
       logs.push(...String(chunk).split("\n").filter(Boolean));
@@ -96,7 +95,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kb?.close();
-  delete process.env.LAWDESK_TRAINING;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -217,7 +215,7 @@ async function smallKnowledgeBase(env: Record<string, string>, opts: { store?: P
   mkdirSync(join(d, "laws"));
   writeFileSync(join(d, "laws", "劳动合同法.md"), LABOUR_LAW);
   writeFileSync(join(d, "bee.md"), BEE_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(d, "data"), LAWDESK_LAWS: join(d, "laws"), ...env } as NodeJS.ProcessEnv, d);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(d, "data"), LAWDESK_LAWS: join(d, "laws"), LAWDESK_TRAINING: "off", ...env } as NodeJS.ProcessEnv, d);
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

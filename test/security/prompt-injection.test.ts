@@ -28,7 +28,6 @@ let server: LawdeskServer;
 let base: string;
 
 beforeAll(async () => {
-  process.env.LAWDESK_TRAINING = "off";
   llm = await startFakeLlm();
   dir = mkdtempSync(join(tmpdir(), "lawdesk-inject-"));
   mkdirSync(join(dir, "laws"));
@@ -37,6 +36,7 @@ beforeAll(async () => {
     {
       LAWDESK_DATA_DIR: join(dir, "data"),
       LAWDESK_LAWS: join(dir, "laws"),
+      LAWDESK_TRAINING: "off",
       LLM_PROVIDER: "openai",
       LLM_BASE_URL: llm.baseUrl,
       LLM_MODEL: "fake",

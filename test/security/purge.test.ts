@@ -35,11 +35,10 @@ let base: string;
 let admin: Client;
 
 beforeAll(async () => {
-  process.env.LAWDESK_TRAINING = "off";
   dir = mkdtempSync(join(tmpdir(), "lawdesk-purge-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_RETENTION_DAYS: String(RETENTION_DAYS) } as NodeJS.ProcessEnv, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_RETENTION_DAYS: String(RETENTION_DAYS), LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv, dir);
   app = await createApp(config, { log: createLogger("silent"), now: clock });
   if (!app.db) throw new Error("expected the embedded SQLite store (DATABASE_URL unset)");
   db = app.db;

@@ -41,11 +41,10 @@ export interface TestServer {
 }
 
 export async function startTestServer(opts: BuildServerOptions & { logLevel?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
-  process.env.LAWDESK_TRAINING = "off";
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-server-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env } as NodeJS.ProcessEnv, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_TRAINING: "off", LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env } as NodeJS.ProcessEnv, dir);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
