@@ -12,7 +12,7 @@ import { chinaToday } from "../../src/china-time.ts";
 import type { TelegramChannel } from "../../src/channels/telegram/index.ts";
 import type { WechatyChannel } from "../../src/channels/wechaty/index.ts";
 import { PROJECT_ROOT } from "../../src/config.ts";
-import { ADMIN_PASSWORD, Client, createStaff, startTestServer, waitFor, type TestServer } from "../server/helpers.ts";
+import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 import { BAD_GUIDE, GOOD_GUIDE, GUIDE_QUESTION } from "../console/admin-fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -222,7 +222,7 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
     adminPhone.on("pageerror", (e) => pageErrors.push(e.message));
     await adminPhone.goto(`${t.base}/console`);
     await adminPhone.click("button[data-view='testbench']");
-    await adminPhone.fill("#testQuestion", "老板欠我三个月工资不给咋办");
+    await adminPhone.fill("#testQuestion", WAGE_QUESTION);
     await adminPhone.click("#testRun");
     await adminPhone.waitForSelector("#testResult .decision");
     await shot(adminPhone, "admin-phone-testbench");

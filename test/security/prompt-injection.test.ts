@@ -14,7 +14,7 @@ import { loadConfig, PROJECT_ROOT } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { buildServer, type LawdeskServer } from "../../src/server/server.ts";
 import { startFakeLlm, type ChatRequest, type FakeLlm } from "../reliability/fake-llm.ts";
-import { Client, LABOUR_LAW } from "../server/helpers.ts";
+import { Client, LABOUR_LAW, WAGE_QUESTION } from "../server/helpers.ts";
 
 const TIMEOUT_MS = 800;
 const SYSTEM_PROMPT = readFileSync(join(PROJECT_ROOT, "prompts/answer-system.md"), "utf8");
@@ -96,7 +96,7 @@ async function assertCitationsVerbatim(citations: { law: string; article: string
   }
 }
 
-const LEGAL = "老板欠我三个月工资不给咋办";
+const LEGAL = WAGE_QUESTION;
 
 describe("the language-model path under prompt injection", () => {
   test("control: an honest model's explanation does reach the resident (the path is live)", async () => {

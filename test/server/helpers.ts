@@ -11,6 +11,12 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { buildServer, type BuildServerOptions, type LawdeskServer } from "../../src/server/server.ts";
 
+/**
+ * A resident's wage question written for the tests, not one of the wage-arrears guide's listed
+ * example questions: a guide always matches its own examples, so asking one proves little.
+ */
+export const WAGE_QUESTION = "单位拖欠工资三个月不发，我怎么维权";
+
 export const LABOUR_LAW = `# 中华人民共和国劳动合同法
 
 2012年12月28日 第十一届全国人民代表大会常务委员会第三十次会议修正
