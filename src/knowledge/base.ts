@@ -24,10 +24,13 @@ export type { IndexWorkerInput, IndexWorkerResult, IndexWorkerSource } from "./i
 export { LiveKnowledgeIndex, type RebuildOptions, type RefreshOutcome } from "./live-index.ts";
 export type { UploadCheck, UploadProblem, UploadResult } from "./uploads.ts";
 
+/** How {@link openKnowledge} opens the knowledge base. */
 export interface OpenKnowledgeOptions {
   /** Build or load the search index now (false for commands that only write). */
   buildIndex?: boolean;
+  /** Where seeding, rebuilds and refresh failures are logged. */
   log?: Logger;
+  /** An open SQLite database to use (kept open on close); without it, the data directory's file. */
   db?: SqliteDb;
   /** The knowledge store to use (PostgreSQL); without it, the SQLite file in the data directory. */
   store?: KnowledgeStore;
@@ -75,14 +78,17 @@ export class KnowledgeBase extends LiveKnowledgeIndex {
     return this.retriever;
   }
 
+  /** The `k` best-matching articles for a resident's question (sparse and dense search fused). */
   searchArticles(query: string, k: number): Promise<ArticleHit[]> {
     return this.requireRetriever().searchArticles(query, k);
   }
 
+  /** The `k` best-matching service guides, with their normalised scores and margins. */
   searchGuides(query: string, k: number): GuideSearchHit[] {
     return this.requireRetriever().searchGuides(query, k);
   }
 
+  /** The indexed article a guide's legal basis names (current version first), or null. */
   basisArticle(basis: GuideBasis): ArticleUnit | null {
     return this.requireRetriever().basisArticle(basis);
   }
@@ -97,26 +103,35 @@ export class KnowledgeBase extends LiveKnowledgeIndex {
     return this.retriever?.versionsOf(law, article) ?? [];
   }
 
+  /** The question's search terms after lay-word expansion, as the index tokenises them. */
   queryTerms(query: string): string[] {
     return this.requireRetriever().queryTerms(query);
   }
 
+  /** The legal terms (terms.yaml) the question mentions or implies. */
   legalTerms(query: string): string[] {
     return this.requireRetriever().legalTerms(query);
   }
 
+  /**
+   * The labelled questions nearest to this one and whether their articles are held: evidence
+   * that the question is answerable. Null when training is off (LAWDESK_TRAINING=off).
+   */
   neighbours(query: string): NeighbourEvidence | null {
     return this.requireRetriever().neighbours(query);
   }
 
+  /** Articles in the loaded index (0 before the first refresh). */
   get articleCount(): number {
     return this.index?.articles.length ?? 0;
   }
 
+  /** Service guides attached to the loaded index. */
   get guideCount(): number {
     return this.guides.length;
   }
 
+  /** Every service guide attached to the loaded index. */
   allGuides(): Guide[] {
     return this.guides;
   }
@@ -124,6 +139,7 @@ export class KnowledgeBase extends LiveKnowledgeIndex {
 
   // ---- administration: uploads and guide previews -------------------------------------
 
+  /** Where accepted uploads are kept as ingested sources (guides/ and laws/ under the data directory). */
   get uploadDir(): string {
     return join(this.config.dataDir, "uploads");
   }
@@ -172,6 +188,7 @@ export class KnowledgeBase extends LiveKnowledgeIndex {
   /** Set by openKnowledge when this knowledge base opened its own PostgreSQL pool. */
   releaseStore: (() => Promise<void>) | null = null;
 
+  /** Stops a worker build under way and closes what this knowledge base opened itself. */
   close(): Promise<void> | undefined {
     this.stopIndexBuild();
     if (this.ownsDb) this.db?.close();
@@ -179,6 +196,20 @@ export class KnowledgeBase extends LiveKnowledgeIndex {
   }
 }
 
+/**
+ * Opens the knowledge base of an installation: its store (the data directory's SQLite file,
+ * DATABASE_URL, or the one given), then, unless `buildIndex` is false, seeds the bundled
+ * knowledge on the first start, loads or builds the search index and applies the release's
+ * changed guides.
+ *
+ * @example
+ * ```ts
+ * const kb = await openKnowledge(loadConfig());
+ * const [best] = await kb.searchArticles("老板拖欠工资不给怎么办", 5);
+ * console.log(best.article.law, best.article.article);
+ * const stop = kb.watchForChanges(); // a running server: pick up other processes' uploads
+ * ```
+ */
 export async function openKnowledge(config: Config, opts: OpenKnowledgeOptions = {}): Promise<KnowledgeBase> {
   let kb: KnowledgeBase;
   if (opts.store) {

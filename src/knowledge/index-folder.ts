@@ -15,6 +15,7 @@ import type { KnowledgeStore } from "../store/knowledge-store.ts";
 import { isCurrentLaw } from "./status.ts";
 import type { ArticleUnit } from "./types.ts";
 
+/** stamp.json beside a saved index: the store version and inputs it was built from. */
 export interface IndexStamp {
   knowledgeVersion: number;
   builtAt: string;

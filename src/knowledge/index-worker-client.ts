@@ -8,6 +8,7 @@ import type { IndexInputs } from "./index-folder.ts";
 /** The store the index worker opens for itself. */
 export type IndexWorkerSource = { kind: "sqlite"; path: string } | { kind: "postgres" };
 
+/** What the index worker is handed (its workerData): everything it needs to build alone. */
 export interface IndexWorkerInput {
   config: Config;
   source: IndexWorkerSource;
@@ -17,6 +18,7 @@ export interface IndexWorkerInput {
   progress: boolean;
 }
 
+/** The worker's one report: what it built, or why it could not. */
 export type IndexWorkerResult =
   | { ok: true; dir: string; knowledgeVersion: number; articles: number; ms: number }
   | { ok: false; error: string; stack?: string };
@@ -30,6 +32,7 @@ export interface IndexWorkerRun {
   result: Promise<Extract<IndexWorkerResult, { ok: true }>>;
 }
 
+/** Starts a worker that builds the index into `input.dir`; the parent loads and swaps it in. */
 export function startIndexWorker(input: IndexWorkerInput, resourceLimits?: ResourceLimits): IndexWorkerRun {
   const worker = new Worker(INDEX_WORKER_URL, { workerData: input, resourceLimits });
   const result = new Promise<Extract<IndexWorkerResult, { ok: true }>>((resolvePromise, reject) => {

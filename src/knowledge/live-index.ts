@@ -37,6 +37,7 @@ import { startIndexWorker, type IndexWorkerSource } from "./index-worker-client.
 import { IndexRetriever } from "./retriever.ts";
 import type { Guide } from "./types.ts";
 
+/** How {@link LiveKnowledgeIndex.rebuildIndex} builds. */
 export interface RebuildOptions {
   /** Stage lines on stderr (the ingest command on a terminal). */
   progress?: boolean;
@@ -51,6 +52,10 @@ export interface RebuildOptions {
   resourceLimits?: ResourceLimits;
 }
 
+/**
+ * What a refresh did: nothing (`unchanged`), re-attached edited guides (`guides`), patched
+ * article statuses in place (`statuses`), or rebuilt the index (`rebuilt`).
+ */
 export type RefreshOutcome = "unchanged" | "guides" | "statuses" | "rebuilt";
 
 /** The index life cycle of a knowledge base: load, rebuild (here or in a worker), refresh, watch. */
@@ -92,10 +97,12 @@ export class LiveKnowledgeIndex {
     this.aliases = loadAliasesFile(join(config.knowledgeDir, "law-aliases.yaml"));
   }
 
+  /** The saved index's folder in the data directory. */
   get indexDir(): string {
     return join(this.config.dataDir, "index");
   }
 
+  /** Whether an index has been saved (it may still be out of date: see refresh()). */
   hasIndex(): boolean {
     return existsSync(join(this.indexDir, "stamp.json"));
   }

@@ -9,11 +9,13 @@ import { parseLawJsonl } from "./law-jsonl.ts";
 import { LawParseError, parseLawMarkdown } from "./law-markdown.ts";
 import type { Guide } from "./types.ts";
 
+/** One problem of an uploaded file, by line (0 when the whole file is at fault). */
 export interface UploadProblem {
   line: number;
   message: string;
 }
 
+/** What an uploaded file is and what is wrong with it, before anything is stored. */
 export interface UploadCheck {
   kind: "guide" | "law_markdown" | "law_jsonl";
   problems: UploadProblem[];
@@ -23,6 +25,7 @@ export interface UploadCheck {
   laws: string[];
 }
 
+/** The outcome of an upload: stored and ingested (`ok`), or refused with its problems. */
 export interface UploadResult extends UploadCheck {
   ok: boolean;
   /** Where the file is kept (the ingested source), null when rejected before storing. */

@@ -4,6 +4,7 @@
 import { deadlineStage } from "./deadlines.ts";
 import type { ReferralContext } from "./service-context.ts";
 
+/** The notices one deadline check sent: reminders and overdue escalations, with their recipients. */
 export interface DeadlineCheckResult {
   reminders: { referralId: string; number: string; recipients: string[] }[];
   overdue: { referralId: string; number: string; recipients: string[] }[];

@@ -9,6 +9,7 @@ import type { ThreadHistoryItem } from "./ports.ts";
 import { CLAIMABLE, NOT_CLOSED, type ReferralContext } from "./service-context.ts";
 import { NotFoundError, type Referral, type ReferralEvent, type ReferralStatus } from "./types.ts";
 
+/** The console's queues: mine, unclaimed (in my regions), overdue, closed, all I may see. */
 export type QueueView = "mine" | "unclaimed" | "overdue" | "closed" | "all";
 
 /** Narrows a queue: every given field must match. `text` looks in number, summary and outcome. */
@@ -43,6 +44,7 @@ function matchesFilter(r: Referral, f: QueueFilter): boolean {
 
 const hasFilter = (f: QueueFilter | undefined): f is QueueFilter => !!f && Object.values(f).some((v) => typeof v === "string" && v.trim() !== "");
 
+/** A queue row: the referral with its urgency, waiting time, deadline and the people on it. */
 export interface QueueRow {
   referral: Referral;
   urgency: Referral["urgency"];
@@ -55,6 +57,7 @@ export interface QueueRow {
   assigneeName: string | null;
 }
 
+/** A referral's detail page: its timeline, the thread's history, deadline notices and ratings. */
 export interface ReferralDetail {
   referral: Referral;
   events: ReferralEvent[];
@@ -128,6 +131,7 @@ export async function residentReferrals(ctx: ReferralContext, referralId: string
   return others.filter((x) => x.id !== r.id && canView(user, x)).slice(0, limit);
 }
 
+/** A referral by its number, when the user may see it. */
 export async function getByNumber(ctx: ReferralContext, number: string, userId: string): Promise<Referral> {
   const user = await ctx.actor(userId);
   const r = await ctx.store.getReferralByNumber(number);

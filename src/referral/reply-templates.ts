@@ -44,6 +44,7 @@ export async function saveTemplate(ctx: ReferralContext, userId: string, input: 
   return t;
 }
 
+/** Deletes a saved template its user may edit; the shipped ones cannot be deleted. */
 export async function deleteTemplate(ctx: ReferralContext, userId: string, templateId: string): Promise<void> {
   const user = await ctx.actor(userId);
   if (templateId.startsWith("shipped:")) throw new ForbiddenError("系统预置的常用回复不能删除，可以修改后另存");

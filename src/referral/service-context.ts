@@ -11,6 +11,7 @@ import { NULL_NOTIFIER, type Notifier, type ThreadGateway } from "./ports.ts";
 import { Router } from "./routing.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type NotifyKind, type Referral, type ReferralStatus, type ReplyTemplate, type User } from "./types.ts";
 
+/** What a {@link ReferralService} is built from: its store and ports, and optional policies. */
 export interface ReferralServiceOptions {
   store: ReferralStore;
   gateway: ThreadGateway;
@@ -29,14 +30,19 @@ export interface ReferralServiceOptions {
   guideTitle?: (guideId: string) => string | null;
 }
 
+/** Every status but closed. */
 export const NOT_CLOSED: ReferralStatus[] = ["open", "claimed", "replied", "transferred", "reopened"];
+/** Statuses in which a referral waits for someone to claim it. */
 export const CLAIMABLE: ReferralStatus[] = ["open", "reopened", "transferred"];
+/** The longest reply, note or reason a person may type, in characters. */
 export const MAX_TEXT = 4000;
 
+/** How a lawyer's reply reads to the resident unless the integrator says otherwise. */
 export function defaultFormatReply(text: string): string {
   return `【律师回复】\n${text}`;
 }
 
+/** The message asking the resident to rate a closed referral (一案一评). */
 export function defaultRatingRequest(r: Referral): string {
   return `您的咨询（工单号 ${r.number}）已办结。请为本次服务打分：直接回复数字1-5（5分为非常满意，1分为非常不满意）。`;
 }
@@ -49,6 +55,7 @@ export function requireText(text: string | undefined | null, message: string): s
   return t;
 }
 
+/** The shared ports, settings and steps the parts of the referral service act through. */
 export class ReferralContext {
   readonly events: ReferralEvents;
   readonly router: Router;

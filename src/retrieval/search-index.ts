@@ -17,12 +17,14 @@ import { readBundle, writeBundle } from "./persist.ts";
 import { Tokenizer } from "./tokenize.ts";
 import { VectorIndex } from "./vector-index.ts";
 
+/** A labelled layperson question: document expansion and kNN votes for its articles. */
 export interface TrainingQuestion {
   query: string;
   /** Article ids (ArticleUnit.id) the question is labelled with. */
   relevant: string[];
 }
 
+/** How the signals of a search are weighted when fused into one score. */
 export interface FusionWeights {
   /** BM25 over the article field (normalised by the query's best score). */
   bm25: number;
@@ -40,8 +42,10 @@ export interface FusionWeights {
   lawFreq: number;
 }
 
+/** The fusion weights used unless an index is built with others (`npm run eval` measures the ranking). */
 export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.05, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0.25, lawFreq: 0 };
 
+/** What an index is built with besides the articles. */
 export interface SearchIndexOptions {
   /** Lay -> legal vocabulary (knowledge/terms.yaml `terms`). */
   terms?: TermEntry[];
@@ -94,11 +98,24 @@ export function articleDocText(a: ArticleUnit): string {
   return [title, ...a.chapters.map((c) => c.replace(/^第\S+[编章节]\s*/, "")), a.text].join(" ");
 }
 
+/** Per-search switches. */
 export interface SearchOptions {
   /** Skip the exact-citation lookup (the eval uses the plain ranker too). */
   exact?: boolean;
 }
 
+/**
+ * The article index: BM25 with lay-to-legal expansion, kNN over labelled questions, a dense
+ * part (offline LSA or a remote embedding model) and exact citations (民法典第三条), fused
+ * into one ranking. Built from the store's articles, saved to and loaded from a folder.
+ *
+ * @example
+ * ```ts
+ * const index = SearchIndex.build(articles, { terms: terms.terms, typos: terms.typos, aliases });
+ * const [best] = index.search("老板拖欠工资不给怎么办", 5);
+ * index.save(dir); // later: SearchIndex.load(dir)
+ * ```
+ */
 export class SearchIndex {
   readonly articles: ArticleUnit[];
   readonly tokenizer: Tokenizer;
@@ -331,6 +348,7 @@ export class SearchIndex {
     return out;
   }
 
+  /** The `k` best articles for the query (offline dense model; see searchAsync for a remote one). */
   search(query: string, k = 10, opts: SearchOptions = {}): ArticleHit[] {
     const qv = this.lsa && this.vectors ? this.lsa.embedTokens(this.tokenizer.words(query)) : null;
     return this.searchWithVector(query, k, qv, opts);
@@ -423,6 +441,7 @@ export class SearchIndex {
 
   // ---- persistence --------------------------------------------------------------------
 
+  /** Writes the index into `dir` (created when missing); load() reads it back. */
   save(dir: string): void {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(this.manifest));
