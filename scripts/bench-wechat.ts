@@ -129,9 +129,8 @@ export async function benchWechat(opts: BenchWechatOptions = {}): Promise<BenchW
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-bench-wechat-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LAW_MD);
-  process.env.LAWDESK_TRAINING ??= "off";
   const apiHost = await fakeApiHost();
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LOG_LEVEL: "silent", LAWDESK_RATE_LIMIT_PER_MINUTE: "100000" }, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LOG_LEVEL: "silent", LAWDESK_RATE_LIMIT_PER_MINUTE: "100000", LAWDESK_TRAINING: "off" }, dir);
   const app = await createApp(config, { log: createLogger("silent") });
   const settings = wechatOaSettings({
     token: TOKEN,

@@ -108,6 +108,8 @@ async function main(): Promise<void> {
   const { benchAnswers } = await import("./bench-answers.ts");
   const a = await benchAnswers();
   if (a) console.log(`answer latency    p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms (n=${a.n}, whole pipeline, no language model)`);
+  const { benchRebuild, formatRebuildBench } = await import("./bench-rebuild.ts");
+  console.log(formatRebuildBench(await benchRebuild()));
   const { benchWechat, formatBenchWechat } = await import("./bench-wechat.ts");
   for (const aes of [false, true]) console.log(formatBenchWechat(await benchWechat({ aes })));
   if (!args.includes("--no-soak")) {

@@ -8,13 +8,13 @@
 //     emergency, for the false-alarm rate on everyday traffic.
 // Run: node bin/run-script.js scripts/eval-danger.ts [--blind] [--misses dev|stard]
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectEmergency, safetyReply, situationAdvice } from "../src/pipeline/emergency.ts";
 import { normalizeText } from "../src/pipeline/normalize.ts";
 import { stardHalf, stardQueries } from "./lib/danger-data.ts";
+import { PROJECT_ROOT } from "../src/paths.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface DangerLine {
   id: string;
@@ -32,10 +32,10 @@ function readJsonl<T>(file: string): T[] {
 
 export function loadDangerSet(name: "blind" | "dev"): DangerLine[] {
   if (name === "dev") {
-    const f = join(root, "test/fixtures/emergency-dev.jsonl");
+    const f = join(PROJECT_ROOT, "test/fixtures/emergency-dev.jsonl");
     return existsSync(f) ? readJsonl<DangerLine>(f) : [];
   }
-  const dir = join(root, "test/fixtures/blind");
+  const dir = join(PROJECT_ROOT, "test/fixtures/blind");
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => /^emergency-blind-.*\.jsonl$/.test(f)).sort().flatMap((f) => readJsonl<DangerLine>(join(dir, f)));
 }
@@ -106,7 +106,7 @@ export function scoreDanger(lines: DangerLine[]): DangerScore {
 
 /** STARD's real questions as ordinary consultations: every flag is a false alarm. */
 export function stardFalseAlarms(): { n: number; rate: number; flagged: string[]; unseen: { n: number; rate: number } } | null {
-  const qs = stardQueries(root);
+  const qs = stardQueries(PROJECT_ROOT);
   if (qs.length === 0) return null;
   const flagged = qs.filter((q) => detectEmergency(normalizeText(q).text).emergency);
   // The learned backstop trains on one half; the other half is the honest figure.

@@ -3,12 +3,12 @@
 // is the honest number. Run: node bin/run-script.js scripts/eval-messages.ts
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { normalizeText } from "../src/pipeline/normalize.ts";
 import { detectEmergency, type EmergencyKind } from "../src/pipeline/emergency.ts";
 import { classifyIntent, type Intent } from "../src/pipeline/intent.ts";
+import { PROJECT_ROOT } from "../src/paths.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 type Split = "dev" | "test";
 
 export interface EmergencyLine {
@@ -27,7 +27,7 @@ export interface IntentLine {
 }
 
 function readJsonl<T>(name: string): T[] {
-  return readFileSync(join(root, "test", "fixtures", name), "utf8")
+  return readFileSync(join(PROJECT_ROOT, "test", "fixtures", name), "utf8")
     .split("\n")
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as T);

@@ -6,7 +6,7 @@
 // budget on hard negatives and on ordinary questions.
 // Run: node bin/run-script.js scripts/train-danger.ts [--check]   (--check: is model.json current?)
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectWithRules } from "../src/pipeline/danger/detect.ts";
 import type { EmergencyKind } from "../src/pipeline/danger/cues.ts";
@@ -15,9 +15,9 @@ import { logistic, type DangerModel } from "../src/pipeline/danger/learned.ts";
 import { balanced, fingerprint, trainLogistic, type Example, type TrainOptions } from "../src/pipeline/danger/train.ts";
 import { normalizeText } from "../src/pipeline/normalize.ts";
 import { kindsOfSituation, loadTrainingLines, type TrainingLine } from "./lib/danger-data.ts";
+import { PROJECT_ROOT } from "../src/paths.ts";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const MODEL_FILE = join(root, "src/pipeline/danger/model.json");
+const MODEL_FILE = join(PROJECT_ROOT, "src/pipeline/danger/model.json");
 // False-alarm budgets the threshold must keep, out of fold (the limits are 5% and 2%).
 const HARD_NEGATIVE_BUDGET = 0.03;
 const ORDINARY_BUDGET = 0.01;
@@ -123,7 +123,7 @@ export function buildModel(lines: TrainingLine[], log: (s: string) => void = con
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const lines = loadTrainingLines(root);
+  const lines = loadTrainingLines(PROJECT_ROOT);
   const print = fingerprint(lines.map((l) => ({ text: l.text, label: l.emergency ? "1" : "0" })));
   if (process.argv.includes("--check")) {
     const current = existsSync(MODEL_FILE) ? (JSON.parse(readFileSync(MODEL_FILE, "utf8")) as DangerModel).trainedOn : null;

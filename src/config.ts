@@ -4,6 +4,7 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { closest, distance } from "fastest-levenshtein";
 import YAML from "yaml";
 import { z } from "zod";
 import { parseTrustProxy } from "./server/proxy.ts";
@@ -71,6 +72,12 @@ export const ConfigSchema = z.object({
   LLM_TIMEOUT_MS: positiveInt.default(8000),
   LAWDESK_ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
   LAWDESK_MAX_MESSAGE_CHARS: positiveInt.default(500),
+  /**
+   * The labelled layperson questions beside the project (../shared/data/stard): document
+   * expansion for retrieval and the question bank that tells answerable questions. `off`
+   * leaves them out (tests, and installations that must not depend on that collection).
+   */
+  LAWDESK_TRAINING: z.enum(["on", "off"]).default("on"),
   /** Confidence below which a legal question is escalated instead of answered. */
   LAWDESK_ANSWER_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   LAWDESK_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
@@ -127,6 +134,44 @@ export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; knowledge
 
 export class ConfigError extends Error {}
 
+const SETTINGS = Object.keys(ConfigSchema.shape);
+
+/**
+ * Name prefixes that are lawdesk's: a variable with one of them that is no setting is a typo
+ * (WECHATY_PUPET), which would otherwise leave a channel silently off or a database unused.
+ */
+const OWN_PREFIXES = ["LAWDESK_", "WECHATY_", "WECHAT_", "TELEGRAM_", "LLM_", "EMBEDDINGS_", "DATABASE_"];
+
+/** Variables with those prefixes that are not settings, by name, with who reads them. */
+const NOT_SETTINGS = new Set([
+  // loadConfig itself: the settings file.
+  "LAWDESK_CONFIG",
+  // The test suite and the benchmark (test/store/backends.ts, test/reliability, scripts/soak).
+  "LAWDESK_TEST_DATABASE_URL",
+  "LAWDESK_CRASH_RUNS",
+  "LAWDESK_BENCH_DATABASE_URL",
+  "WECHAT_PROPERTY_RUNS",
+  // Wechaty and its puppets read these from the environment themselves.
+  "WECHATY_LOG",
+  "WECHATY_PUPPET_SERVICE_ENDPOINT",
+  "WECHATY_PUPPET_SERVICE_AUTHORITY",
+  "WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT",
+  "WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER",
+  "WECHATY_PUPPET_SERVICE_TLS_CA_CERT",
+  "WECHATY_PUPPET_SERVICE_TLS_SERVER_CERT",
+  "WECHATY_PUPPET_SERVICE_TLS_SERVER_KEY",
+  "WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME",
+  "WECHATY_SERVICE_DISCOVERY_ENDPOINT",
+]);
+
+/** "X: unknown setting …", with the setting probably meant when one is close enough. */
+function unknownSetting(name: string, where: string): string {
+  const near = closest(name, SETTINGS);
+  // A few edits, relative to the length: WECHATY_PUPET → WECHATY_PUPPET, not LOG → PORT.
+  const hint = distance(name, near) <= Math.max(2, Math.floor(near.length / 4)) ? `; did you mean ${near}?` : "";
+  return `${name}: unknown setting ${where}${hint}`;
+}
+
 /** Reads and validates the settings; throws ConfigError naming each bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.LAWDESK_CONFIG ?? (existsSync(resolve(cwd, "lawdesk.config.yaml")) ? "lawdesk.config.yaml" : undefined);
@@ -146,14 +191,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ConfigError(`LAWDESK_CONFIG: ${path}: ${(e as Error).message}`);
     }
   }
-  const known = new Set(Object.keys(ConfigSchema.shape));
   const merged: Record<string, unknown> = { ...fromFile };
-  for (const key of known) {
+  for (const key of SETTINGS) {
     const v = env[key];
     if (v !== undefined && v !== "") merged[key] = v;
   }
-  const unknownInFile = Object.keys(fromFile).filter((k) => !known.has(k) && !k.startsWith("WECHAT") && !k.startsWith("TELEGRAM"));
-  if (unknownInFile.length > 0) throw new ConfigError(`${unknownInFile[0]}: unknown setting in ${file}`);
+  // Every key of the file is a setting; in the environment, every variable named like one.
+  const unknownInFile = Object.keys(fromFile).filter((k) => !SETTINGS.includes(k));
+  if (unknownInFile.length > 0) throw new ConfigError(unknownSetting(unknownInFile[0], `in ${file}`));
+  const unknownInEnv = Object.keys(env).filter((k) => OWN_PREFIXES.some((p) => k.startsWith(p)) && !SETTINGS.includes(k) && !NOT_SETTINGS.has(k));
+  if (unknownInEnv.length > 0) throw new ConfigError(unknownSetting(unknownInEnv[0], "in the environment"));
 
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {

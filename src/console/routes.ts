@@ -10,10 +10,14 @@ import { HttpError } from "../server/errors.ts";
 import type { ConsoleLive } from "./live.ts";
 import { clearSessionCookie, requireStaff, SESSION_COOKIE, setSessionCookie, staffOf } from "./session.ts";
 
+/** What the console's API is mounted with. */
 export interface ConsoleOptions {
   app: App;
+  /** The console's live-update streams (server-sent events). */
   live: ConsoleLive;
+  /** Set the Secure flag on the session cookie (served over HTTPS). */
   secureCookies: boolean;
+  /** Sign-in attempts allowed per client in the window (counted in the database). */
   loginRateLimit: { max: number; timeWindow: number };
 }
 
@@ -63,6 +67,16 @@ function queueRowView(row: QueueRow) {
   };
 }
 
+/**
+ * The duty lawyers' console API under /api/console: sign-in and sessions, queues, referral
+ * actions, saved replies, accounts and the bureau's pages. Every route but sign-in asks for a
+ * session; changes ask for the CSRF token too.
+ *
+ * @example
+ * ```ts
+ * await server.register(consoleApiPlugin, { app, live, secureCookies: false, loginRateLimit: { max: 20, timeWindow: 60_000 } });
+ * ```
+ */
 export async function consoleApiPlugin(server: FastifyInstance, opts: ConsoleOptions): Promise<void> {
   const { app, live, secureCookies } = opts;
   const topics = loadTopics(app.config.knowledgeDir).map((t) => ({ id: t.id, label: t.label }));

@@ -30,13 +30,23 @@ export { RotaService } from "./rota-service.ts";
 export { ReferralService, mergeFindings, type QueueFilter, type QueueRow, type QueueView, type ReferralDetail, type DeadlineCheckResult } from "./service.ts";
 export { shanghai, toShanghai } from "./time.ts";
 
+/** The referral queue's three services, sharing one store and one clock. */
 export interface ReferralModule {
   auth: AuthService;
   rota: RotaService;
   referrals: ReferralService;
 }
 
-/** Builds the three services over one store. */
+/**
+ * Builds the three services over one store.
+ *
+ * @example
+ * ```ts
+ * const { auth, rota, referrals } = createReferralModule(store, { gateway, notifier }, { clock: () => new Date() });
+ * conversation.onEscalation((e) => referrals.createFromEscalation(e));
+ * setInterval(() => void referrals.runDeadlineCheck(), 60_000);
+ * ```
+ */
 export function createReferralModule(
   store: ReferralStore,
   ports: { gateway: ThreadGateway; notifier?: Notifier },

@@ -1,4 +1,4 @@
-// Duty hours are kept in Asia/Shanghai wall-clock time (a fixed +08:00, see china-time.ts).
+// Duty hours are kept in Asia/Shanghai wall-clock time (a fixed offset, CHINA_OFFSET_MS in china-time.ts).
 import { CHINA_OFFSET_MS as OFFSET_MS } from "../china-time.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -48,5 +48,5 @@ export function isDate(s: string): boolean {
 
 /** A Shanghai wall-clock moment as a Date ("2026-02-10", "09:00"). Handy in tests and seeds. */
 export function shanghai(date: string, time = "00:00"): Date {
-  return new Date(Date.parse(`${date}T${time}:00+08:00`));
+  return new Date(Date.parse(`${date}T${time}:00Z`) - OFFSET_MS);
 }

@@ -42,6 +42,19 @@ export function articleDocText(a: ArticleUnit): string {
   return [title, ...a.chapters.map((c) => c.replace(/^第\S+[编章节]\s*/, "")), a.text].join(" ");
 }
 
+/**
+ * The article index: BM25 with lay-to-legal expansion, kNN over labelled questions, a dense
+ * part (offline LSA or a remote embedding model) and exact citations (民法典第三条), fused
+ * into one ranking, whose head a learned reranker reorders when the index learned from
+ * labelled questions. Built from the store's articles, saved to and loaded from a folder.
+ *
+ * @example
+ * ```ts
+ * const index = SearchIndex.build(articles, { terms: terms.terms, typos: terms.typos, aliases });
+ * const [best] = index.search("老板拖欠工资不给怎么办", 5);
+ * index.save(dir); // later: SearchIndex.load(dir)
+ * ```
+ */
 export class SearchIndex {
   readonly articles: ArticleUnit[];
   readonly tokenizer: Tokenizer;
@@ -282,6 +295,7 @@ export class SearchIndex {
     return out;
   }
 
+  /** The `k` best articles for the query (offline dense model; see searchAsync for a remote one). */
   search(query: string, k = 10, opts: SearchOptions = {}): ArticleHit[] {
     const qv = this.lsa && this.vectors ? this.lsa.embedTokens(this.tokenizer.words(query)) : null;
     return this.searchWithVector(query, k, qv, opts);
@@ -384,6 +398,7 @@ export class SearchIndex {
 
   // ---- persistence --------------------------------------------------------------------
 
+  /** Writes the index into `dir` (created when missing); load() reads it back. */
   save(dir: string): void {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(this.manifest));

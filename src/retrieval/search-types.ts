@@ -5,12 +5,14 @@ import type { AliasEntry, TermEntry, Typo } from "./knowledge-files.ts";
 import type { RerankModel } from "./rerank.ts";
 import type { SearchIndex } from "./search-index.ts";
 
+/** A labelled layperson question: document expansion and kNN votes for its articles. */
 export interface TrainingQuestion {
   query: string;
   /** Article ids (ArticleUnit.id) the question is labelled with. */
   relevant: string[];
 }
 
+/** How the signals of a search are weighted when fused into one score. */
 export interface FusionWeights {
   /** BM25 over the article field (normalised by the query's best score). */
   bm25: number;
@@ -28,8 +30,10 @@ export interface FusionWeights {
   lawFreq: number;
 }
 
+/** The fusion weights used unless an index is built with others (`npm run eval` measures the ranking). */
 export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.05, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0.25, lawFreq: 0 };
 
+/** What an index is built with besides the articles. */
 export interface SearchIndexOptions {
   /** Lay -> legal vocabulary (knowledge/terms.yaml `terms`). */
   terms?: TermEntry[];
@@ -94,6 +98,7 @@ export interface ScoreParts {
   denseTop: number;
 }
 
+/** Per-search switches. */
 export interface SearchOptions {
   /** Skip the exact-citation lookup (the eval uses the plain ranker too). */
   exact?: boolean;

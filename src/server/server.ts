@@ -36,6 +36,7 @@ export interface ChannelPluginOptions {
   app: App;
 }
 
+/** A channel's webhook plugin and where it is mounted. */
 export interface ChannelRegistration {
   /** For logs: "wechat_oa", "telegram" … */
   name: string;
@@ -44,6 +45,7 @@ export interface ChannelRegistration {
   prefix?: string;
 }
 
+/** What {@link buildServer} builds the HTTP server with; every field is optional. */
 export interface BuildServerOptions {
   /** Running chat-app channels, for the console's administration pages (login QR, group needs, account links). */
   wechaty?: WechatyChannel | null;
@@ -64,6 +66,7 @@ export interface BuildServerOptions {
   chatRateLimit?: { max: number; timeWindow: number };
 }
 
+/** The Fastify server with lawdesk's live-update hubs and its separate operations server. */
 export interface LawdeskServer extends FastifyInstance {
   webLive: WebChatLive;
   consoleLive: ConsoleLive;
@@ -91,6 +94,18 @@ const HELMET: HelmetOptions = {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/**
+ * The HTTP server of `lawdesk serve`: residents' web chat, the console and its API, channel
+ * webhooks, /healthz, /readyz and /metrics, with the security headers, rate limits and request
+ * timeouts described in the README. Not listening yet.
+ *
+ * @example
+ * ```ts
+ * const app = await createApp(loadConfig());
+ * const server = await buildServer(app);
+ * await server.listen({ port: app.config.PORT, host: app.config.HOST });
+ * ```
+ */
 export async function buildServer(app: App, opts: BuildServerOptions = {}): Promise<LawdeskServer> {
   const secure = opts.secureCookies ?? false;
   const server = Fastify({

@@ -2,14 +2,15 @@
 // built on it can only come from the upload), a broken one, and a small law in both formats.
 
 export const GUIDE_ID = "piglet-sale-deposit";
-export const GUIDE_QUESTION = "买猪崽交了定金，卖猪的不给猪崽也不退定金咋办";
+/** What the tests ask: written apart from the guide's own example questions below. */
+export const GUIDE_QUESTION = "订猪崽付了定金，对方现在不给猪崽也不退定金，怎么办";
 
 export const GOOD_GUIDE = `---
 id: ${GUIDE_ID}
 title: 买猪崽交了定金对方不履行怎么办
 topics: [contract]
 questions:
-  - ${GUIDE_QUESTION}
+  - 买猪崽交了定金，卖猪的不给猪崽也不退定金咋办
   - 养猪场收了订猪崽的定金又说没货了
   - 订猪崽的定金能要回来吗
 legal_basis:

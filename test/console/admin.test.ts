@@ -8,10 +8,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp, type App } from "../../src/app.ts";
+import { chinaToday } from "../../src/china-time.ts";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
 import { createLogger } from "../../src/log.ts";
 import { SqliteReferralStore } from "../../src/store/referral-store.ts";
-import { ADMIN_PASSWORD, Client, createStaff, startTestServer, waitFor, type TestServer } from "../server/helpers.ts";
+import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 import { BAD_GUIDE, BAD_LAW_JSONL, GOOD_GUIDE, GUIDE_ID, GUIDE_QUESTION, LAW_JSONL } from "./admin-fixtures.ts";
 
 let t: TestServer;
@@ -24,7 +25,6 @@ let other: App;
 let stopWatch: () => void;
 
 const ALL_WEEK = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: "00:00", end: "24:00" }));
-const shanghaiToday = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
 /** The raw file, as the page sends it (the helper client only speaks JSON). */
 async function upload(c: Client, filename: string, content: string | Buffer) {
@@ -81,7 +81,7 @@ describe("duty rota editor", () => {
     expect(entryA.onDutyNow).toBe(true);
 
     // 李律师 takes today off; 王律师 goes on duty all week.
-    const off = await supervisor.client.post(`/api/console/admin/rota/${entryA.id}`, { datesOff: [shanghaiToday()] });
+    const off = await supervisor.client.post(`/api/console/admin/rota/${entryA.id}`, { datesOff: [chinaToday()] });
     expect(off.status).toBe(200);
     const added = await supervisor.client.post("/api/console/admin/rota", { userId: lawyerB.id, regions: ["qinghe"], topics: [], schedule: ALL_WEEK, note: "替班" });
     expect(added.status).toBe(200);
@@ -236,7 +236,7 @@ describe("knowledge uploads", () => {
 
 describe("laws", () => {
   test("a law marked repealed is no longer quoted, survives re-ingest, and its citing guides are listed", async () => {
-    const q = "老板欠我三个月工资不给咋办";
+    const q = WAGE_QUESTION;
     const before = await ask(admin, q);
     expect(before.reply.citations.some((c: { law: string }) => c.law === "中华人民共和国劳动合同法")).toBe(true);
 
@@ -288,7 +288,7 @@ describe("laws", () => {
 
 describe("test console", () => {
   test("shows the reply, scored articles with parts, guides, features, confidence and the decision", async () => {
-    const res = await ask(supervisor.client, "老板欠我三个月工资不给咋办");
+    const res = await ask(supervisor.client, WAGE_QUESTION);
     expect(res.reply.text.length).toBeGreaterThan(20);
     expect(res.threshold).toBe(t.app.config.LAWDESK_ANSWER_THRESHOLD);
     expect(res.assessment.articles[0]).toMatchObject({ law: expect.any(String), article: expect.stringMatching(/^第.+条$/), score: expect.any(Number), parts: expect.any(Object) });

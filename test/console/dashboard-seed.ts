@@ -32,12 +32,11 @@ export interface DashboardServer {
 
 /** Like test/server/helpers.ts startTestServer, with a clock the test controls, on either store. */
 export async function startDashboardServer(backend: BackendName = "sqlite"): Promise<DashboardServer> {
-  process.env.LAWDESK_TRAINING = "off";
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-dash-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   const schema = backend === "postgres" ? randomTestSchema() : null;
-  const env: Record<string, string> = { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD };
+  const env: Record<string, string> = { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_TRAINING: "off", LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD };
   if (schema) Object.assign(env, { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, DATABASE_POOL_MAX: "5" });
   const config = loadConfig(env as NodeJS.ProcessEnv, dir);
   let frozen: Date | null = null;

@@ -5,7 +5,7 @@
 
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ADMIN_PASSWORD, Client, createStaff, startTestServer, waitFor, type TestServer } from "../server/helpers.ts";
+import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 import { haveChromium, launchChromium, newPage, PHONE, residentAsks, seriousA11yViolations, signIn, type AxeFinding, type StorageState } from "./browser.ts";
 
 const LAPTOP = { width: 1280, height: 800 };
@@ -44,7 +44,7 @@ describe.skipIf(!haveChromium)("accessibility (axe-core, no serious or critical 
       await page.goto(`${t.base}/`);
       await page.waitForSelector("#log .msg.welcome");
       await expectAccessible(page, `chat ${size}: welcome`);
-      await residentAsks(page, "老板欠我三个月工资不给咋办");
+      await residentAsks(page, WAGE_QUESTION);
       await expectAccessible(page, `chat ${size}: answered`);
       await residentAsks(page, "转人工");
       await page.waitForSelector("#referral:not([hidden])", { timeout: 30_000 });

@@ -8,10 +8,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { chinaToday } from "../../src/china-time.ts";
 import type { TelegramChannel } from "../../src/channels/telegram/index.ts";
 import type { WechatyChannel } from "../../src/channels/wechaty/index.ts";
 import { PROJECT_ROOT } from "../../src/config.ts";
-import { ADMIN_PASSWORD, Client, createStaff, startTestServer, waitFor, type TestServer } from "../server/helpers.ts";
+import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 import { BAD_GUIDE, GOOD_GUIDE, GUIDE_QUESTION } from "../console/admin-fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -107,7 +108,7 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
 
     await supervisor.locator("#rotaTable tr", { hasText: "李律师" }).getByText("编辑").click();
     await supervisor.waitForSelector("#rotaForm");
-    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const today = chinaToday();
     await supervisor.fill("#rotaDatesOff", today);
     await supervisor.fill("#rotaNote", "今天请假");
     await supervisor.click("#rotaSave");
@@ -221,7 +222,7 @@ describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {
     adminPhone.on("pageerror", (e) => pageErrors.push(e.message));
     await adminPhone.goto(`${t.base}/console`);
     await adminPhone.click("button[data-view='testbench']");
-    await adminPhone.fill("#testQuestion", "老板欠我三个月工资不给咋办");
+    await adminPhone.fill("#testQuestion", WAGE_QUESTION);
     await adminPhone.click("#testRun");
     await adminPhone.waitForSelector("#testResult .decision");
     await shot(adminPhone, "admin-phone-testbench");

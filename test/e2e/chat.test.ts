@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../../src/config.ts";
-import { startTestServer, type TestServer } from "../server/helpers.ts";
+import { startTestServer, type TestServer, WAGE_QUESTION } from "../server/helpers.ts";
 import { CHROMIUM, haveChromium, launchChromium, newPage, PHONE, residentAsks } from "./browser.ts";
 
 const SHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
@@ -57,7 +57,7 @@ describe.skipIf(!haveChromium)("the resident's web chat on a phone", () => {
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.goto(`${t.base}/`);
 
-    await ask(page, "老板欠我三个月工资不给咋办");
+    await ask(page, WAGE_QUESTION);
     const first = await lastAnswerPlacement(page);
     expect(first.top).toBeGreaterThanOrEqual(0);
     expect(first.top).toBeLessThan(first.visible / 3);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../../src/config.ts";
-import { ADMIN_PASSWORD, Client, startTestServer, type TestServer } from "../server/helpers.ts";
+import { ADMIN_PASSWORD, Client, startTestServer, type TestServer, WAGE_QUESTION } from "../server/helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
@@ -72,7 +72,7 @@ describe.skipIf(!haveChromium)("web chat and console in a real browser", () => {
     const resident = await residentCtx.newPage();
     resident.on("pageerror", (e) => pageErrors.push(e.message));
     await resident.goto(`${t.base}/`);
-    await resident.fill("#text", "老板欠我三个月工资不给咋办");
+    await resident.fill("#text", WAGE_QUESTION);
     await resident.click("#send");
     await resident.waitForSelector(".msg.bot .cites");
     await resident.click(".msg.bot .cite summary");

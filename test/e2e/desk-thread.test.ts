@@ -5,7 +5,7 @@
 
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer } from "../server/helpers.ts";
+import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION } from "../server/helpers.ts";
 import { DESKTOP, haveChromium, launchChromium, newPage, PHONE, residentAsks, signIn } from "./browser.ts";
 
 describe.skipIf(!haveChromium)("one conversation on the resident's phone and the lawyer's desk", () => {
@@ -72,7 +72,7 @@ describe.skipIf(!haveChromium)("one conversation on the resident's phone and the
 
   test("转人工 after an answered question: the lawyer's page lists the articles the bot cited", async () => {
     const phone = await residentOnPhone();
-    await residentAsks(phone, "老板欠我三个月工资不给咋办");
+    await residentAsks(phone, WAGE_QUESTION);
     await phone.waitForSelector(".msg.bot .cites");
     await residentAsks(phone, "转人工");
     await phone.waitForSelector("#referral:not([hidden])", { timeout: 30_000 });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../../src/config.ts";
-import { ADMIN_PASSWORD, Client, createStaff, startTestServer, waitFor, type TestServer } from "../server/helpers.ts";
+import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 import { CHROMIUM, DESKTOP, haveChromium, launchChromium, newPage, PHONE, residentAsks, signIn as signInAt, type StorageState } from "./browser.ts";
 
 const SHOTS = join(PROJECT_ROOT, "test-output", "screenshots");
@@ -140,7 +140,7 @@ describe.skipIf(!haveChromium)("the lawyer's desk and the resident's screen", ()
     await lawyer.client.post(`/api/console/referrals/${r0.id}/reply`, { text: "一万元明显过高，可以先找村调解委员会调解。" });
     await lawyer.client.post(`/api/console/referrals/${r0.id}/close`, { outcome: "已解答，建议调解" });
     await lawyer.client.post(`/api/console/referrals/${r0.id}/hand-back`);
-    await a.say("老板欠我三个月工资不给咋办");
+    await a.say(WAGE_QUESTION);
     await a.say("没签劳动合同，老板还要我补签，双倍工资怎么算");
     await a.say("我要找律师");
     const { threadId } = await referralOf(r0.number);

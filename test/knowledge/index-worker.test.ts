@@ -1,8 +1,8 @@
 // The index of a RUNNING knowledge base is rebuilt in a worker thread: a real knowledge base
 // on a temp data directory (SQLite) over a synthetic corpus whose build is seconds of CPU.
-// While the worker builds, the event loop keeps ticking (its worst stall is compared with
-// the same build run on the main thread, measured alike in this test) and the old index
-// keeps answering; afterwards the new law is found and the saved index carries the store
+// While the worker builds, the old index keeps answering searches on the main thread (how
+// long the event loop stalls either way is measured by scripts/bench-rebuild.ts, not
+// asserted here: it depends on the machine); afterwards the new law is found and the saved index carries the store
 // version it was built for. Concurrent refreshes start one worker; a failed worker (the
 // store gone, the worker out of memory) leaves the old index answering and surfaces the
 // error, and the next refresh recovers. The worker opens PostgreSQL from the configuration
@@ -36,34 +36,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logged = (msg: string) => logs.filter((l) => (JSON.parse(l) as { msg: string }).msg === msg);
 const leftovers = () => readdirSync(join(dir, "data")).filter((n) => /^index\.(tmp|old)-/.test(n));
 
-interface Stall<T> {
-  result: T;
-  /** Longest gap between ticks of a 5 ms interval: the event loop's worst stall. */
-  worstMs: number;
-  ticks: number;
-  ms: number;
-}
-
-async function measureStall<T>(run: () => Promise<T>): Promise<Stall<T>> {
-  let last = performance.now();
-  let worst = 0;
-  let ticks = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-    ticks++;
-  }, 5);
-  const t0 = performance.now();
-  try {
-    const result = await run();
-    const now = performance.now();
-    return { result, worstMs: Math.max(worst, now - last), ticks, ms: now - t0 };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 /** Writes a law file outside the configured corpus and ingests it through the store, as an upload does. */
 async function ingestLaw(name: string, content: string): Promise<void> {
   const path = join(dir, "uploads", name);
@@ -76,12 +48,11 @@ async function ingestLaw(name: string, content: string): Promise<void> {
 const stamp = () => JSON.parse(readFileSync(join(dir, "data", "index", "stamp.json"), "utf8")) as { knowledgeVersion: number };
 
 beforeAll(async () => {
-  process.env.LAWDESK_TRAINING = "off";
   dir = mkdtempSync(join(tmpdir(), "lawdesk-index-worker-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   writeFileSync(join(dir, "laws", "合成测试条例.jsonl"), syntheticLawsJsonl(SYNTHETIC_LAWS, PER_LAW));
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws") } as NodeJS.ProcessEnv, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv, dir);
   const sink = new Writable({
     write(chunk, _enc, done) {
       logs.push(...String(chunk).split("\n").filter(Boolean));
@@ -96,17 +67,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kb?.close();
-  delete process.env.LAWDESK_TRAINING;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("rebuilding a running knowledge base's index in a worker thread", () => {
   it("keeps the event loop serving and the old index answering while the worker builds; then the new law is found", async () => {
     const before = kb.articleCount;
-    // The baseline: the same build on the main thread (what a running server did before),
-    // measured the same way in this process.
-    const inProcess = await measureStall(() => kb.rebuildIndex());
-    expect(kb.articleCount).toBe(before);
 
     await ingestLaw("养蜂管理条例.md", BEE_LAW);
     expect((await kb.searchArticles(BEE_QUESTION, 5)).some((h) => h.article.law === BEE_LAW_TITLE)).toBe(false);
@@ -115,33 +81,20 @@ describe("rebuilding a running knowledge base's index in a worker thread", () =>
     // with searches against the knowledge base all the while.
     const during: { first: string | undefined; bee: boolean }[] = [];
     let finished = false;
-    const inWorker = await measureStall(async () => {
-      const refreshing = kb.refreshNow().finally(() => (finished = true));
-      while (!finished) {
-        // this.index changes before the retriever does: the old count means the old index.
-        const onOld = kb.articleCount === before;
-        const [old, bee] = await Promise.all([kb.searchArticles(OLD_QUESTION, 3), kb.searchArticles(BEE_QUESTION, 5)]);
-        if (onOld) during.push({ first: old[0]?.article.article, bee: bee.some((h) => h.article.law === BEE_LAW_TITLE) });
-        await sleep(20);
-      }
-      return refreshing;
-    });
-    expect(inWorker.result).toBe("rebuilt");
+    const refreshing = kb.refreshNow().finally(() => (finished = true));
+    while (!finished) {
+      // this.index changes before the retriever does: the old count means the old index.
+      const onOld = kb.articleCount === before;
+      const [old, bee] = await Promise.all([kb.searchArticles(OLD_QUESTION, 3), kb.searchArticles(BEE_QUESTION, 5)]);
+      if (onOld) during.push({ first: old[0]?.article.article, bee: bee.some((h) => h.article.law === BEE_LAW_TITLE) });
+      await sleep(20);
+    }
+    expect(await refreshing).toBe("rebuilt");
+    // (a) Built in the worker thread, while the main thread kept serving: searches ran on the
+    // old index until the new one was swapped in, and found only what the old one held.
     expect(logged("search index built in a worker thread")).toHaveLength(1);
-
-    const report = {
-      inProcess: { worstStallMs: Math.round(inProcess.worstMs), buildMs: Math.round(inProcess.ms), ticks: inProcess.ticks },
-      inWorker: { worstStallMs: Math.round(inWorker.worstMs), refreshMs: Math.round(inWorker.ms), ticks: inWorker.ticks, searchesOnOldIndex: during.length },
-    };
-    console.log(`event loop during a rebuild of ${before} articles: ${JSON.stringify(report)}`);
-
-    // (a) The in-process build stalls the loop for its whole length; the worker build does
-    // not: its worst stall (starting the worker, loading and attaching the result) is a
-    // small fraction of that, and the loop kept ticking throughout.
-    expect(inWorker.worstMs * 4, JSON.stringify(report)).toBeLessThan(inProcess.worstMs);
-    expect(inWorker.ticks, JSON.stringify(report)).toBeGreaterThan(inProcess.ticks + 20);
-    // The old index answered while the worker built, and only with what it held.
-    expect(during.length, JSON.stringify(report)).toBeGreaterThanOrEqual(3);
+    expect(logged("search index built")).toHaveLength(1); // the start-up build only: nothing on this thread
+    expect(during.length, `searches answered during the rebuild: ${during.length}`).toBeGreaterThanOrEqual(3);
     for (const d of during) {
       expect(d.first).toBe("第三十条");
       expect(d.bee).toBe(false);
@@ -217,7 +170,7 @@ async function smallKnowledgeBase(env: Record<string, string>, opts: { store?: P
   mkdirSync(join(d, "laws"));
   writeFileSync(join(d, "laws", "劳动合同法.md"), LABOUR_LAW);
   writeFileSync(join(d, "bee.md"), BEE_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(d, "data"), LAWDESK_LAWS: join(d, "laws"), ...env } as NodeJS.ProcessEnv, d);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(d, "data"), LAWDESK_LAWS: join(d, "laws"), LAWDESK_TRAINING: "off", ...env } as NodeJS.ProcessEnv, d);
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

@@ -13,20 +13,18 @@ export interface TempInstall {
 }
 
 export function tempInstall(prefix: string): TempInstall {
-  process.env.LAWDESK_TRAINING = "off";
   const dir = mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   cpSync(join(PROJECT_ROOT, "knowledge"), join(dir, "knowledge"), { recursive: true });
   const config = loadConfig(
-    { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_KNOWLEDGE_DIR: join(dir, "knowledge") } as NodeJS.ProcessEnv,
+    { LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_KNOWLEDGE_DIR: join(dir, "knowledge"), LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv,
     dir,
   );
   return {
     dir,
     config,
     remove() {
-      delete process.env.LAWDESK_TRAINING;
       rmSync(dir, { recursive: true, force: true });
     },
   };

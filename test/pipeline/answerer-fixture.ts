@@ -16,15 +16,13 @@ export async function labourAnswerer(prefix: string): Promise<{ answerer: Answer
   const root = mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(join(root, "laws"));
   writeFileSync(join(root, "laws", "劳动合同法.md"), LABOUR_LAW);
-  process.env.LAWDESK_TRAINING = "off";
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(root, "data"), LAWDESK_LAWS: join(root, "laws") } as NodeJS.ProcessEnv);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(root, "data"), LAWDESK_LAWS: join(root, "laws"), LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv);
   const kb = await openKnowledge(config);
   const answerer = await createAnswerer(config, kb, ServiceDirectory.load(config.knowledgeDir), pino({ level: "silent" }));
   return {
     answerer,
     close() {
       kb.close();
-      delete process.env.LAWDESK_TRAINING;
       rmSync(root, { recursive: true, force: true });
     },
   };

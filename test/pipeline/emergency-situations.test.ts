@@ -24,15 +24,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "lawdesk-danger-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  process.env.LAWDESK_TRAINING = "off";
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws") } as NodeJS.ProcessEnv);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv);
   kb = await openKnowledge(config);
   answerer = await createAnswerer(config, kb, ServiceDirectory.load(config.knowledgeDir), pino({ level: "silent" }));
 }, 120_000);
 
 afterAll(() => {
   kb.close();
-  delete process.env.LAWDESK_TRAINING;
   rmSync(dir, { recursive: true, force: true });
 });
 

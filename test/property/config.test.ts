@@ -68,4 +68,29 @@ describe("configuration loading", () => {
     expect(() => loadConfig({ LAWDESK_CONFIG: "tagged.yaml" } as NodeJS.ProcessEnv, cwd)).toThrow(/LAWDESK_CONFIG: .*tagged\.yaml: .*tag/i);
     expect(() => loadConfig({ DATABASE_SCHEMA: "Robert'); DROP" } as NodeJS.ProcessEnv, cwd)).toThrow(/DATABASE_SCHEMA/);
   });
+
+  it("refuses a misspelt setting in the environment or the file, naming the setting probably meant", () => {
+    const env = (e: Record<string, string>) => () => loadConfig(e as NodeJS.ProcessEnv, cwd);
+    expect(env({ WECHATY_PUPET: "wechaty-puppet-service" })).toThrow(/^WECHATY_PUPET: unknown setting in the environment; did you mean WECHATY_PUPPET\?$/);
+    expect(env({ TELEGRAM_BOT_TOKN: "1:x" })).toThrow(/did you mean TELEGRAM_BOT_TOKEN\?/);
+    expect(env({ DATABASE_SCHEME: "county_a" })).toThrow(/did you mean DATABASE_SCHEMA\?/);
+    expect(env({ LAWDESK_TRAINNG: "off" })).toThrow(/did you mean LAWDESK_TRAINING\?/);
+    // Nothing close: the name alone.
+    expect(env({ LAWDESK_SOMETHING_ELSE_ENTIRELY: "1" })).toThrow(/^LAWDESK_SOMETHING_ELSE_ENTIRELY: unknown setting in the environment$/);
+    // Other programs' variables are none of lawdesk's business; Wechaty's own are known.
+    expect(env({ PATH: "/usr/bin", HOME: "/root", WECHATY_LOG: "info", WECHATY_PUPPET_SERVICE_ENDPOINT: "127.0.0.1:8788" })).not.toThrow();
+    // In the file no prefix is exempt: every key must be a setting.
+    writeFileSync(join(cwd, "typo.yaml"), "WECHAT_OA_TOKN: abcdef\n");
+    expect(() => loadConfig({ LAWDESK_CONFIG: "typo.yaml" } as NodeJS.ProcessEnv, cwd)).toThrow(/^WECHAT_OA_TOKN: unknown setting in typo\.yaml; did you mean WECHAT_OA_TOKEN\?$/);
+    writeFileSync(join(cwd, "telegram.yaml"), "TELEGRAM_ANYTHING: 1\n");
+    expect(() => loadConfig({ LAWDESK_CONFIG: "telegram.yaml" } as NodeJS.ProcessEnv, cwd)).toThrow(/^TELEGRAM_ANYTHING: unknown setting in telegram\.yaml/);
+  });
+
+  it("validates LAWDESK_TRAINING like every other setting", () => {
+    expect(loadConfig({} as NodeJS.ProcessEnv, cwd).LAWDESK_TRAINING).toBe("on");
+    expect(loadConfig({ LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv, cwd).LAWDESK_TRAINING).toBe("off");
+    writeFileSync(join(cwd, "training.yaml"), "LAWDESK_TRAINING: \"off\"\n");
+    expect(loadConfig({ LAWDESK_CONFIG: "training.yaml" } as NodeJS.ProcessEnv, cwd).LAWDESK_TRAINING).toBe("off");
+    expect(() => loadConfig({ LAWDESK_TRAINING: "no" } as NodeJS.ProcessEnv, cwd)).toThrow(/LAWDESK_TRAINING/);
+  });
 });

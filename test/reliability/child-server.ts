@@ -5,11 +5,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../src/paths.ts";
 import { LABOUR_LAW } from "../server/helpers.ts";
 
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const CHILD_ADMIN_PASSWORD = "Admin-Passw0rd-2026";
 
 /** A data dir with a laws/ folder; survives restarts of the child until remove(). */

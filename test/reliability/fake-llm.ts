@@ -30,6 +30,8 @@ export interface FakeLlm {
   /** For LLM_BASE_URL. */
   baseUrl: string;
   requests: ChatRequest[];
+  /** Requests whose caller hung up before the answer was written (it gave up waiting). */
+  readonly abandoned: number;
   set(opts: FakeLlmOptions): void;
   close(): Promise<void>;
 }
@@ -38,7 +40,11 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
   let opts = initial;
   const requests: ChatRequest[] = [];
   const hung = new Set<ServerResponse>();
+  let abandoned = 0;
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    res.on("close", () => {
+      if (!res.writableFinished) abandoned++;
+    });
     let raw = "";
     for await (const chunk of req) raw += chunk;
     if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
@@ -84,6 +90,9 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    get abandoned() {
+      return abandoned;
+    },
     set(next) {
       opts = next;
     },

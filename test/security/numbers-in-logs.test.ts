@@ -12,6 +12,8 @@ import { FakeWechat, nextMsgId, textMessage } from "../channels/wechat-oa/fake-w
 import { officialAccountEnv } from "../reliability/wechat-platform.ts";
 import { digitRuns, leakedNumbers, MESSAGES, PHONE, VARIANTS } from "./typed-numbers.ts";
 import { HttpActor, makeWorkspace, startChild, type ChildServer, type Workspace } from "../reliability/child-server.ts";
+import { countOf, sqliteVariant } from "../reliability/store-variants.ts";
+import { waitFor } from "../server/helpers.ts";
 
 /** A Telegram Bot API that accepts everything the bot calls (getMe, setWebhook, sendMessage …). */
 async function fakeBotApi(): Promise<{ url: string; sent: string[]; close(): Promise<void> }> {
@@ -95,8 +97,17 @@ describe("personal numbers never reach the log of `lawdesk serve` at debug level
       });
       expect(r.status, text).toBe(200);
     }
-    // Let answers, referrals and deliveries (and their log lines) finish.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Until every message is answered and every delivery made (and their log lines written).
+    const store = sqliteVariant();
+    await waitFor(
+      async () =>
+        (await store.read(ws, async (db) =>
+          (await countOf(db, "SELECT COUNT(*) AS n FROM inbound_messages WHERE status IN ('received', 'processing')")) +
+          (await countOf(db, "SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'failed')")),
+        )) === 0 && telegram.sent.length > 0,
+      60_000,
+      "every message answered and delivered",
+    );
     await child.kill("SIGTERM");
 
     const log = child.output();

@@ -14,7 +14,7 @@ import { loadConfig, PROJECT_ROOT } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { buildServer, type LawdeskServer } from "../../src/server/server.ts";
 import { startFakeLlm, type ChatRequest, type FakeLlm } from "../reliability/fake-llm.ts";
-import { Client, LABOUR_LAW } from "../server/helpers.ts";
+import { Client, LABOUR_LAW, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 
 const TIMEOUT_MS = 800;
 const SYSTEM_PROMPT = readFileSync(join(PROJECT_ROOT, "prompts/answer-system.md"), "utf8");
@@ -28,7 +28,6 @@ let server: LawdeskServer;
 let base: string;
 
 beforeAll(async () => {
-  process.env.LAWDESK_TRAINING = "off";
   llm = await startFakeLlm();
   dir = mkdtempSync(join(tmpdir(), "lawdesk-inject-"));
   mkdirSync(join(dir, "laws"));
@@ -37,6 +36,7 @@ beforeAll(async () => {
     {
       LAWDESK_DATA_DIR: join(dir, "data"),
       LAWDESK_LAWS: join(dir, "laws"),
+      LAWDESK_TRAINING: "off",
       LLM_PROVIDER: "openai",
       LLM_BASE_URL: llm.baseUrl,
       LLM_MODEL: "fake",
@@ -58,15 +58,13 @@ afterAll(async () => {
 
 let seq = 0;
 /** A fresh resident asks once; returns the reply and what the model was sent for it. */
-async function ask(text: string): Promise<{ reply: { text: string; citations: { law: string; article: string; quote: string; articleId: string }[] }; sent: ChatRequest[]; ms: number }> {
+async function ask(text: string): Promise<{ reply: { text: string; citations: { law: string; article: string; quote: string; articleId: string }[] }; sent: ChatRequest[] }> {
   const before = llm.requests.length;
   const c = new Client(base);
-  const t0 = performance.now();
   const res = await c.post("/api/chat/messages", { id: `inject-${++seq}-${Date.now()}`, text });
-  const ms = performance.now() - t0;
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   expect(res.body.reply, "a reply").toBeTruthy();
-  return { reply: res.body.reply, sent: llm.requests.slice(before), ms };
+  return { reply: res.body.reply, sent: llm.requests.slice(before) };
 }
 
 /** Every 12-character stretch of the system prompt (whitespace removed): none may reach a resident. */
@@ -96,7 +94,7 @@ async function assertCitationsVerbatim(citations: { law: string; article: string
   }
 }
 
-const LEGAL = "老板欠我三个月工资不给咋办";
+const LEGAL = WAGE_QUESTION;
 
 describe("the language-model path under prompt injection", () => {
   test("control: an honest model's explanation does reach the resident (the path is live)", async () => {
@@ -191,11 +189,15 @@ describe("a dead or slow model endpoint", () => {
     ["answers after 3 s", { delayMs: 3000 }],
   ];
   for (const [what, behaviour] of cases) {
-    test(`${what}: the template answer comes within LLM_TIMEOUT_MS (${TIMEOUT_MS} ms)`, async () => {
+    // Timing-free: lawdesk hung up on the model (its LLM_TIMEOUT_MS, TIMEOUT_MS here, ran out)
+    // before the model answered, and the resident got the template instead of waiting on.
+    test(`${what}: lawdesk stops waiting for the model and answers with the template`, async () => {
       llm.set(behaviour);
-      const { reply, sent, ms } = await ask(LEGAL);
+      const abandoned = llm.abandoned;
+      const { reply, sent } = await ask(LEGAL);
       expect(sent).toHaveLength(1);
-      expect(ms).toBeLessThan(TIMEOUT_MS + 1500);
+      await waitFor(async () => llm.abandoned === abandoned + 1, 5000, "the model request abandoned");
+      expect(reply.text).not.toContain("协商不成可以申请劳动仲裁"); // the fake model's late answer
       expect(reply.citations.length).toBeGreaterThan(0);
       await assertCitationsVerbatim(reply.citations);
       // The template's first message names the statute by title and article.
@@ -214,8 +216,7 @@ describe("a dead or slow model endpoint", () => {
     ];
     for (const behaviour of behaviours) {
       llm.set(behaviour);
-      const { reply, ms } = await ask(LEGAL);
-      expect(ms, JSON.stringify(behaviour)).toBeLessThan(TIMEOUT_MS + 1500);
+      const { reply } = await ask(LEGAL);
       expect(reply.text, JSON.stringify(behaviour)).toMatch(STATUTE_NAMED);
       await assertCitationsVerbatim(reply.citations);
     }

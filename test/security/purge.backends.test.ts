@@ -14,6 +14,7 @@ import { EMPTY_STORED_CONTEXT } from "../../src/store/conversation-store.ts";
 import { sqlValue } from "../../src/store/sql.ts";
 import { BACKENDS, skipped, title, type Backend } from "../store/backends.ts";
 import { answer, gate } from "../conversation/helpers.ts";
+import { waitFor } from "../server/helpers.ts";
 
 const DAY = 24 * 3600 * 1000;
 const RETENTION_DAYS = 180;
@@ -221,7 +222,9 @@ describe.each(BACKENDS)("%s", (name, make) => {
       // touched first (under its lock), then the message inserted; committed when `hold` opens.
       const hold = gate();
       const touched = gate();
+      let writerPid = 0;
       const writer = b.sql.transaction(async (tx) => {
+        writerPid = sqlValue.num((await tx.get<{ pid: unknown }>("SELECT pg_backend_pid() AS pid"))?.pid);
         await tx.run("UPDATE threads SET updated_at = ? WHERE id = ?", [at, quiet.threadId]);
         await tx.run(
           `INSERT INTO inbound_messages (channel, platform_message_id, thread_id, thread_key, sender_key, group_key, region, text, received_at)
@@ -234,8 +237,13 @@ describe.each(BACKENDS)("%s", (name, make) => {
       await touched.promise;
       let settled = false;
       const purge = job.run().finally(() => (settled = true));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(settled).toBe(false); // waiting for the thread's lock
+      // Until PostgreSQL shows a session blocked by the writer: the purge, on the thread's lock.
+      await waitFor(
+        async () => sqlValue.num((await b.sql.get<{ n: unknown }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))", [writerPid]))?.n) > 0,
+        10_000,
+        "the purge waiting for the thread's lock",
+      );
+      expect(settled).toBe(false);
       hold.open();
       await writer;
       expect(await purge).toMatchObject({ threads: 1 });

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { createApp, type App } from "../../src/app.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
@@ -35,11 +35,10 @@ let base: string;
 let admin: Client;
 
 beforeAll(async () => {
-  process.env.LAWDESK_TRAINING = "off";
   dir = mkdtempSync(join(tmpdir(), "lawdesk-purge-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_RETENTION_DAYS: String(RETENTION_DAYS) } as NodeJS.ProcessEnv, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_RETENTION_DAYS: String(RETENTION_DAYS), LAWDESK_TRAINING: "off" } as NodeJS.ProcessEnv, dir);
   app = await createApp(config, { log: createLogger("silent"), now: clock });
   if (!app.db) throw new Error("expected the embedded SQLite store (DATABASE_URL unset)");
   db = app.db;
@@ -153,29 +152,42 @@ describe("personal data purge after the retention period", () => {
     expect(occurrences(PHONE_RECENT)).toEqual([]);
   });
 
+  // The interval is driven by fake timers (only setInterval/clearInterval are faked: the store
+  // and the rest of the app keep real time), so the counts are exact on any machine.
   test("the job runs at start and again on its interval until stopped", async () => {
-    let runs = 0;
-    const job = new PurgeJob({ sql: app.sql, referrals: { redactClosedBefore: async () => (runs++, 0) }, retentionDays: RETENTION_DAYS, now: clock });
-    await job.start(40);
-    expect(runs).toBe(1); // at start-up, before serving
-    await new Promise((r) => setTimeout(r, 150));
-    job.stop();
-    const seen = runs;
-    expect(seen).toBeGreaterThanOrEqual(3);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(runs).toBe(seen);
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      let runs = 0;
+      const job = new PurgeJob({ sql: app.sql, referrals: { redactClosedBefore: async () => (runs++, 0) }, retentionDays: RETENTION_DAYS, now: clock });
+      await job.start(40);
+      expect(runs).toBe(1); // at start-up, before serving
+      await vi.advanceTimersByTimeAsync(39);
+      expect(runs).toBe(1);
+      await vi.advanceTimersByTimeAsync(81);
+      expect(runs).toBe(4); // at 40, 80 and 120 ms
+      job.stop();
+      await vi.advanceTimersByTimeAsync(400);
+      expect(runs).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("a failing run is logged and retried next time, never crashing the server", async () => {
-    const lines: string[] = [];
-    const log = createLogger("error", { write: (s: string) => void lines.push(s) } as never);
-    let calls = 0;
-    const job = new PurgeJob({ sql: app.sql, referrals: { redactClosedBefore: async () => { calls++; throw new Error("disk full"); } }, retentionDays: 1, now: clock, log });
-    expect(await job.start(30)).toBeNull();
-    await new Promise((r) => setTimeout(r, 80));
-    job.stop();
-    expect(calls).toBeGreaterThanOrEqual(2);
-    expect(lines.join("")).toContain("personal data purge failed");
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const lines: string[] = [];
+      const log = createLogger("error", { write: (s: string) => void lines.push(s) } as never);
+      let calls = 0;
+      const job = new PurgeJob({ sql: app.sql, referrals: { redactClosedBefore: async () => { calls++; throw new Error("disk full"); } }, retentionDays: 1, now: clock, log });
+      expect(await job.start(30)).toBeNull();
+      await vi.advanceTimersByTimeAsync(30);
+      job.stop();
+      expect(calls).toBe(2);
+      expect(lines.join("").match(/personal data purge failed/g)).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("LAWDESK_RETENTION_DAYS defaults to 180 and must be a positive whole number", () => {

@@ -2,7 +2,7 @@
 // history across "reloads", and a lawyer's reply arriving live over SSE.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Client, createStaff, startTestServer, waitFor, type TestServer } from "./helpers.ts";
+import { Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "./helpers.ts";
 
 let t: TestServer;
 let admin: Client;
@@ -46,7 +46,7 @@ async function openEvents(c: Client) {
 describe("web chat", () => {
   test("a question is answered with verbatim citations and kept in the history", async () => {
     const c = new Client(t.base);
-    const res = await c.post("/api/chat/messages", { id: "q-0000000001", text: "老板欠我三个月工资不给咋办" });
+    const res = await c.post("/api/chat/messages", { id: "q-0000000001", text: WAGE_QUESTION });
     expect(res.status).toBe(200);
     expect(res.body.duplicate).toBe(false);
     expect(res.body.reply.intent).toBe("legal_question");

@@ -3,7 +3,7 @@
 // resident sees the referral's number, expected time and state.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ADMIN_PASSWORD, Client, createStaff, startTestServer, waitFor, type TestServer } from "./helpers.ts";
+import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "./helpers.ts";
 
 let t: TestServer;
 let admin: Client;
@@ -46,24 +46,27 @@ describe("one conversation, one open referral", () => {
     }, 10_000, "the first referral");
     await say(resident, "我要找律师");
     await say(resident, "邻居说明天就来我家要钱");
-    // Give a second referral every chance to appear.
-    await new Promise((r) => setTimeout(r, 500));
+    // The lawyer sees both later messages on that referral, once the escalation has been handled.
+    const residentTexts = async () => {
+      const detail = await lawyer.client.get(`/api/console/referrals/${first.id}`);
+      expect(detail.status).toBe(200);
+      return (detail.body.events as { kind: string; text: string | null }[]).filter((e) => e.kind === "resident_message").map((e) => e.text);
+    };
+    const texts = await waitFor(async () => {
+      const seen = await residentTexts();
+      return seen.includes("我要找律师") && seen.includes("邻居说明天就来我家要钱") && seen;
+    }, 10_000, "both later messages on the first referral");
+    expect(texts).toContain("我要找律师");
+    // Recovery finds nothing left to raise: still the one referral.
     await t.app.core.recover();
     const { threadId } = (await t.app.referrals.getByNumber(first.number, lawyer.id));
     const all = await t.app.sql.all<{ id: string }>("SELECT id FROM referrals WHERE thread_id = ?", [threadId]);
     expect(all).toHaveLength(1);
-
-    // The lawyer sees both later messages on that referral.
-    const detail = await lawyer.client.get(`/api/console/referrals/${first.id}`);
-    expect(detail.status).toBe(200);
-    const texts = (detail.body.events as { kind: string; text: string | null }[]).filter((e) => e.kind === "resident_message").map((e) => e.text);
-    expect(texts).toContain("我要找律师");
-    expect(texts).toContain("邻居说明天就来我家要钱");
   });
 
   test("转人工 after an answered question carries the cited articles into the referral", async () => {
     const resident = await newResident();
-    const answer = await say(resident, "老板欠我三个月工资不给咋办");
+    const answer = await say(resident, WAGE_QUESTION);
     expect(answer.reply.citations.length).toBeGreaterThan(0);
     const cited = answer.reply.citations.map((c: { articleId: string }) => c.articleId);
     await say(resident, "转人工");

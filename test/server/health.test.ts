@@ -1,7 +1,7 @@
 // Health, readiness, metrics and the security headers, over real HTTP on loopback.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Client, startTestServer, type TestServer } from "./helpers.ts";
+import { Client, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "./helpers.ts";
 
 let t: TestServer;
 let c: Client;
@@ -29,11 +29,13 @@ describe("operations endpoints", () => {
   });
 
   test("/metrics exposes default, message, escalation, referral and latency metrics", async () => {
-    await c.post("/api/chat/messages", { id: "metrics-0001", text: "老板欠我三个月工资不给咋办" });
+    await c.post("/api/chat/messages", { id: "metrics-0001", text: WAGE_QUESTION });
     await c.post("/api/chat/messages", { id: "metrics-0002", text: "转人工" });
-    // The referral is created right after the answer.
-    await new Promise((r) => setTimeout(r, 100));
-    const res = await c.get("/metrics");
+    // The referral is created right after the answer: wait until the metrics count it.
+    const res = await waitFor(async () => {
+      const r = await c.get("/metrics");
+      return /lawdesk_referrals\{status="open"\} 1/.test(String(r.body)) && r;
+    }, 5000, "the referral in /metrics");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const text = String(res.body);

@@ -11,6 +11,12 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { buildServer, type BuildServerOptions, type LawdeskServer } from "../../src/server/server.ts";
 
+/**
+ * A resident's wage question written for the tests, not one of the wage-arrears guide's listed
+ * example questions: a guide always matches its own examples, so asking one proves little.
+ */
+export const WAGE_QUESTION = "单位拖欠工资三个月不发，我怎么维权";
+
 export const LABOUR_LAW = `# 中华人民共和国劳动合同法
 
 2012年12月28日 第十一届全国人民代表大会常务委员会第三十次会议修正
@@ -41,11 +47,10 @@ export interface TestServer {
 }
 
 export async function startTestServer(opts: BuildServerOptions & { logLevel?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
-  process.env.LAWDESK_TRAINING = "off";
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-server-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env } as NodeJS.ProcessEnv, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LAWDESK_TRAINING: "off", LAWDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env } as NodeJS.ProcessEnv, dir);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {

@@ -8,7 +8,7 @@
 // goes to that member's private chat, never to the group.
 
 import type { Logger } from "pino";
-import qrcodeTerminal from "qrcode-terminal";
+import QRCode from "qrcode";
 import { ScanStatus, types, type Wechaty } from "wechaty";
 import type { Contact, Friendship, Message, Room } from "wechaty";
 import type { App } from "../../app.ts";
@@ -199,7 +199,8 @@ export class WechatyChannel implements ChannelSender {
     this.qr = { qrcode, imageUrl: `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`, status: s, at: this.now().toISOString() };
     this.log.info({ status: s }, "WeChat login: scan the QR code (terminal or console)");
     const out = this.o.qrOutput === undefined ? process.stderr : this.o.qrOutput;
-    if (out && (s === "waiting" || s === "timeout")) qrcodeTerminal.generate(qrcode, { small: true }, (art) => void out.write(`${art}\n`));
+    // The terminal renderer calls back at once: the code is drawn before onScan returns.
+    if (out && (s === "waiting" || s === "timeout")) QRCode.toString(qrcode, { type: "terminal", small: true }, (err, art) => void (err ? this.log.warn({ err }, "could not draw the login QR") : out.write(`${art}\n`)));
   }
 
   private async onLogin(user: Contact): Promise<void> {

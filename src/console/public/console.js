@@ -5,13 +5,12 @@
 // admin.js and the dashboard in dashboard.js. All text from the server is inserted with
 // textContent, never as HTML.
 
-import { el } from "./dom.js";
 import { loadUnseen, markUnseen, setupNotifyButton } from "./alerts.js";
 import { loadQueue, QUEUE_VIEWS, setupFilters } from "./queue.js";
 import { renderDetail } from "./referral.js";
 import { loadTemplates } from "./templates.js";
 import { renderDuty, renderUsers } from "./users.js";
-import { $, api, CHANNEL, hooks, REASON, regionName, ROLE, setError, state, toast, topicName, URGENCY } from "./shared.js";
+import { $, api, hooks, ROLE, setError, state, toast, URGENCY } from "./shared.js";
 
 const NOTIFY = { assigned: "新工单派给您", queued: "新工单进入督导队列", emergency: "危急工单！", transferred: "有工单转交给您", returned_to_pool: "有工单退回待认领", reopened: "工单被重新打开", deadline_reminder: "工单即将超时", deadline_overdue: "工单已超时", resident_message: "居民发来新消息", delivery_failed: "回复未送达", rated: "居民已评价" };
 
@@ -114,7 +113,7 @@ async function selectView(view) {
   $("adminView").hidden = !adminPage;
   document.querySelector(".layout").hidden = adminPage;
   if (view === "users") return renderUsers();
-  if (adminPage) return import("./admin.js").then((m) => m.renderAdmin(view, $("adminView"), { api, el, toast, state, regionName, topicName, ROLE, CHANNEL, REASON }));
+  if (adminPage) return import("./admin.js").then((m) => m.renderAdmin(view, $("adminView")));
   $("filters").hidden = !QUEUE_VIEWS.includes(view);
   if (view === "duty") return renderDuty();
   await loadQueue();

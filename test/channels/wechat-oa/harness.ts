@@ -110,8 +110,7 @@ export async function appRig(o: RigOptions = {}): Promise<Rig & { app: App }> {
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-wxoa-"));
   mkdirSync(join(dir, "laws"));
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LAW_MD);
-  process.env.LAWDESK_TRAINING = "off";
-  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LOG_LEVEL: "silent", LAWDESK_RATE_LIMIT_PER_MINUTE: "1000" }, dir);
+  const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LOG_LEVEL: "silent", LAWDESK_RATE_LIMIT_PER_MINUTE: "1000", LAWDESK_TRAINING: "off" }, dir);
   const { log, lines } = captureLogger("info");
   const app = await createApp(config, { log });
   const rig = await mount(app, app.dispatcher, lines, o);
