@@ -9,7 +9,7 @@ import { readCorpusJsonl } from "../src/retrieval/corpus.ts";
 import { loadAliasesFile, loadTermsFile } from "../src/retrieval/knowledge-files.ts";
 import { PROJECT_ROOT } from "../src/retrieval/rank.ts";
 import { SearchIndex, type FusionWeights } from "../src/retrieval/search-index.ts";
-import { nestedGroups, trainOnGroups } from "./lib/rerank-folds.ts";
+import { domainWords, nestedGroups, trainOnGroups } from "./lib/rerank-folds.ts";
 import { RERANK_TRAINING } from "./train-rerank.ts";
 import { formatTable, kFolds, meanMetrics, queryMetrics, readJsonl, type LabelledQuery, type MetricRow } from "./lib/ir-metrics.ts";
 
@@ -86,7 +86,7 @@ export async function evalRetrieval(opts: EvalRetrievalOptions = {}): Promise<Ev
     const model =
       opts.rerank === false
         ? false
-        : await time("train reranker per fold (nested)", () => trainOnGroups(inner.flatMap((j) => nested(f, j)), inner.length, RERANK_TRAINING));
+        : await time("train reranker per fold (nested)", () => trainOnGroups(inner.flatMap((j) => nested(f, j)), inner.length, domainWords(train), RERANK_TRAINING));
     const idx = await time("build per fold", () => SearchIndex.build(articles, { ...base, training: train, rerank: model }));
     heldOut.push(
       ...(await time("search per fold", () => folds[f].map((q) => queryMetrics(idx.rerankCandidates(q.query, 100).map((c) => c.article.id), q.relevant)))),

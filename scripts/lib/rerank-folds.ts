@@ -4,6 +4,7 @@
 import type { ArticleUnit } from "../../src/knowledge/types.ts";
 import { RERANK_FEATURES, type RerankModel } from "../../src/retrieval/rerank.ts";
 import { SearchIndex, type SearchIndexOptions } from "../../src/retrieval/search-index.ts";
+import { Tokenizer } from "../../src/retrieval/tokenize.ts";
 import { trainLambdaMart, type LambdaMartOptions, type RankGroup } from "./lambdamart.ts";
 import type { LabelledQuery } from "./ir-metrics.ts";
 
@@ -44,12 +45,23 @@ export function trainOnFolds(
     groups.push(...candidateGroups(articles, base, training, fold));
     opts.log?.(`features for fold ${j + 1}/${folds.length}`);
   });
-  return trainOnGroups(groups, folds.length, opts);
+  return trainOnGroups(groups, folds.length, domainWords(folds.flat()), opts);
 }
 
-export function trainOnGroups(groups: RankGroup[], nFolds: number, opts: LambdaMartOptions = {}): RerankModel {
+export function trainOnGroups(groups: RankGroup[], nFolds: number, maxQueryWords: number, opts: LambdaMartOptions = {}): RerankModel {
   const model = trainLambdaMart(groups, RERANK_FEATURES, opts);
-  return { ...model, trainedOn: `${groups.length} questions, ${nFolds} folds, ${model.trees.length} trees of depth ${opts.depth ?? 3}` };
+  return {
+    ...model,
+    maxQueryWords,
+    trainedOn: `${groups.length} questions, ${nFolds} folds, ${model.trees.length} trees of depth ${opts.depth ?? 3}`,
+  };
+}
+
+/** The 95th percentile of the questions' distinct words: the length the model knows. */
+export function domainWords(questions: LabelledQuery[]): number {
+  const tokenizer = new Tokenizer({ userWords: [], typos: [] });
+  const sizes = questions.map((q) => new Set(tokenizer.words(q.query)).size).sort((a, b) => a - b);
+  return sizes[Math.floor(0.95 * (sizes.length - 1))] ?? 0;
 }
 
 /**

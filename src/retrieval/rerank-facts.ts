@@ -59,6 +59,11 @@ export class SecondStage {
     return docs.map((doc, i) => ({ doc, features: features[i] }));
   }
 
+  /** Whether the model was trained on questions like this one (see RerankModel.maxQueryWords). */
+  inDomain(model: RerankModel, query: string): boolean {
+    return model.maxQueryWords === undefined || new Set(this.inputs.tokenizer.words(query)).size <= model.maxQueryWords;
+  }
+
   /** The candidates reordered by the model; score in (0, 1). */
   rerank(model: RerankModel, query: string, parts: ScoreParts, pool: number, statusPenalty: number): Array<{ doc: number; score: number }> {
     const { articles } = this.inputs;

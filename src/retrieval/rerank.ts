@@ -51,6 +51,13 @@ export interface RerankModel {
   trees: RerankTree[];
   /** How it was trained (questions, folds, rounds), for the record. */
   trainedOn?: string;
+  /**
+   * The model's domain: questions with more distinct words than this (the 95th percentile of
+   * its training questions) keep the first stage's order. Trained on short questions, the
+   * trees misjudge a resident's long story (its coverage shares and law aggregates differ in
+   * kind), so they are not asked.
+   */
+  maxQueryWords?: number;
 }
 
 export function predict(model: RerankModel, x: ArrayLike<number>): number {

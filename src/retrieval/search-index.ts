@@ -339,7 +339,9 @@ export class SearchIndex {
 
     const exactSet = new Set(exact.map((a) => a.id));
     const ranked = (
-      this.reranker ? this.secondStage().rerank(this.reranker, query, parts, Math.max(RERANK_POOL, k + exact.length), this.weights.statusPenalty) : topK(fused, k + exact.length)
+      this.reranker && this.secondStage().inDomain(this.reranker, query)
+        ? this.secondStage().rerank(this.reranker, query, parts, Math.max(RERANK_POOL, k + exact.length), this.weights.statusPenalty)
+        : topK(fused, k + exact.length)
     ).filter(
       (h) => !exactSet.has(this.articles[h.doc].id),
     );

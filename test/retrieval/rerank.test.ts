@@ -92,6 +92,16 @@ describe("search with the second stage", () => {
     for (const h of reranked) expect(pool.has(h.article.id)).toBe(true);
   });
 
+  it("keeps the first stage's order for a question longer than the model's training questions", () => {
+    const model = { ...shippedRerankModel()!, maxQueryWords: 4 };
+    const idx = SearchIndex.build(ARTICLES, { ...base, training, rerank: model });
+    const firstOnly = SearchIndex.build(ARTICLES, { ...base, training, rerank: false });
+    const story = "我在工地干了半年，老板一直拖欠工资不给，现在人也找不到了，我该怎么办";
+    expect(idx.search(story, 5).map((h) => [h.article.id, h.score])).toEqual(firstOnly.search(story, 5).map((h) => [h.article.id, h.score]));
+    // A short one is reranked (second-stage scores are probabilities).
+    expect(idx.search("拖欠工资", 5)[0].score).toBeLessThan(1);
+  });
+
   it("gives one feature vector per candidate, in the order RERANK_FEATURES names", () => {
     const idx = SearchIndex.build(ARTICLES, { ...base, training });
     const cands = idx.rerankCandidates("公司不发工资怎么办", 50);
