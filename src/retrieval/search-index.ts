@@ -9,14 +9,14 @@ import type { Embeddings } from "@langchain/core/embeddings";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ArticleHit, ArticleUnit } from "../knowledge/types.ts";
-import { findArticleRefs } from "../knowledge/article-number.ts";
 import { Bm25Index, DEFAULT_BM25, topK } from "./bm25.ts";
 import { LsaEmbeddings, normalizeInPlace } from "./embeddings/lsa.ts";
 import { LawNameResolver, type LawResolution } from "./law-names.ts";
 import { readBundle, writeBundle } from "./persist.ts";
 import { Tokenizer } from "./tokenize.ts";
 import { VectorIndex } from "./vector-index.ts";
-import { rankMap, statusRank } from "./score-utils.ts";
+import { rankMap } from "./score-utils.ts";
+import { citedArticles } from "./exact-lookup.ts";
 import { fuseScores, type FusionInputs } from "./fusion.ts";
 import { shippedRerankModel, type RerankModel } from "./rerank.ts";
 import { SecondStage } from "./rerank-facts.ts";
@@ -275,24 +275,7 @@ export class SearchIndex {
 
   /** Articles the query cites explicitly (民法典第三条), current version first. */
   exactLookup(query: string): ArticleUnit[] {
-    const out: ArticleUnit[] = [];
-    for (const ref of findArticleRefs(query)) {
-      if (!ref.lawName) continue;
-      const res = this.resolver.resolve(ref.lawName);
-      if (!res) continue;
-      // A repealed law absorbed into a 民法典 book (婚姻法 -> 婚姻家庭编) was renumbered:
-      // its 第三十二条 is not the Code's 第三十二条, so no number match is claimed.
-      if (res.via === "alias" && res.alias?.book) continue;
-      const cands: ArticleUnit[] = [];
-      for (const title of res.titles)
-        for (const i of this.byLaw.get(title) ?? []) {
-          const a = this.articles[i];
-          if (a.articleNo === ref.no && a.articleSub === ref.sub) cands.push(a);
-        }
-      cands.sort((a, b) => statusRank(a) - statusRank(b) || (b.effective ?? "").localeCompare(a.effective ?? ""));
-      for (const a of cands) if (!out.includes(a)) out.push(a);
-    }
-    return out;
+    return citedArticles(query, this.resolver, (title) => (this.byLaw.get(title) ?? []).map((i) => this.articles[i]));
   }
 
   /** The `k` best articles for the query (offline dense model; see searchAsync for a remote one). */
