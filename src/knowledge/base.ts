@@ -24,7 +24,7 @@ import { readLabelledQuestions, type BankQuestion, type NeighbourEvidence } from
 import { SearchIndex, type TrainingQuestion } from "../retrieval/search-index.ts";
 import { createEmbeddings } from "../retrieval/embeddings/index.ts";
 import type { Embeddings } from "@langchain/core/embeddings";
-import { SqliteKnowledgeStore, type KnowledgeStore } from "../store/knowledge-store.ts";
+import { SqlKnowledgeStore, type KnowledgeStore } from "../store/knowledge-store.ts";
 import { openStore } from "../store/open.ts";
 import { openSqlite, type SqliteDb } from "../store/sqlite.ts";
 import { GuideError, looksLikeGuide, parseGuide } from "./guides.ts";
@@ -654,7 +654,7 @@ export async function openKnowledge(config: Config, opts: OpenKnowledgeOptions =
     kb.releaseStore = () => opened.close();
   } else {
     const db = opts.db ?? openSqlite(join(config.dataDir, "lawdesk.db"));
-    kb = new KnowledgeBase(config, db, new SqliteKnowledgeStore(db), !opts.db, opts.log);
+    kb = new KnowledgeBase(config, db, new SqlKnowledgeStore(db), !opts.db, opts.log);
   }
   if (opts.buildIndex !== false) {
     await kb.ensureSeeded();

@@ -235,5 +235,3 @@ export interface ConversationStore {
 
 export { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread } from "./conversation-rows.ts";
 export { SqlConversationStore } from "./conversation-sql.ts";
-// One implementation for both databases; the names callers construct it by.
-export { SqlConversationStore as SqliteConversationStore, SqlConversationStore as PgConversationStore } from "./conversation-sql.ts";

@@ -179,5 +179,3 @@ export interface ReferralStore {
 
 export { formatReferralNumber, toAudit, toEvent, toNotice, toRating, toReferral, toRota, toSession, toTemplate, toUser } from "./referral-rows.ts";
 export { SqlReferralStore } from "./referral-sql.ts";
-// One implementation for both databases; the names callers construct it by.
-export { SqlReferralStore as SqliteReferralStore, SqlReferralStore as PgReferralStore } from "./referral-sql.ts";

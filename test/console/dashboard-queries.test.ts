@@ -13,11 +13,9 @@ import { groupNeedRows, groupOptions, lowConfidenceTexts, questionRows, staffRow
 import { buildTables } from "../../src/console/dashboard/tables.ts";
 import type { PipelineResult } from "../../src/pipeline/types.ts";
 import type { UserRecord } from "../../src/referral/types.ts";
-import { SqliteConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
-import { PgConversationStore } from "../../src/store/pg/conversation-store.ts";
+import { SqlConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
 import { openPg } from "../../src/store/pg/pool.ts";
-import { PgReferralStore } from "../../src/store/pg/referral-store.ts";
-import { SqliteReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
+import { SqlReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
 import { PgSql, SqliteSql, type SqlDb } from "../../src/store/sql.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { BACKENDS, PG_URL, skipped, title, type BackendName } from "../store/backends.ts";
@@ -32,14 +30,14 @@ interface Opened {
 async function open(name: BackendName): Promise<Opened> {
   if (name === "postgres") {
     const h = await openPg(PG_URL, { freshSchema: true, max: 3 });
-    return { sql: new PgSql(h.pool), conversations: new PgConversationStore(h.pool), referrals: new PgReferralStore(h.pool), close: () => h.close() };
+    return { sql: new PgSql(h.pool), conversations: new SqlConversationStore(h.pool), referrals: new SqlReferralStore(h.pool), close: () => h.close() };
   }
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-dashq-"));
   const db = openSqlite(join(dir, "lawdesk.db"));
   return {
     sql: new SqliteSql(db),
-    conversations: new SqliteConversationStore(db),
-    referrals: new SqliteReferralStore(db),
+    conversations: new SqlConversationStore(db),
+    referrals: new SqlReferralStore(db),
     async close() {
       db.close();
       rmSync(dir, { recursive: true, force: true });
