@@ -3,7 +3,7 @@
 // several processes share the work without waiting on each other (SQLite serialises writers);
 // complete() writes everything in one transaction.
 
-import type { ChannelName, InboundMessage } from "../pipeline/types.ts";
+import type { ChannelName, InboundMessage } from "../channel-message.ts";
 import { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread, toUnlogged } from "./conversation-rows.ts";
 import type {
   ClaimOptions,

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { createLogger } from "../../src/log.ts";
-import type { AnswerPipeline, InboundMessage, PipelineResult, ReplyFormat, ThreadContext } from "../../src/pipeline/types.ts";
+import type { InboundMessage } from "../../src/channel-message.ts";
+import type { AnswerPipeline, PipelineResult, ReplyFormat, ThreadContext } from "../../src/pipeline/types.ts";
 import { SqlConversationStore } from "../../src/store/conversation-store.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
 
