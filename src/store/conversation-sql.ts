@@ -21,33 +21,14 @@ import type {
   ThreadRow,
   UnloggedReply,
 } from "./conversation-store.ts";
-import type { Row } from "./rows.ts";
+import { num, reader, text } from "./rows.ts";
 import { SqlAccountStore } from "./account-sql.ts";
-import { asSql, chunks, marks, selectWhere, type SqlDb, type SqlHandle } from "./sql.ts";
+import { chunks, marks, selectWhere, SqlStore, type SqlDb } from "./sql.ts";
 
 const DUE = "status IN ('pending', 'failed')";
 const UNFINISHED = "status IN ('received', 'processing')";
 
-export class SqlConversationStore implements ConversationStore {
-  private readonly db: SqlDb;
-
-  constructor(handle: SqlHandle) {
-    this.db = asSql(handle);
-  }
-
-  private get d() {
-    return this.db.dialect;
-  }
-
-  private async one<T>(sql: string, params: unknown[], map: (r: Row) => T, db: SqlDb = this.db): Promise<T | undefined> {
-    const r = await db.get<Row>(sql, params);
-    return r ? map(r) : undefined;
-  }
-
-  private async many<T>(sql: string, params: unknown[], map: (r: Row) => T): Promise<T[]> {
-    return (await this.db.all<Row>(sql, params)).map(map);
-  }
-
+export class SqlConversationStore extends SqlStore implements ConversationStore {
   async recordInbound(msg: InboundMessage, now: Date): Promise<{ inbound: InboundRow; created: boolean }> {
     const find = "SELECT * FROM inbound_messages WHERE channel = ? AND platform_message_id = ?";
     const known = await this.one(find, [msg.channel, msg.platformMessageId], toInbound);
@@ -257,28 +238,25 @@ export class SqlConversationStore implements ConversationStore {
 
   async listUnloggedLawyerReplies(after: Date, before: Date): Promise<UnloggedReply[]> {
     const meta = (key: string) => this.d.json("m.meta", key);
-    const rows = await this.db.all<Row>(
+    return this.many(
       `SELECT m.text, m.author_id, m.created_at, ${meta("referralId")} AS referral_id, ${meta("outboxId")} AS outbox_id
        FROM thread_messages m
        WHERE m.role = 'lawyer' AND m.created_at < ? AND m.created_at > ?
          AND ${meta("referralId")} IS NOT NULL AND ${meta("outboxId")} IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.outbox_id = ${meta("outboxId")})`,
       [before, after],
+      toUnlogged,
     );
-    return rows.map(toUnlogged);
   }
 
   async countMessages(): Promise<{ channel: string; intent: string; n: number }[]> {
     // GROUP BY position: grouping by an output alias is not portable SQL.
-    const rows = await this.db.all<Row>(
-      `SELECT channel, COALESCE(reason, ${this.d.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n FROM inbound_messages GROUP BY 1, 2`,
-    );
-    return rows.map((r) => ({ channel: String(r.channel), intent: String(r.intent), n: Number(r.n) }));
+    const sql = `SELECT channel, COALESCE(reason, ${this.d.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n FROM inbound_messages GROUP BY 1, 2`;
+    return this.many(sql, [], reader({ channel: text, intent: text, n: num }));
   }
 
   async countEscalations(): Promise<{ reason: string; urgency: string; n: number }[]> {
-    const rows = await this.db.all<Row>("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency");
-    return rows.map((r) => ({ reason: String(r.reason), urgency: String(r.urgency), n: Number(r.n) }));
+    return this.many("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency", [], reader({ reason: text, urgency: text, n: num }));
   }
 
   async purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number> {

@@ -3,7 +3,7 @@
 // aggregates them. Every reader applies the same range, filters and region scope.
 
 import { flag, isoOrNull, num, reader, text, textOrNull, type Row } from "./rows.ts";
-import { asSql, regionClause, sqlValue, type Dialect, type SqlDb, type SqlHandle } from "./sql.ts";
+import { conditions, regionClause, sqlValue, SqlStore, type Dialect } from "./sql.ts";
 
 /** What a report covers: [start, end) in ISO UTC, optional filters and the viewer's regions. */
 export interface ReportFilter {
@@ -97,20 +97,15 @@ const R_COLS: Columns = { at: "r.created_at", channel: "r.channel", topic: "r.to
 
 /** WHERE clause for one query: range, filters and scope, with bound parameters only. */
 function where(f: ReportFilter, cols: Columns): { sql: string; params: unknown[] } {
-  const parts = [`${cols.at} >= ?`, `${cols.at} < ?`];
-  const params: unknown[] = [f.start, f.end];
-  const add = (c: { sql: string; params: unknown[] }) => {
-    parts.push(c.sql);
-    params.push(...c.params);
-  };
-  for (const key of ["channel", "topic", "group"] as const) {
-    const value = f[key];
-    if (value) add({ sql: `${cols[key]} = ?`, params: [value] });
-  }
+  const { parts, params, add } = conditions();
+  add(`${cols.at} >= ?`, f.start);
+  add(`${cols.at} < ?`, f.end);
+  for (const key of ["channel", "topic", "group"] as const) if (f[key]) add(`${cols[key]} = ?`, f[key]);
+  const region = (c: { sql: string; params: unknown[] }) => add(c.sql, ...c.params);
   // The chosen region or below it; rows without a region are not in it.
-  if (f.region) add(regionClause([f.region], { none: "1 = 0", column: cols.region, unplaced: false }));
+  if (f.region) region(regionClause([f.region], { none: "1 = 0", column: cols.region, unplaced: false }));
   // A row without a region is visible only to county-wide scopes (src/referral/regions.ts).
-  if (f.scope !== null) add(regionClause(f.scope, { none: "1 = 0", column: cols.region }));
+  if (f.scope !== null) region(regionClause(f.scope, { none: "1 = 0", column: cols.region }));
   return { sql: parts.join(" AND "), params };
 }
 
@@ -128,24 +123,17 @@ const byKey = (a: GroupOption, b: GroupOption) =>
   a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0;
 
 /** The dashboard's readers; all SQL the console needs for its reports. */
-export class SqlReportStore {
-  private readonly db: SqlDb;
-
-  constructor(handle: SqlHandle) {
-    this.db = asSql(handle);
-  }
-
+export class SqlReportStore extends SqlStore {
   async questions(f: ReportFilter): Promise<QuestionRow[]> {
     const w = where(f, Q_COLS);
-    const rows = await this.db.all(`SELECT ${this.db.dialect.day("q.at")} AS day, q.* FROM (${questions(this.db.dialect)}) q WHERE ${w.sql}`, w.params);
-    return rows.map(toQuestion);
+    return this.many(`SELECT ${this.d.day("q.at")} AS day, q.* FROM (${questions(this.d)}) q WHERE ${w.sql}`, w.params, toQuestion);
   }
 
   /** Texts of questions escalated for low confidence (for the wording list; masked there). */
   async lowConfidenceTexts(f: ReportFilter): Promise<{ topic: string; text: string; day: string }[]> {
     const w = where(f, Q_COLS);
     const rows = await this.db.all(
-      `SELECT q.topic, q.text, ${this.db.dialect.day("q.at")} AS day FROM (${questions(this.db.dialect)}) q WHERE q.reason = 'low_confidence' AND ${w.sql}`,
+      `SELECT q.topic, q.text, ${this.d.day("q.at")} AS day FROM (${questions(this.d)}) q WHERE q.reason = 'low_confidence' AND ${w.sql}`,
       w.params,
     );
     return rows.map((r) => ({ topic: String(r.topic), text: String(r.text), day: String(r.day) }));
@@ -154,23 +142,23 @@ export class SqlReportStore {
   /** Referrals created in the range (their first cycle carries the deadline statistics). */
   async referrals(f: ReportFilter): Promise<ReferralRow[]> {
     const w = where(f, R_COLS);
-    const rows = await this.db.all(
-      `SELECT ${this.db.dialect.day("r.created_at")} AS day, r.owner_id, r.created_at, r.first_response_at, r.first_response_due, r.closed_at
+    return this.many(
+      `SELECT ${this.d.day("r.created_at")} AS day, r.owner_id, r.created_at, r.first_response_at, r.first_response_due, r.closed_at
        FROM referrals r ${THREAD_OF_REFERRAL} WHERE ${w.sql}`,
       w.params,
+      toReferralRow,
     );
-    return rows.map(toReferralRow);
   }
 
   /** Ratings given in the range (一案一评: one per referral cycle), filtered through their referral. */
   async ratings(f: ReportFilter): Promise<RatingRow[]> {
     const w = where(f, { ...R_COLS, at: "rr.at" });
-    const rows = await this.db.all(
-      `SELECT ${this.db.dialect.day("rr.at")} AS day, rr.stars, rr.owner_id
+    return this.many(
+      `SELECT ${this.d.day("rr.at")} AS day, rr.stars, rr.owner_id
        FROM referral_ratings rr JOIN referrals r ON r.id = rr.referral_id ${THREAD_OF_REFERRAL} WHERE ${w.sql}`,
       w.params,
+      toRatingRow,
     );
-    return rows.map(toRatingRow);
   }
 
   /**
@@ -178,7 +166,7 @@ export class SqlReportStore {
    * reply takes its topic and region from its referral, a bot answer from its question.
    */
   async undelivered(f: ReportFilter): Promise<{ day: string; kind: string }[]> {
-    const d = this.db.dialect;
+    const d = this.d;
     const base = `
       SELECT o.created_at AS at, o.channel, o.kind, t.group_key,
              COALESCE(r.region, i.region, t.region) AS region,
@@ -194,7 +182,7 @@ export class SqlReportStore {
   }
 
   async staff(): Promise<UserRow[]> {
-    return (await this.db.all("SELECT id, name, role, regions, active FROM users")).map(toUserRow);
+    return this.many("SELECT id, name, role, regions, active FROM users", [], toUserRow);
   }
 
   /** Groups known to the channels, then any other group a question came from, for the group filter. */

@@ -75,6 +75,20 @@ export const marks = (n: number): string => Array.from({ length: n }, () => "?")
 /** "WHERE a AND b", or nothing when there are no conditions. */
 export const whereAll = (conditions: string[]): string => (conditions.length ? `WHERE ${conditions.join(" AND ")}` : "");
 
+/** Conditions collected one by one with their parameters, for a WHERE built from filters. */
+export function conditions(): { parts: string[]; params: unknown[]; add(sql: string, ...values: unknown[]): void } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  return {
+    parts,
+    params,
+    add(sql, ...values) {
+      parts.push(sql);
+      params.push(...values);
+    },
+  };
+}
+
 /** SELECT * FROM `table` with `column = ?` for each given (not undefined) value, ordered, optionally limited. */
 export function selectWhere(table: string, equal: Record<string, unknown>, order: string, limit?: number): { sql: string; params: unknown[] } {
   const given = Object.entries(equal).filter(([, v]) => v !== undefined);
@@ -356,6 +370,29 @@ export type SqlHandle = SqlDb | SqliteDb | PgPool;
 export function asSql(handle: SqlHandle): SqlDb {
   if ("dialect" in handle) return handle;
   return "prepare" in handle ? new SqliteSql(handle) : new PgSql(handle);
+}
+
+/** What every store starts from: the facade on its handle, the dialect, and mapped reads. */
+export abstract class SqlStore {
+  protected readonly db: SqlDb;
+
+  constructor(handle: SqlHandle) {
+    this.db = asSql(handle);
+  }
+
+  protected get d(): Dialect {
+    return this.db.dialect;
+  }
+
+  /** The first row, mapped; undefined when there is none. `db` is a transaction's, if given. */
+  protected async one<T>(sql: string, params: unknown[], map: (r: read.Row) => T, db: SqlDb = this.db): Promise<T | undefined> {
+    const r = await db.get<read.Row>(sql, params);
+    return r ? map(r) : undefined;
+  }
+
+  protected async many<T>(sql: string, params: unknown[], map: (r: read.Row) => T): Promise<T[]> {
+    return (await this.db.all<read.Row>(sql, params)).map(map);
+  }
 }
 
 /** Values of plain queries that differ by driver, read the same way (see rows.ts). */
