@@ -7,7 +7,7 @@ import type { AuditEntry, ReplyTemplate, RotaEntry, SessionRecord, User, UserRec
 import { toAudit, toRota, toSession, toTemplate, toUser, USER_PATCH_FIELDS } from "./referral-rows.ts";
 import type { NewAuditEntry, UserPatch } from "./referral-store.ts";
 import { snakeCase, type Row } from "./rows.ts";
-import { chunks, selectWhere, SqlStore, type SqlDb } from "./sql.ts";
+import { chunks, insertInto, selectWhere, SqlStore, type SqlDb } from "./sql.ts";
 
 type AuditFilter = { targetType?: AuditEntry["targetType"]; targetId?: string; actorId?: string; action?: string; limit?: number };
 
@@ -36,7 +36,7 @@ export class SqlAccountStore extends SqlStore {
     // One multi-row INSERT per run of entries: ids follow the order given.
     for (const part of chunks(entries, 500)) {
       await tx.run(
-        `INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+        insertInto("audit_log", "at, actor_id, action, target_type, target_id, detail", part.length),
         part.flatMap((e) => [e.at, e.actorId, e.action, e.targetType, e.targetId, this.d.toJson(e.detail ?? {})]),
       );
     }
@@ -47,8 +47,7 @@ export class SqlAccountStore extends SqlStore {
   async insertUser(u: UserRecord, audit: NewAuditEntry[]): Promise<void> {
     await this.withAudit(audit, (tx) =>
       tx.run(
-        `INSERT INTO users (id, username, name, password_hash, role, regions, topics, phone, active, failed_logins, locked_until, must_change_password, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        insertInto("users", "id, username, name, password_hash, role, regions, topics, phone, active, failed_logins, locked_until, must_change_password, created_at, updated_at"),
         [
           u.id, u.username, u.name, u.passwordHash, u.role, this.d.toJson(u.regions), this.d.toJson(u.topics), u.phone,
           u.active, u.failedLogins, u.lockedUntil, u.mustChangePassword, u.createdAt, u.updatedAt,
@@ -149,8 +148,7 @@ export class SqlAccountStore extends SqlStore {
   async insertRotaEntry(e: RotaEntry, audit: NewAuditEntry[]): Promise<void> {
     await this.withAudit(audit, (tx) =>
       tx.run(
-        `INSERT INTO rota_entries (user_id, regions, topics, schedule, dates_off, dates_on, note, active, id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        insertInto("rota_entries", "user_id, regions, topics, schedule, dates_off, dates_on, note, active, id, created_at, updated_at"),
         [...this.rotaValues(e), e.id, e.createdAt, e.updatedAt],
       ),
     );

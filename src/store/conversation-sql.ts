@@ -23,7 +23,7 @@ import type {
 } from "./conversation-store.ts";
 import { num, reader, text } from "./rows.ts";
 import { SqlAccountStore } from "./account-sql.ts";
-import { chunks, marks, selectWhere, SqlStore, type SqlDb } from "./sql.ts";
+import { chunks, insertInto, marks, selectWhere, SqlStore, type SqlDb } from "./sql.ts";
 
 const DUE = "status IN ('pending', 'failed')";
 const UNFINISHED = "status IN ('received', 'processing')";
@@ -36,16 +36,14 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     const region = msg.region ?? null;
     return this.db.transaction(async (tx) => {
       const thread = (await tx.get<{ id: number }>(
-        `INSERT INTO threads (channel, thread_key, sender_key, group_key, region, context, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `${insertInto("threads", "channel, thread_key, sender_key, group_key, region, context, created_at, updated_at")}
          ON CONFLICT (channel, thread_key) DO UPDATE SET region = COALESCE(excluded.region, threads.region), updated_at = excluded.updated_at
          RETURNING id`,
         [msg.channel, msg.threadKey, msg.senderKey, msg.groupKey ?? null, region, this.d.toJson({ ...EMPTY_STORED_CONTEXT, region }), now, now],
       ))!;
       // A concurrent retry of the same platform message: ON CONFLICT DO NOTHING, then read the winner's row.
       const row = await this.one(
-        `INSERT INTO inbound_messages (channel, platform_message_id, thread_id, thread_key, sender_key, group_key, region, text, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `${insertInto("inbound_messages", "channel, platform_message_id, thread_id, thread_key, sender_key, group_key, region, text, received_at")}
          ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING *`,
         [msg.channel, msg.platformMessageId, thread.id, msg.threadKey, msg.senderKey, msg.groupKey ?? null, region, msg.text, msg.receivedAt],
         toInbound,
@@ -103,8 +101,7 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
       if (c.escalation) {
         const e = c.escalation;
         escalation = (await this.one(
-          `INSERT INTO escalations (thread_id, inbound_id, reason, urgency, topic, region, summary, findings, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          `${insertInto("escalations", "thread_id, inbound_id, reason, urgency, topic, region, summary, findings, created_at, updated_at")} RETURNING *`,
           [threadId, c.inboundId, e.reason, e.urgency, e.topic, e.region ?? thread.region, e.summary, this.d.toJson(e.findings), now, now],
           toEscalation,
           tx,
@@ -321,8 +318,7 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
 
   private async insertOutbox(tx: SqlDb, thread: ThreadRow, o: NewOutbox, at: Date): Promise<OutboxRow> {
     return (await this.one(
-      `INSERT INTO outbox (thread_id, channel, thread_key, group_key, inbound_id, kind, text, status, created_at, sent_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `${insertInto("outbox", "thread_id, channel, thread_key, group_key, inbound_id, kind, text, status, created_at, sent_at")} RETURNING *`,
       [thread.id, thread.channel, thread.threadKey, thread.groupKey, o.inboundId ?? null, o.kind, o.text, o.sent ? "sent" : "pending", at, o.sent ? at : null],
       toOutbox,
       tx,

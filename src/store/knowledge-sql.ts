@@ -8,7 +8,7 @@ import { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledg
 import type { KnowledgeStore, LawListQuery, LawOverride, LawOverrideStatus, LawRow, SourceRow } from "./knowledge-store.ts";
 import * as read from "./rows.ts";
 import type { Row } from "./rows.ts";
-import { chunks, marks, selectWhere, SqlStore, type SqlHandle } from "./sql.ts";
+import { chunks, insertInto, marks, selectWhere, SqlStore, type SqlHandle } from "./sql.ts";
 
 /** Rows per multi-row INSERT: 14 parameters each stays under both databases' limits. */
 const BATCH = 500;
@@ -62,7 +62,7 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
       for (const part of chunks(arts, BATCH)) {
         await tx.run(`DELETE FROM articles WHERE id IN (${marks(part.length)})`, part.map((a) => a.id));
         await tx.run(
-          `INSERT INTO articles (${ARTICLE_COLUMNS}) VALUES ${part.map(() => `(${marks(14)})`).join(", ")}`,
+          insertInto("articles", ARTICLE_COLUMNS, part.length),
           part.flatMap((a) => [
             a.id, source.path, a.law, a.article, a.articleNo, a.articleSub, a.text, json(a.chapters), a.level, a.status,
             a.promulgated, a.effective, a.region, a.line,
@@ -72,7 +72,7 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
       for (const part of chunks(gds, BATCH)) {
         await tx.run(`DELETE FROM guides WHERE id IN (${marks(part.length)})`, part.map((g) => g.id));
         await tx.run(
-          `INSERT INTO guides (id, source, data) VALUES ${part.map(() => "(?, ?, ?)").join(", ")}`,
+          insertInto("guides", "id, source, data", part.length),
           part.flatMap((g) => [g.id, source.path, json(g)]),
         );
       }

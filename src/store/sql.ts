@@ -72,6 +72,12 @@ const jsonPath = (path: string[]) => {
 /** `n` placeholders for an IN list: "?, ?, ?". */
 export const marks = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
+/** INSERT INTO `table` (`columns`) VALUES with a `?` per column, for each of `rows` rows. */
+export function insertInto(table: string, columns: string, rows = 1): string {
+  const row = `(${marks(columns.split(",").length)})`;
+  return `INSERT INTO ${table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+}
+
 /** "WHERE a AND b", or nothing when there are no conditions. */
 export const whereAll = (conditions: string[]): string => (conditions.length ? `WHERE ${conditions.join(" AND ")}` : "");
 
