@@ -7,7 +7,8 @@ import type { AuditEntry, ReplyTemplate, RotaEntry, SessionRecord, User, UserRec
 import { toAudit, toRota, toSession, toTemplate, toUser, USER_PATCH_FIELDS } from "./referral-rows.ts";
 import type { NewAuditEntry, UserPatch } from "./referral-store.ts";
 import { snakeCase, type Row } from "./rows.ts";
-import { chunks, insertInto, selectWhere, SqlStore, type SqlDb } from "./sql.ts";
+import { chunks, insertInto, selectWhere, type SqlDb } from "./sql.ts";
+import { SqlStore } from "./sql-store.ts";
 
 type AuditFilter = { targetType?: AuditEntry["targetType"]; targetId?: string; actorId?: string; action?: string; limit?: number };
 

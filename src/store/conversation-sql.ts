@@ -23,7 +23,8 @@ import type {
 } from "./conversation-store.ts";
 import { num, reader, text } from "./rows.ts";
 import { SqlAccountStore } from "./account-sql.ts";
-import { chunks, insertInto, marks, selectWhere, SqlStore, type SqlDb } from "./sql.ts";
+import { chunks, insertInto, marks, selectWhere, type SqlDb } from "./sql.ts";
+import { SqlStore } from "./sql-store.ts";
 
 const DUE = "status IN ('pending', 'failed')";
 const UNFINISHED = "status IN ('received', 'processing')";

@@ -8,7 +8,8 @@ import { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledg
 import type { KnowledgeStore, LawListQuery, LawOverride, LawOverrideStatus, LawRow, SourceRow } from "./knowledge-store.ts";
 import * as read from "./rows.ts";
 import type { Row } from "./rows.ts";
-import { chunks, insertInto, marks, selectWhere, SqlStore, type SqlHandle } from "./sql.ts";
+import { chunks, insertInto, marks, selectWhere, type SqlHandle } from "./sql.ts";
+import { SqlStore } from "./sql-store.ts";
 
 /** Rows per multi-row INSERT: 14 parameters each stays under both databases' limits. */
 const BATCH = 500;

@@ -3,7 +3,8 @@
 // aggregates them. Every reader applies the same range, filters and region scope.
 
 import { flag, isoOrNull, num, reader, text, textOrNull, type Row } from "./rows.ts";
-import { conditions, regionClause, sqlValue, SqlStore, type Dialect } from "./sql.ts";
+import { conditions, regionClause, sqlValue, type Dialect } from "./sql.ts";
+import { SqlStore } from "./sql-store.ts";
 
 /** What a report covers: [start, end) in ISO UTC, optional filters and the viewer's regions. */
 export interface ReportFilter {

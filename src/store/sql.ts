@@ -378,29 +378,6 @@ export function asSql(handle: SqlHandle): SqlDb {
   return "prepare" in handle ? new SqliteSql(handle) : new PgSql(handle);
 }
 
-/** What every store starts from: the facade on its handle, the dialect, and mapped reads. */
-export abstract class SqlStore {
-  protected readonly db: SqlDb;
-
-  constructor(handle: SqlHandle) {
-    this.db = asSql(handle);
-  }
-
-  protected get d(): Dialect {
-    return this.db.dialect;
-  }
-
-  /** The first row, mapped; undefined when there is none. `db` is a transaction's, if given. */
-  protected async one<T>(sql: string, params: unknown[], map: (r: read.Row) => T, db: SqlDb = this.db): Promise<T | undefined> {
-    const r = await db.get<read.Row>(sql, params);
-    return r ? map(r) : undefined;
-  }
-
-  protected async many<T>(sql: string, params: unknown[], map: (r: read.Row) => T): Promise<T[]> {
-    return (await this.db.all<read.Row>(sql, params)).map(map);
-  }
-}
-
 /** Values of plain queries that differ by driver, read the same way (see rows.ts). */
 export const sqlValue = {
   /** TIMESTAMPTZ comes back as Date from PostgreSQL, as ISO text from SQLite. */
