@@ -14,7 +14,7 @@ import { EMPTY_CONTEXT } from "../src/pipeline/types.ts";
 import { readLabelledQuestions } from "../src/retrieval/question-bank.ts";
 import { buildOrLoadIndex } from "../src/retrieval/rank.ts";
 import { loadTermsFile } from "../src/retrieval/knowledge-files.ts";
-import { SqliteKnowledgeStore } from "../src/store/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../src/store/knowledge-store.ts";
 import { openSqlite } from "../src/store/sqlite.ts";
 import { readJsonl } from "./lib/ir-metrics.ts";
 import { profileOf } from "../src/channels/profiles.ts";
@@ -30,7 +30,7 @@ export async function benchAnswers(): Promise<{ n: number; p50: number; p95: num
   if (!existsSync(join(STARD, "corpus.jsonl"))) return null;
   const { index } = buildOrLoadIndex({ corpusPath: join(STARD, "corpus.jsonl"), queriesPath: "", cacheDir: join(PROJECT_ROOT, ".cache/retrieval") });
   const db = openSqlite(":memory:");
-  const store = new SqliteKnowledgeStore(db);
+  const store = new SqlKnowledgeStore(db);
   await ingestPaths(store, [join(KNOWLEDGE, "guides")]);
   const bankPath = join(STARD, "queries-train.jsonl");
   const answerer = new Answerer({

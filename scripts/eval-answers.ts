@@ -25,7 +25,7 @@ import { EMPTY_CONTEXT } from "../src/pipeline/types.ts";
 import { readCorpusJsonl } from "../src/retrieval/corpus.ts";
 import { loadAliasesFile, loadTermsFile } from "../src/retrieval/knowledge-files.ts";
 import { SearchIndex } from "../src/retrieval/search-index.ts";
-import { SqliteKnowledgeStore } from "../src/store/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../src/store/knowledge-store.ts";
 import { openSqlite } from "../src/store/sqlite.ts";
 import { readJsonl } from "./lib/ir-metrics.ts";
 import { profileOf } from "../src/channels/profiles.ts";
@@ -66,7 +66,7 @@ export function auroc(pos: number[], neg: number[]): number {
 
 async function loadGuides(): Promise<Guide[]> {
   const db = openSqlite(":memory:");
-  const store = new SqliteKnowledgeStore(db);
+  const store = new SqlKnowledgeStore(db);
   await ingestPaths(store, [join(KNOWLEDGE, "guides")]);
   const guides = await store.allGuides();
   db.close();

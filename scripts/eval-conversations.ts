@@ -18,7 +18,8 @@ import { openKnowledge } from "../src/knowledge/base.ts";
 import { ServiceDirectory } from "../src/knowledge/directory.ts";
 import { createLogger } from "../src/log.ts";
 import * as R from "../src/pipeline/replies.ts";
-import { EMPTY_CONTEXT, type ChannelName, type PipelineResult, type ThreadContext } from "../src/pipeline/types.ts";
+import type { ChannelName } from "../src/channel-message.ts";
+import { EMPTY_CONTEXT, type PipelineResult, type ThreadContext } from "../src/pipeline/types.ts";
 import { profileOf } from "../src/channels/profiles.ts";
 
 /** One message of a conversation; a follow-up names what it asks and what a reply must contain. */

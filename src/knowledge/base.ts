@@ -10,7 +10,7 @@ import { defaultLawSources, type Config } from "../config.ts";
 import type { Retriever } from "../pipeline/answer.ts";
 import { GuideIndex, type GuideSearchHit } from "../retrieval/guide-index.ts";
 import type { NeighbourEvidence } from "../retrieval/question-bank.ts";
-import { SqliteKnowledgeStore, type KnowledgeStore } from "../store/knowledge-store.ts";
+import { SqlKnowledgeStore, type KnowledgeStore } from "../store/knowledge-store.ts";
 import { openStore } from "../store/open.ts";
 import { openSqlite, type SqliteDb } from "../store/sqlite.ts";
 import { ingestPaths, type IngestSummary } from "./ingest.ts";
@@ -221,7 +221,7 @@ export async function openKnowledge(config: Config, opts: OpenKnowledgeOptions =
     kb.releaseStore = () => opened.close();
   } else {
     const db = opts.db ?? openSqlite(join(config.dataDir, "lawdesk.db"));
-    kb = new KnowledgeBase(config, db, new SqliteKnowledgeStore(db), !opts.db, opts.log);
+    kb = new KnowledgeBase(config, db, new SqlKnowledgeStore(db), !opts.db, opts.log);
   }
   if (opts.buildIndex !== false) {
     await kb.ensureSeeded();

@@ -6,7 +6,7 @@
 
 import { existsSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { PgKnowledgeStore } from "../store/pg/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../store/knowledge-store.ts";
 import { openPg } from "../store/pg/pool.ts";
 import { openSqlite } from "../store/sqlite.ts";
 import { openKnowledge, type IndexWorkerInput, type IndexWorkerResult, type KnowledgeBase } from "./base.ts";
@@ -29,7 +29,7 @@ async function build(input: IndexWorkerInput): Promise<IndexWorkerResult> {
     // A small pool of its own on the same database and schema; the parent has migrated it.
     const pg = await openPg(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, max: 2, migrate: false });
     release = () => pg.close();
-    kb = await openKnowledge(config, { buildIndex: false, store: new PgKnowledgeStore(pg.pool) });
+    kb = await openKnowledge(config, { buildIndex: false, store: new SqlKnowledgeStore(pg.pool) });
   }
   try {
     const built = await kb.buildIndexInto(input.dir, input.inputs, input.progress);

@@ -5,9 +5,6 @@
 
 import type { TextLimits } from "../text-fit.ts";
 
-// The stores read the message contract from here; it belongs to the channels and the core.
-export type { ChannelName, InboundMessage } from "../channel-message.ts";
-
 export type Intent =
   | "legal_question"
   | "follow_up"

@@ -1,6 +1,6 @@
 // The referral queue module: what the integrator imports and wires.
 //
-//   const store = new SqliteReferralStore(db);
+//   const store = new SqlReferralStore(db);
 //   const auth = new AuthService(store);
 //   const rota = new RotaService(store);
 //   const referrals = new ReferralService({ store, gateway, notifier, logger });

@@ -1,7 +1,8 @@
 // Domain types of the referral queue (工单): console users, the duty rota, referrals and
 // their timeline, and the typed errors every acting method throws.
 
-import type { ChannelName, EscalationReason, EscalationRequest, Urgency } from "../pipeline/types.ts";
+import type { ChannelName } from "../channel-message.ts";
+import type { EscalationReason, EscalationRequest, Urgency } from "../pipeline/types.ts";
 
 export type { ChannelName, Urgency };
 

@@ -7,34 +7,21 @@ import type { AuditEntry, ReplyTemplate, RotaEntry, SessionRecord, User, UserRec
 import { toAudit, toRota, toSession, toTemplate, toUser, USER_PATCH_FIELDS } from "./referral-rows.ts";
 import type { NewAuditEntry, UserPatch } from "./referral-store.ts";
 import { snakeCase, type Row } from "./rows.ts";
-import { asSql, chunks, selectWhere, whereAll, type SqlDb, type SqlHandle } from "./sql.ts";
+import { chunks, insertInto, selectWhere, type SqlDb } from "./sql.ts";
+import { SqlStore } from "./sql-store.ts";
 
 type AuditFilter = { targetType?: AuditEntry["targetType"]; targetId?: string; actorId?: string; action?: string; limit?: number };
 
-export class SqlAccountStore {
-  protected readonly db: SqlDb;
-
-  constructor(handle: SqlHandle) {
-    this.db = asSql(handle);
-  }
-
-  protected get d() {
-    return this.db.dialect;
-  }
-
+export class SqlAccountStore extends SqlStore {
   /** A patch value as the column stores it: objects and arrays as JSON text. */
   protected value(v: unknown): unknown {
     if (Array.isArray(v) || (v !== null && typeof v === "object")) return this.d.toJson(v);
     return v === undefined ? null : v;
   }
 
+  /** one(), with null for no row (the referral side's convention). */
   protected async row<T>(sql: string, params: unknown[], map: (r: Row) => T): Promise<T | null> {
-    const r = await this.db.get<Row>(sql, params);
-    return r ? map(r) : null;
-  }
-
-  protected async rows<T>(sql: string, params: unknown[], map: (r: Row) => T): Promise<T[]> {
-    return (await this.db.all<Row>(sql, params)).map(map);
+    return (await this.one(sql, params, map)) ?? null;
   }
 
   /** Runs `write` and appends `entries` in one transaction. */
@@ -50,20 +37,18 @@ export class SqlAccountStore {
     // One multi-row INSERT per run of entries: ids follow the order given.
     for (const part of chunks(entries, 500)) {
       await tx.run(
-        `INSERT INTO audit_log (at, actor_id, action, target_type, target_id, detail) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+        insertInto("audit_log", "at, actor_id, action, target_type, target_id, detail", part.length),
         part.flatMap((e) => [e.at, e.actorId, e.action, e.targetType, e.targetId, this.d.toJson(e.detail ?? {})]),
       );
     }
   }
-
 
   // ---------------------------------------------------------------- users
 
   async insertUser(u: UserRecord, audit: NewAuditEntry[]): Promise<void> {
     await this.withAudit(audit, (tx) =>
       tx.run(
-        `INSERT INTO users (id, username, name, password_hash, role, regions, topics, phone, active, failed_logins, locked_until, must_change_password, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        insertInto("users", "id, username, name, password_hash, role, regions, topics, phone, active, failed_logins, locked_until, must_change_password, created_at, updated_at"),
         [
           u.id, u.username, u.name, u.passwordHash, u.role, this.d.toJson(u.regions), this.d.toJson(u.topics), u.phone,
           u.active, u.failedLogins, u.lockedUntil, u.mustChangePassword, u.createdAt, u.updatedAt,
@@ -117,14 +102,8 @@ export class SqlAccountStore {
   }
 
   async listUsers(filter: { role?: User["role"]; activeOnly?: boolean } = {}): Promise<UserRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.role) {
-      where.push("role = ?");
-      params.push(filter.role);
-    }
-    if (filter.activeOnly) where.push(`active = ${this.d.bool(true)}`);
-    return this.rows(`SELECT * FROM users ${whereAll(where)} ORDER BY lower(username), id`, params, toUser);
+    const q = selectWhere("users", { role: filter.role || undefined, active: filter.activeOnly || undefined }, "lower(username), id");
+    return this.many(q.sql, q.params, toUser);
   }
 
   // ---------------------------------------------------------------- sessions
@@ -170,8 +149,7 @@ export class SqlAccountStore {
   async insertRotaEntry(e: RotaEntry, audit: NewAuditEntry[]): Promise<void> {
     await this.withAudit(audit, (tx) =>
       tx.run(
-        `INSERT INTO rota_entries (user_id, regions, topics, schedule, dates_off, dates_on, note, active, id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        insertInto("rota_entries", "user_id, regions, topics, schedule, dates_off, dates_on, note, active, id, created_at, updated_at"),
         [...this.rotaValues(e), e.id, e.createdAt, e.updatedAt],
       ),
     );
@@ -192,20 +170,14 @@ export class SqlAccountStore {
   }
 
   async listRotaEntries(filter: { activeOnly?: boolean; userId?: string } = {}): Promise<RotaEntry[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.activeOnly) where.push(`active = ${this.d.bool(true)}`);
-    if (filter.userId) {
-      where.push("user_id = ?");
-      params.push(filter.userId);
-    }
-    return this.rows(`SELECT * FROM rota_entries ${whereAll(where)} ORDER BY created_at, id`, params, toRota);
+    const q = selectWhere("rota_entries", { active: filter.activeOnly || undefined, user_id: filter.userId || undefined }, "created_at, id");
+    return this.many(q.sql, q.params, toRota);
   }
 
   // ---------------------------------------------------------------- saved replies
 
   async listTemplates(userId: string): Promise<ReplyTemplate[]> {
-    return this.rows("SELECT * FROM reply_templates WHERE owner_id IS NULL OR owner_id = ? ORDER BY owner_id IS NOT NULL, title, id", [userId], toTemplate);
+    return this.many("SELECT * FROM reply_templates WHERE owner_id IS NULL OR owner_id = ? ORDER BY owner_id IS NOT NULL, title, id", [userId], toTemplate);
   }
 
   async getTemplate(id: string): Promise<ReplyTemplate | null> {
@@ -239,6 +211,6 @@ export class SqlAccountStore {
   async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
     const { targetType, targetId, actorId, action } = filter;
     const q = selectWhere("audit_log", { target_type: targetType, target_id: targetId, actor_id: actorId, action }, "id", filter.limit ?? 1000);
-    return this.rows(q.sql, q.params, toAudit);
+    return this.many(q.sql, q.params, toAudit);
   }
 }

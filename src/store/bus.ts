@@ -5,7 +5,8 @@
 
 import { randomUUID } from "node:crypto";
 
-export type BusTopic = "referral" | "notify" | "web" | "outbox";
+/** Named by the part that publishes it (the referral queue, a channel's live updates); the bus knows none. */
+export type BusTopic = string;
 
 export interface Bus {
   /** This process's id in published messages (so it can skip its own). */

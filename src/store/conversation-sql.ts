@@ -3,7 +3,7 @@
 // several processes share the work without waiting on each other (SQLite serialises writers);
 // complete() writes everything in one transaction.
 
-import type { ChannelName, InboundMessage } from "../pipeline/types.ts";
+import type { ChannelName, InboundMessage } from "../channel-message.ts";
 import { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread, toUnlogged } from "./conversation-rows.ts";
 import type {
   ClaimOptions,
@@ -21,33 +21,15 @@ import type {
   ThreadRow,
   UnloggedReply,
 } from "./conversation-store.ts";
-import type { Row } from "./rows.ts";
+import { num, reader, text } from "./rows.ts";
 import { SqlAccountStore } from "./account-sql.ts";
-import { asSql, chunks, marks, selectWhere, type SqlDb, type SqlHandle } from "./sql.ts";
+import { chunks, insertInto, marks, selectWhere, type SqlDb } from "./sql.ts";
+import { SqlStore } from "./sql-store.ts";
 
 const DUE = "status IN ('pending', 'failed')";
 const UNFINISHED = "status IN ('received', 'processing')";
 
-export class SqlConversationStore implements ConversationStore {
-  private readonly db: SqlDb;
-
-  constructor(handle: SqlHandle) {
-    this.db = asSql(handle);
-  }
-
-  private get d() {
-    return this.db.dialect;
-  }
-
-  private async one<T>(sql: string, params: unknown[], map: (r: Row) => T, db: SqlDb = this.db): Promise<T | undefined> {
-    const r = await db.get<Row>(sql, params);
-    return r ? map(r) : undefined;
-  }
-
-  private async many<T>(sql: string, params: unknown[], map: (r: Row) => T): Promise<T[]> {
-    return (await this.db.all<Row>(sql, params)).map(map);
-  }
-
+export class SqlConversationStore extends SqlStore implements ConversationStore {
   async recordInbound(msg: InboundMessage, now: Date): Promise<{ inbound: InboundRow; created: boolean }> {
     const find = "SELECT * FROM inbound_messages WHERE channel = ? AND platform_message_id = ?";
     const known = await this.one(find, [msg.channel, msg.platformMessageId], toInbound);
@@ -55,16 +37,14 @@ export class SqlConversationStore implements ConversationStore {
     const region = msg.region ?? null;
     return this.db.transaction(async (tx) => {
       const thread = (await tx.get<{ id: number }>(
-        `INSERT INTO threads (channel, thread_key, sender_key, group_key, region, context, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `${insertInto("threads", "channel, thread_key, sender_key, group_key, region, context, created_at, updated_at")}
          ON CONFLICT (channel, thread_key) DO UPDATE SET region = COALESCE(excluded.region, threads.region), updated_at = excluded.updated_at
          RETURNING id`,
         [msg.channel, msg.threadKey, msg.senderKey, msg.groupKey ?? null, region, this.d.toJson({ ...EMPTY_STORED_CONTEXT, region }), now, now],
       ))!;
       // A concurrent retry of the same platform message: ON CONFLICT DO NOTHING, then read the winner's row.
       const row = await this.one(
-        `INSERT INTO inbound_messages (channel, platform_message_id, thread_id, thread_key, sender_key, group_key, region, text, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `${insertInto("inbound_messages", "channel, platform_message_id, thread_id, thread_key, sender_key, group_key, region, text, received_at")}
          ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING *`,
         [msg.channel, msg.platformMessageId, thread.id, msg.threadKey, msg.senderKey, msg.groupKey ?? null, region, msg.text, msg.receivedAt],
         toInbound,
@@ -122,8 +102,7 @@ export class SqlConversationStore implements ConversationStore {
       if (c.escalation) {
         const e = c.escalation;
         escalation = (await this.one(
-          `INSERT INTO escalations (thread_id, inbound_id, reason, urgency, topic, region, summary, findings, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          `${insertInto("escalations", "thread_id, inbound_id, reason, urgency, topic, region, summary, findings, created_at, updated_at")} RETURNING *`,
           [threadId, c.inboundId, e.reason, e.urgency, e.topic, e.region ?? thread.region, e.summary, this.d.toJson(e.findings), now, now],
           toEscalation,
           tx,
@@ -257,28 +236,25 @@ export class SqlConversationStore implements ConversationStore {
 
   async listUnloggedLawyerReplies(after: Date, before: Date): Promise<UnloggedReply[]> {
     const meta = (key: string) => this.d.json("m.meta", key);
-    const rows = await this.db.all<Row>(
+    return this.many(
       `SELECT m.text, m.author_id, m.created_at, ${meta("referralId")} AS referral_id, ${meta("outboxId")} AS outbox_id
        FROM thread_messages m
        WHERE m.role = 'lawyer' AND m.created_at < ? AND m.created_at > ?
          AND ${meta("referralId")} IS NOT NULL AND ${meta("outboxId")} IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.outbox_id = ${meta("outboxId")})`,
       [before, after],
+      toUnlogged,
     );
-    return rows.map(toUnlogged);
   }
 
   async countMessages(): Promise<{ channel: string; intent: string; n: number }[]> {
     // GROUP BY position: grouping by an output alias is not portable SQL.
-    const rows = await this.db.all<Row>(
-      `SELECT channel, COALESCE(reason, ${this.d.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n FROM inbound_messages GROUP BY 1, 2`,
-    );
-    return rows.map((r) => ({ channel: String(r.channel), intent: String(r.intent), n: Number(r.n) }));
+    const sql = `SELECT channel, COALESCE(reason, ${this.d.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n FROM inbound_messages GROUP BY 1, 2`;
+    return this.many(sql, [], reader({ channel: text, intent: text, n: num }));
   }
 
   async countEscalations(): Promise<{ reason: string; urgency: string; n: number }[]> {
-    const rows = await this.db.all<Row>("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency");
-    return rows.map((r) => ({ reason: String(r.reason), urgency: String(r.urgency), n: Number(r.n) }));
+    return this.many("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency", [], reader({ reason: text, urgency: text, n: num }));
   }
 
   async purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number> {
@@ -343,8 +319,7 @@ export class SqlConversationStore implements ConversationStore {
 
   private async insertOutbox(tx: SqlDb, thread: ThreadRow, o: NewOutbox, at: Date): Promise<OutboxRow> {
     return (await this.one(
-      `INSERT INTO outbox (thread_id, channel, thread_key, group_key, inbound_id, kind, text, status, created_at, sent_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `${insertInto("outbox", "thread_id, channel, thread_key, group_key, inbound_id, kind, text, status, created_at, sent_at")} RETURNING *`,
       [thread.id, thread.channel, thread.threadKey, thread.groupKey, o.inboundId ?? null, o.kind, o.text, o.sent ? "sent" : "pending", at, o.sent ? at : null],
       toOutbox,
       tx,

@@ -2,15 +2,8 @@
 // and the outbox of replies. The interface and its types; the one implementation, for SQLite
 // and PostgreSQL alike, is SqlConversationStore (conversation-sql.ts).
 
-import type {
-  ChannelName,
-  EscalationReason,
-  EscalationRequest,
-  InboundMessage,
-  PipelineResult,
-  ThreadContext,
-  Urgency,
-} from "../pipeline/types.ts";
+import type { ChannelName, InboundMessage } from "../channel-message.ts";
+import type { EscalationReason, EscalationRequest, PipelineResult, ThreadContext, Urgency } from "../pipeline/types.ts";
 
 export type InboundStatus = "received" | "processing" | "done" | "failed";
 export type OutcomeReason = "rate_limited" | "owned_by_person" | "rating";
@@ -235,5 +228,3 @@ export interface ConversationStore {
 
 export { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread } from "./conversation-rows.ts";
 export { SqlConversationStore } from "./conversation-sql.ts";
-// One implementation for both databases; the names callers construct it by.
-export { SqlConversationStore as SqliteConversationStore, SqlConversationStore as PgConversationStore } from "./conversation-sql.ts";

@@ -8,7 +8,8 @@ import { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledg
 import type { KnowledgeStore, LawListQuery, LawOverride, LawOverrideStatus, LawRow, SourceRow } from "./knowledge-store.ts";
 import * as read from "./rows.ts";
 import type { Row } from "./rows.ts";
-import { asSql, chunks, marks, type SqlDb, type SqlHandle } from "./sql.ts";
+import { chunks, insertInto, marks, selectWhere, type SqlHandle } from "./sql.ts";
+import { SqlStore } from "./sql-store.ts";
 
 /** Rows per multi-row INSERT: 14 parameters each stays under both databases' limits. */
 const BATCH = 500;
@@ -22,14 +23,13 @@ function lastById<T extends { id: string }>(items: T[]): T[] {
   return items.filter((it, i) => last.get(it.id) === i);
 }
 
-export class SqlKnowledgeStore implements KnowledgeStore {
-  private readonly db: SqlDb;
+export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
   /** The column that orders articles as they were inserted. */
   private readonly seq: string;
 
   constructor(handle: SqlHandle) {
-    this.db = asSql(handle);
-    this.seq = this.db.dialect.name === "sqlite" ? "rowid" : "seq";
+    super(handle);
+    this.seq = this.d.name === "sqlite" ? "rowid" : "seq";
   }
 
   /**
@@ -42,21 +42,18 @@ export class SqlKnowledgeStore implements KnowledgeStore {
   }
 
   async getSource(path: string): Promise<SourceRow | undefined> {
-    const r = await this.db.get<Row>("SELECT * FROM sources WHERE path = ?", [path]);
-    return r ? toSource(r) : undefined;
+    return this.one("SELECT * FROM sources WHERE path = ?", [path], toSource);
   }
 
   async listSources(root?: string): Promise<SourceRow[]> {
-    const rows = root
-      ? await this.db.all<Row>("SELECT * FROM sources WHERE root = ? ORDER BY path", [root])
-      : await this.db.all<Row>("SELECT * FROM sources ORDER BY path");
-    return rows.map(toSource);
+    const q = selectWhere("sources", { root: root || undefined }, "path");
+    return this.many(q.sql, q.params, toSource);
   }
 
   async replaceSource(source: SourceRow, articles: ArticleUnit[], guides: Guide[]): Promise<void> {
     const arts = lastById(articles);
     const gds = lastById(guides);
-    const json = this.db.dialect.toJson;
+    const json = this.d.toJson;
     await this.db.transaction(async (tx) => {
       await tx.run("DELETE FROM sources WHERE path = ?", [source.path]);
       await tx.run("INSERT INTO sources (path, root, kind, hash, units, ingested_at, law_key, law_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -66,7 +63,7 @@ export class SqlKnowledgeStore implements KnowledgeStore {
       for (const part of chunks(arts, BATCH)) {
         await tx.run(`DELETE FROM articles WHERE id IN (${marks(part.length)})`, part.map((a) => a.id));
         await tx.run(
-          `INSERT INTO articles (${ARTICLE_COLUMNS}) VALUES ${part.map(() => `(${marks(14)})`).join(", ")}`,
+          insertInto("articles", ARTICLE_COLUMNS, part.length),
           part.flatMap((a) => [
             a.id, source.path, a.law, a.article, a.articleNo, a.articleSub, a.text, json(a.chapters), a.level, a.status,
             a.promulgated, a.effective, a.region, a.line,
@@ -76,7 +73,7 @@ export class SqlKnowledgeStore implements KnowledgeStore {
       for (const part of chunks(gds, BATCH)) {
         await tx.run(`DELETE FROM guides WHERE id IN (${marks(part.length)})`, part.map((g) => g.id));
         await tx.run(
-          `INSERT INTO guides (id, source, data) VALUES ${part.map(() => "(?, ?, ?)").join(", ")}`,
+          insertInto("guides", "id, source, data", part.length),
           part.flatMap((g) => [g.id, source.path, json(g)]),
         );
       }
@@ -88,11 +85,11 @@ export class SqlKnowledgeStore implements KnowledgeStore {
   }
 
   async allArticles(): Promise<ArticleUnit[]> {
-    return (await this.db.all<Row>(`SELECT * FROM articles ORDER BY ${this.seq}`)).map(toUnit);
+    return this.many(`SELECT * FROM articles ORDER BY ${this.seq}`, [], toUnit);
   }
 
   async allGuides(): Promise<Guide[]> {
-    return (await this.db.all<Row>("SELECT data FROM guides ORDER BY id")).map((r) => read.json<Guide>(r.data, null as unknown as Guide));
+    return this.many("SELECT data FROM guides ORDER BY id", [], (r) => read.json<Guide>(r.data, null as unknown as Guide));
   }
 
   async getArticles(ids: string[]): Promise<ArticleUnit[]> {
@@ -104,11 +101,8 @@ export class SqlKnowledgeStore implements KnowledgeStore {
   }
 
   async findArticle(law: string, no: number, sub: number): Promise<ArticleUnit[]> {
-    const rows = await this.db.all<Row>(
-      `SELECT * FROM articles WHERE law = ? AND article_no = ? AND article_sub = ? ORDER BY ${STATUS_ORDER}, effective DESC NULLS LAST, ${this.seq}`,
-      [law, no, sub],
-    );
-    return rows.map(toUnit);
+    const order = `${STATUS_ORDER}, effective DESC NULLS LAST, ${this.seq}`;
+    return this.many(`SELECT * FROM articles WHERE law = ? AND article_no = ? AND article_sub = ? ORDER BY ${order}`, [law, no, sub], toUnit);
   }
 
   async setLawStatus(law: string, status: LawStatus, source?: string): Promise<number> {
@@ -161,7 +155,7 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     if (title) params.push(title);
     // The status of a version is that of its first article (a file shares one status).
     const grouped = `SELECT a.law, a.source, MIN(a.${this.seq}) AS first, COUNT(*) AS n FROM articles a
-      ${title ? `WHERE ${this.db.dialect.contains("a.law", "?")}` : ""} GROUP BY a.source, a.law`;
+      ${title ? `WHERE ${this.d.contains("a.law", "?")}` : ""} GROUP BY a.source, a.law`;
     if (query.status) params.push(query.status);
     const filtered = `SELECT g.*, f.level, f.status, f.effective, f.promulgated, o.status AS override FROM (${grouped}) g
       JOIN articles f ON f.${this.seq} = g.first
@@ -170,12 +164,8 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     const total = Number((await this.db.get<{ n: unknown }>(`SELECT COUNT(*) AS n FROM (${filtered}) t`, params))!.n);
     const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
     const offset = Math.max(query.offset ?? 0, 0);
-    const rows = await this.db.all<Row>(`SELECT * FROM (${filtered}) t ORDER BY law, effective DESC NULLS LAST, source LIMIT ? OFFSET ?`, [
-      ...params,
-      limit,
-      offset,
-    ]);
-    return { total, rows: rows.map(toLawRow) };
+    const page = `SELECT * FROM (${filtered}) t ORDER BY law, effective DESC NULLS LAST, source LIMIT ? OFFSET ?`;
+    return { total, rows: await this.many(page, [...params, limit, offset], toLawRow) };
   }
 
   async overrideLawStatus(source: string, law: string, status: LawOverrideStatus | null, by: string | null): Promise<number> {
@@ -198,7 +188,7 @@ export class SqlKnowledgeStore implements KnowledgeStore {
   }
 
   async listLawOverrides(): Promise<LawOverride[]> {
-    return (await this.db.all<Row>("SELECT * FROM law_status_overrides ORDER BY set_at DESC, source, law")).map(toOverride);
+    return this.many("SELECT * FROM law_status_overrides ORDER BY set_at DESC, source, law", [], toOverride);
   }
 
   async articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]> {

@@ -79,5 +79,3 @@ export interface LawRow {
 
 export { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledge-rows.ts";
 export { SqlKnowledgeStore } from "./knowledge-sql.ts";
-// One implementation for both databases; the names callers construct it by.
-export { SqlKnowledgeStore as SqliteKnowledgeStore, SqlKnowledgeStore as PgKnowledgeStore } from "./knowledge-sql.ts";

@@ -2,7 +2,7 @@
 // the patch fields the store may write.
 
 import type { AuditEntry, Referral, ReferralEvent, ReplyTemplate, RotaEntry, SessionRecord, UserRecord } from "../referral/types.ts";
-import type { DeadlineNotice, RatingRow, ReferralPatch, UserPatch } from "./referral-store.ts";
+import type { DeadlineNotice, RatingRow, ReferralPatch } from "./referral-store.ts";
 import { flag, iso, isoOrNull, intOrNull, jsonOr, num, oneOf, reader, text, textOrNull } from "./rows.ts";
 
 /** Referral numbers: year and a zero-padded per-year sequence, `2026-000123`. */
@@ -53,9 +53,9 @@ export const toNotice = reader<DeadlineNotice>({ referralId: text, cycle: num, k
 export const toRating = reader<RatingRow>({ referralId: text, cycle: num, stars: num, comment: textOrNull, ownerId: textOrNull, at: iso });
 
 /** The fields a patch may set; each is written to its column (the name in snake_case). */
-export const USER_PATCH_FIELDS: readonly (keyof UserPatch)[] = [
+export const USER_PATCH_FIELDS = [
   "name", "role", "regions", "topics", "phone", "active", "passwordHash", "mustChangePassword", "failedLogins", "lockedUntil",
-];
+] as const satisfies readonly (keyof UserRecord)[];
 
 export const REFERRAL_PATCH_FIELDS: readonly Exclude<keyof ReferralPatch, "respondedAtIfUnset">[] = [
   "status", "ownerId", "assignedTo", "assignedQueue", "threadOwned", "cycle", "clockStartedAt", "responseDue", "respondedAt",

@@ -20,8 +20,8 @@ import type {
   ReferralQuery,
   ReferralStore,
 } from "./referral-store.ts";
-import type { Row } from "./rows.ts";
-import { chunks, marks, regionClause, selectWhere, whereAll, type SqlDb } from "./sql.ts";
+import { num, reader, text, type Row } from "./rows.ts";
+import { chunks, conditions, marks, regionClause, selectWhere, whereAll, type SqlDb } from "./sql.ts";
 
 const RUNNING = "status <> 'closed' AND responded_at IS NULL";
 
@@ -33,7 +33,6 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
       [referralId, e.at, e.actorId, e.kind, e.text ?? null, this.d.toJson(e.detail ?? {}), e.outboxId ?? null],
     );
   }
-
 
   // ---------------------------------------------------------------- referrals
 
@@ -84,26 +83,16 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
       sets.push(`responded_at = COALESCE(responded_at, ${x})`, `first_response_at = COALESCE(first_response_at, ${x})`);
       params.push(change.patch.respondedAtIfUnset, change.patch.respondedAtIfUnset);
     }
-    const where = ["id = ?"];
-    params.push(id);
+    const where = conditions();
+    where.add("id = ?", id);
     const g = change.guard ?? {};
-    if (g.statuses) {
-      where.push(`status IN (${marks(g.statuses.length)})`);
-      params.push(...g.statuses);
-    }
-    if (g.ownerId === null) where.push("owner_id IS NULL");
-    else if (g.ownerId !== undefined) {
-      where.push("owner_id = ?");
-      params.push(g.ownerId);
-    }
-    if (g.cycle !== undefined) {
-      where.push("cycle = ?");
-      params.push(g.cycle);
-    }
-    if (g.unrated) where.push("rating IS NULL");
+    if (g.statuses) where.add(`status IN (${marks(g.statuses.length)})`, ...g.statuses);
+    if (g.ownerId === null) where.add("owner_id IS NULL");
+    else if (g.ownerId !== undefined) where.add("owner_id = ?", g.ownerId);
+    if (g.cycle !== undefined) where.add("cycle = ?", g.cycle);
+    if (g.unrated) where.add("rating IS NULL");
     if (g.notJoinedBy !== undefined) {
-      where.push(`NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_id = referrals.id AND ${this.d.json("e.detail", "escalationId")} = ?)`);
-      params.push(g.notJoinedBy);
+      where.add(`NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_id = referrals.id AND ${this.d.json("e.detail", "escalationId")} = ?)`, g.notJoinedBy);
     }
 
     // One conditional UPDATE is the compare-and-set: whichever runs second finds the guard false.
@@ -111,7 +100,7 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
       // PostgreSQL's row lock alone does not re-run the NOT EXISTS above after a concurrent join
       // commits; this lock makes the second join start after the first has committed.
       if (g.notJoinedBy !== undefined) await tx.lock(`lawdesk.referral.join:${id}`);
-      const r = await tx.get<Row>(`UPDATE referrals SET ${sets.join(", ")} WHERE ${where.join(" AND ")} RETURNING *`, params);
+      const r = await tx.get<Row>(`UPDATE referrals SET ${sets.join(", ")} ${whereAll(where.parts)} RETURNING *`, [...params, ...where.params]);
       if (!r) return null;
       for (const e of change.events ?? []) await this.event(tx, id, e);
       if (change.rating) {
@@ -126,12 +115,7 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
   }
 
   async listReferrals(q: ReferralQuery): Promise<Referral[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (condition: string, ...values: unknown[]) => {
-      where.push(condition);
-      params.push(...values);
-    };
+    const { parts, params, add } = conditions();
     if (q.statuses) add(`status IN (${marks(q.statuses.length)})`, ...q.statuses);
     if (q.ownerId) add("owner_id = ?", q.ownerId);
     if (q.unowned) add("owner_id IS NULL");
@@ -154,12 +138,11 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
           : // Most urgent first, then the nearest deadline.
             "CASE urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, response_due, created_at";
     params.push(q.limit ?? 200, q.offset ?? 0);
-    return this.rows(`SELECT * FROM referrals ${whereAll(where)} ORDER BY ${order}, id LIMIT ? OFFSET ?`, params, toReferral);
+    return this.many(`SELECT * FROM referrals ${whereAll(parts)} ORDER BY ${order}, id LIMIT ? OFFSET ?`, params, toReferral);
   }
 
   async countByStatus(): Promise<{ status: string; n: number }[]> {
-    const rows = await this.db.all<Row>("SELECT status, COUNT(*) AS n FROM referrals GROUP BY status");
-    return rows.map((r) => ({ status: String(r.status), n: Number(r.n) }));
+    return this.many("SELECT status, COUNT(*) AS n FROM referrals GROUP BY status", [], reader({ status: text, n: num }));
   }
 
   async countOpen(userIds: string[]): Promise<Map<string, number>> {
@@ -175,7 +158,7 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
   }
 
   async listEvents(referralId: string): Promise<ReferralEvent[]> {
-    return this.rows("SELECT * FROM referral_events WHERE referral_id = ? ORDER BY id", [referralId], toEvent);
+    return this.many("SELECT * FROM referral_events WHERE referral_id = ? ORDER BY id", [referralId], toEvent);
   }
 
   async findEventByOutbox(outboxId: string): Promise<ReferralEvent | null> {
@@ -196,15 +179,14 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
   }
 
   async listNotices(referralId: string): Promise<DeadlineNotice[]> {
-    return this.rows("SELECT * FROM referral_deadline_notices WHERE referral_id = ? ORDER BY cycle, sent_at, kind", [referralId], toNotice);
+    return this.many("SELECT * FROM referral_deadline_notices WHERE referral_id = ? ORDER BY cycle, sent_at, kind", [referralId], toNotice);
   }
 
   async listRatings(filter: { ownerId?: string; referralId?: string }): Promise<RatingRow[]> {
     const q = selectWhere("referral_ratings", { owner_id: filter.ownerId, referral_id: filter.referralId }, "at, referral_id, cycle");
-    return this.rows(q.sql, q.params, toRating);
+    return this.many(q.sql, q.params, toRating);
   }
 
-  /** SELECT * with an equality per given column. */
   async redactClosedBefore(cutoff: string, at: string, audit: NewAuditEntry[]): Promise<number> {
     return this.db.transaction(async (tx) => {
       // Locks the rows it blanks (PostgreSQL): a purge running in two processes counts each referral once.
@@ -228,5 +210,4 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
       return ids.length;
     });
   }
-
 }

@@ -18,12 +18,12 @@ import type {
   User,
   UserRecord,
 } from "../referral/types.ts";
+import type { USER_PATCH_FIELDS } from "./referral-rows.ts";
 
 export type { NewAuditEntry };
 
-export type UserPatch = Partial<
-  Pick<UserRecord, "name" | "role" | "regions" | "topics" | "phone" | "active" | "passwordHash" | "mustChangePassword" | "failedLogins" | "lockedUntil">
->;
+/** The user fields an update may set (USER_PATCH_FIELDS). */
+export type UserPatch = Partial<Pick<UserRecord, (typeof USER_PATCH_FIELDS)[number]>>;
 
 export interface NewReferral extends EscalationInput {
   id: string;
@@ -179,5 +179,3 @@ export interface ReferralStore {
 
 export { formatReferralNumber, toAudit, toEvent, toNotice, toRating, toReferral, toRota, toSession, toTemplate, toUser } from "./referral-rows.ts";
 export { SqlReferralStore } from "./referral-sql.ts";
-// One implementation for both databases; the names callers construct it by.
-export { SqlReferralStore as SqliteReferralStore, SqlReferralStore as PgReferralStore } from "./referral-sql.ts";

@@ -72,8 +72,28 @@ const jsonPath = (path: string[]) => {
 /** `n` placeholders for an IN list: "?, ?, ?". */
 export const marks = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
+/** INSERT INTO `table` (`columns`) VALUES with a `?` per column, for each of `rows` rows. */
+export function insertInto(table: string, columns: string, rows = 1): string {
+  const row = `(${marks(columns.split(",").length)})`;
+  return `INSERT INTO ${table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+}
+
 /** "WHERE a AND b", or nothing when there are no conditions. */
 export const whereAll = (conditions: string[]): string => (conditions.length ? `WHERE ${conditions.join(" AND ")}` : "");
+
+/** Conditions collected one by one with their parameters, for a WHERE built from filters. */
+export function conditions(): { parts: string[]; params: unknown[]; add(sql: string, ...values: unknown[]): void } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  return {
+    parts,
+    params,
+    add(sql, ...values) {
+      parts.push(sql);
+      params.push(...values);
+    },
+  };
+}
 
 /** SELECT * FROM `table` with `column = ?` for each given (not undefined) value, ordered, optionally limited. */
 export function selectWhere(table: string, equal: Record<string, unknown>, order: string, limit?: number): { sql: string; params: unknown[] } {

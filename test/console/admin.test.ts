@@ -11,7 +11,7 @@ import { createApp, type App } from "../../src/app.ts";
 import { chinaToday } from "../../src/china-time.ts";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
 import { createLogger } from "../../src/log.ts";
-import { SqliteReferralStore } from "../../src/store/referral-store.ts";
+import { SqlReferralStore } from "../../src/store/referral-store.ts";
 import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 import { BAD_GUIDE, BAD_LAW_JSONL, GOOD_GUIDE, GUIDE_ID, GUIDE_QUESTION, LAW_JSONL } from "./admin-fixtures.ts";
 
@@ -93,7 +93,7 @@ describe("duty rota editor", () => {
     await waitFor(async () => (await mine(lawyerB.client)).length === 1, 5000, "second referral to 王律师");
     expect(await mine(lawyerA.client)).toHaveLength(1);
 
-    const auditLog = await new SqliteReferralStore(t.app.db!).listAudit({ targetType: "rota" });
+    const auditLog = await new SqlReferralStore(t.app.db!).listAudit({ targetType: "rota" });
     expect(auditLog.filter((a) => a.actorId === supervisor.id).map((a) => a.action).sort()).toEqual(["rota.create", "rota.update"]);
 
     // A bad slot is refused in words, and deactivating keeps the record.
@@ -197,7 +197,7 @@ describe("knowledge uploads", () => {
 
     await waitFor(async () => other.knowledge.searchGuides(GUIDE_QUESTION, 1)[0]?.guide.id === GUIDE_ID, 5000, "the other process to pick the guide up");
 
-    const audits = await new SqliteReferralStore(t.app.db!).listAudit({ action: "knowledge.upload" });
+    const audits = await new SqlReferralStore(t.app.db!).listAudit({ action: "knowledge.upload" });
     expect(audits.map((a) => a.targetId)).toContain(GUIDE_ID);
   });
 
@@ -281,7 +281,7 @@ describe("laws", () => {
     const lifted = await admin.post("/api/console/admin/knowledge/laws/status", { source: row.source, law: row.law, status: null });
     expect(lifted.status).toBe(200);
     expect((await ask(admin, q)).reply.citations.some((c: { law: string }) => c.law === "中华人民共和国劳动合同法")).toBe(true);
-    const actions = (await new SqliteReferralStore(t.app.db!).listAudit({ targetType: "system" })).map((a) => a.action);
+    const actions = (await new SqlReferralStore(t.app.db!).listAudit({ targetType: "system" })).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(["knowledge.law_mark", "knowledge.law_unmark"]));
   });
 });

@@ -8,16 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Filters } from "../../src/console/dashboard/filters.ts";
-import { groupNeedRows, groupOptions, lowConfidenceTexts, questionRows, staffRows, type QuestionRow } from "../../src/console/dashboard/queries.ts";
+import { GroupStore } from "../../src/channels/groups/index.ts";
+import { reportFilter, type Filters } from "../../src/console/dashboard/filters.ts";
 import { buildTables } from "../../src/console/dashboard/tables.ts";
 import type { PipelineResult } from "../../src/pipeline/types.ts";
 import type { UserRecord } from "../../src/referral/types.ts";
-import { SqliteConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
-import { PgConversationStore } from "../../src/store/pg/conversation-store.ts";
+import { SqlConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
 import { openPg } from "../../src/store/pg/pool.ts";
-import { PgReferralStore } from "../../src/store/pg/referral-store.ts";
-import { SqliteReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
+import { SqlReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
+import { SqlReportStore, type QuestionRow } from "../../src/store/report-sql.ts";
 import { PgSql, SqliteSql, type SqlDb } from "../../src/store/sql.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { BACKENDS, PG_URL, skipped, title, type BackendName } from "../store/backends.ts";
@@ -32,14 +31,14 @@ interface Opened {
 async function open(name: BackendName): Promise<Opened> {
   if (name === "postgres") {
     const h = await openPg(PG_URL, { freshSchema: true, max: 3 });
-    return { sql: new PgSql(h.pool), conversations: new PgConversationStore(h.pool), referrals: new PgReferralStore(h.pool), close: () => h.close() };
+    return { sql: new PgSql(h.pool), conversations: new SqlConversationStore(h.pool), referrals: new SqlReferralStore(h.pool), close: () => h.close() };
   }
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-dashq-"));
   const db = openSqlite(join(dir, "lawdesk.db"));
   return {
     sql: new SqliteSql(db),
-    conversations: new SqliteConversationStore(db),
-    referrals: new SqliteReferralStore(db),
+    conversations: new SqlConversationStore(db),
+    referrals: new SqlReferralStore(db),
     async close() {
       db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -140,21 +139,22 @@ for (const [name] of BACKENDS) {
     }, 60_000);
     afterAll(async () => o?.close());
 
+    const reports = () => new SqlReportStore(o.sql);
     const brief = (rows: QuestionRow[]) => rows.map((r) => `${r.day} ${r.topic} ${r.region ?? "-"} ${r.reason ?? "-"} ${r.answered ? "answered" : "-"}`).sort();
 
     test("questions by Shanghai day, with the range end exclusive", async () => {
       expect(o.sql.dialect.name).toBe(name);
-      expect(brief(await questionRows(o.sql, RANGE, null))).toEqual([
+      expect(brief(await reports().questions(reportFilter(RANGE, null)))).toEqual([
         "2026-01-31 labour qinghe.dong_x - answered",
         "2026-02-01 housing qinghe.dongzhen low_confidence -",
         "2026-02-01 other - - answered",
       ]);
       // One day only: the message a millisecond before midnight is not in it.
-      expect(brief(await questionRows(o.sql, { ...RANGE, from: "2026-02-01", to: "2026-02-01" }, null))).toHaveLength(2);
+      expect(brief(await reports().questions(reportFilter({ ...RANGE, from: "2026-02-01", to: "2026-02-01" }, null)))).toHaveLength(2);
     });
 
     test("region filters and scopes: exact ids and their children only; no region for county scopes", async () => {
-      const count = async (f: Partial<Filters>, scope: readonly string[] | null) => (await questionRows(o.sql, { ...RANGE, ...f }, scope)).length;
+      const count = async (f: Partial<Filters>, scope: readonly string[] | null) => (await reports().questions(reportFilter({ ...RANGE, ...f }, scope))).length;
       expect(await count({ region: "qinghe.dong" }, null)).toBe(0); // neither qinghe.dong_x nor qinghe.dongzhen
       expect(await count({ region: "qinghe" }, null)).toBe(2);
       expect(await count({ region: "qinghe.dongzhen" }, null)).toBe(1);
@@ -167,11 +167,11 @@ for (const [name] of BACKENDS) {
     });
 
     test("low-confidence texts", async () => {
-      expect(await lowConfidenceTexts(o.sql, RANGE, null)).toEqual([{ topic: "housing", text: "邻居的树挡光", day: "2026-02-01" }]);
+      expect(await reports().lowConfidenceTexts(reportFilter(RANGE, null))).toEqual([{ topic: "housing", text: "邻居的树挡光", day: "2026-02-01" }]);
     });
 
     test("staff: JSON regions and the active flag", async () => {
-      const staff = (await staffRows(o.sql)).sort((a, b) => a.id.localeCompare(b.id));
+      const staff = (await reports().staff()).sort((a, b) => a.id.localeCompare(b.id));
       expect(staff).toEqual([
         { id: "u-a", name: "律师u-a", role: "lawyer", regions: ["qinghe.dongzhen"], active: true },
         { id: "u-b", name: "律师u-b", role: "lawyer", regions: ["qinghe.xihe", "qinghe.nanling"], active: false },
@@ -179,12 +179,12 @@ for (const [name] of BACKENDS) {
     });
 
     test("group needs: counts, sensitive flags, the channel's group name", async () => {
-      const rows = await groupNeedRows(o.sql, { from: new Date("2026-01-31T16:00:00.000Z"), to: new Date("2026-02-02T16:00:00.000Z") });
+      const rows = await new GroupStore(o.sql).groupNeeds(null, { from: new Date("2026-01-31T16:00:00.000Z"), to: new Date("2026-02-02T16:00:00.000Z") });
       expect(rows).toEqual([
         { groupKey: "g-1", groupName: "东镇群", region: "qinghe.dongzhen", topic: "labour", count: 2, sensitive: 1 },
         { groupKey: "g-2", groupName: "", region: "qinghe.xihe", topic: "land", count: 1, sensitive: 0 },
       ]);
-      expect(await groupOptions(o.sql)).toEqual([{ channel: "wechaty", groupKey: "g-1", name: "东镇群", region: "qinghe.dongzhen" }]);
+      expect(await reports().groupOptions()).toEqual([{ channel: "wechaty", groupKey: "g-1", name: "东镇群", region: "qinghe.dongzhen" }]);
     });
 
     test("tables over these rows", async () => {

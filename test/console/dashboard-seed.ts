@@ -14,7 +14,7 @@ import { PermanentDeliveryError } from "../../src/channels/dispatcher.ts";
 import { loadConfig } from "../../src/config.ts";
 import { addDays, dayStart, shanghaiDay } from "../../src/console/dashboard/filters.ts";
 import { createLogger } from "../../src/log.ts";
-import type { ChannelName } from "../../src/pipeline/types.ts";
+import type { ChannelName } from "../../src/channel-message.ts";
 import { buildServer, type LawdeskServer } from "../../src/server/server.ts";
 import { dropSchema, randomTestSchema } from "../../src/store/pg/pool.ts";
 import { sqlValue } from "../../src/store/sql.ts";

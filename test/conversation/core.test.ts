@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConversationCore, type ConversationCoreOptions } from "../../src/conversation/core.ts";
 import { CONTEXT_RESET_NOTE, OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED } from "../../src/conversation/replies.ts";
 import type { EscalationRow, OutboxRow } from "../../src/store/conversation-store.ts";
-import { SqliteConversationStore } from "../../src/store/conversation-store.ts";
+import { SqlConversationStore } from "../../src/store/conversation-store.ts";
 import { Clock, FakePipeline, answer, captureLogger, gate, inbound, silentLogger, sleep, tempDb, type TempDb } from "./helpers.ts";
 import { CHANNEL_PROFILES } from "../../src/channels/profiles.ts";
 
@@ -569,7 +569,7 @@ describe("logs", () => {
     const text = "我电话13812345678，老板欠我三个月工资";
     for (const level of ["info", "debug"] as const) {
       const cap = captureLogger(level);
-      const store = new SqliteConversationStore(t.db);
+      const store = new SqlConversationStore(t.db);
       const core = new ConversationCore({ channels: CHANNEL_PROFILES, store, pipeline, log: cap.log, now: clock.now });
       await core.receive(inbound({ text }));
       const out = JSON.stringify(cap.lines());

@@ -7,17 +7,18 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { createLogger } from "../../src/log.ts";
-import type { AnswerPipeline, InboundMessage, PipelineResult, ReplyFormat, ThreadContext } from "../../src/pipeline/types.ts";
-import { SqliteConversationStore } from "../../src/store/conversation-store.ts";
+import type { InboundMessage } from "../../src/channel-message.ts";
+import type { AnswerPipeline, PipelineResult, ReplyFormat, ThreadContext } from "../../src/pipeline/types.ts";
+import { SqlConversationStore } from "../../src/store/conversation-store.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
 
 export interface TempDb {
   dir: string;
   path: string;
   db: SqliteDb;
-  store: SqliteConversationStore;
+  store: SqlConversationStore;
   /** Opens a second connection to the same file: what a restarted process would see. */
-  reopen(): { db: SqliteDb; store: SqliteConversationStore };
+  reopen(): { db: SqliteDb; store: SqlConversationStore };
   cleanup(): void;
 }
 
@@ -30,11 +31,11 @@ export function tempDb(): TempDb {
     dir,
     path,
     db,
-    store: new SqliteConversationStore(db),
+    store: new SqlConversationStore(db),
     reopen() {
       const db2 = openSqlite(path);
       opened.push(db2);
-      return { db: db2, store: new SqliteConversationStore(db2) };
+      return { db: db2, store: new SqlConversationStore(db2) };
     },
     cleanup() {
       for (const d of opened) if (d.open) d.close();

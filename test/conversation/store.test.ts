@@ -32,7 +32,7 @@ function completion(inboundId: number, claim: number, over: Partial<Completion> 
   };
 }
 
-describe("SqliteConversationStore", () => {
+describe("SqlConversationStore", () => {
   it("applies migration 10 with the conversation tables", () => {
     const tables = (t.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(["inbound_messages", "threads", "thread_messages", "escalations", "outbox"]));

@@ -13,7 +13,7 @@ import { loadLawRevisions } from "../../src/knowledge/revisions.ts";
 import { isCurrentLaw } from "../../src/knowledge/status.ts";
 import type { Guide } from "../../src/knowledge/types.ts";
 import { loadAliasesFile } from "../../src/retrieval/knowledge-files.ts";
-import { SqliteKnowledgeStore } from "../../src/store/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../../src/store/knowledge-store.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { HAS_LAWS, LAWS_DIR } from "../helpers/shared-data.ts";
 
@@ -78,7 +78,7 @@ describe.skipIf(!HAS_LAWS)("guide citations against the statutes in ../shared/da
       }
     }
     const db = openSqlite(":memory:");
-    const store = new SqliteKnowledgeStore(db);
+    const store = new SqlKnowledgeStore(db);
     await ingestPaths(store, index.filter((e) => wanted.has(e.title)).map((e) => join(LAWS_DIR, e.path)), { revisions });
     for (const a of await store.allArticles()) {
       const key = `${a.law}|${a.article}`;

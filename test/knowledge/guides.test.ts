@@ -9,7 +9,7 @@ import { parseGuide, GuideError } from "../../src/knowledge/guides.ts";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
 import { isCurrentLaw } from "../../src/knowledge/status.ts";
 import type { Guide } from "../../src/knowledge/types.ts";
-import { SqliteKnowledgeStore } from "../../src/store/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../../src/store/knowledge-store.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { HAS_LAWS, LAWS_DIR } from "../helpers/shared-data.ts";
 
@@ -50,7 +50,7 @@ describe.skipIf(!HAS_LAWS)("guides' legal basis against the statutes in ../share
   const current = new Map<string, boolean>();
   beforeAll(async () => {
     const db = openSqlite(":memory:");
-    const store = new SqliteKnowledgeStore(db);
+    const store = new SqlKnowledgeStore(db);
     // Only the laws the guides cite, so the test stays fast.
     const titles = new Set(guides.flatMap((g) => g.legalBasis.map((b) => b.law)));
     const index = readFileSync(join(LAWS_DIR, "index.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { path: string; title: string });

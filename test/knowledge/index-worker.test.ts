@@ -17,7 +17,7 @@ import { loadConfig } from "../../src/config.ts";
 import { openKnowledge, type KnowledgeBase } from "../../src/knowledge/base.ts";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
 import { createLogger } from "../../src/log.ts";
-import { PgKnowledgeStore } from "../../src/store/pg/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../../src/store/knowledge-store.ts";
 import { openPg } from "../../src/store/pg/pool.ts";
 import { PG_SKIP_REASON, PG_URL } from "../store/backends.ts";
 import { startFakeEmbeddings, type FakeEmbeddings } from "../helpers/fake-embeddings.ts";
@@ -165,7 +165,7 @@ describe("rebuilding a running knowledge base's index in a worker thread", () =>
 });
 
 /** A knowledge base over the three-article labour law in its own temp folder, for the store and embedding variants. */
-async function smallKnowledgeBase(env: Record<string, string>, opts: { store?: PgKnowledgeStore } = {}) {
+async function smallKnowledgeBase(env: Record<string, string>, opts: { store?: SqlKnowledgeStore } = {}) {
   const d = mkdtempSync(join(tmpdir(), "lawdesk-index-worker-small-"));
   mkdirSync(join(d, "laws"));
   writeFileSync(join(d, "laws", "劳动合同法.md"), LABOUR_LAW);
@@ -212,7 +212,7 @@ describe("closing a knowledge base while its worker builds", () => {
 describe.skipIf(PG_SKIP_REASON !== null)(`the index worker on PostgreSQL${PG_SKIP_REASON ? ` — SKIPPED: ${PG_SKIP_REASON}` : ""}`, () => {
   it("opens the same database and schema from the configuration and builds from it", async () => {
     const pg = await openPg(PG_URL, { freshSchema: true, max: 3 });
-    const small = await smallKnowledgeBase({ DATABASE_URL: PG_URL, DATABASE_SCHEMA: pg.schema! }, { store: new PgKnowledgeStore(pg.pool) });
+    const small = await smallKnowledgeBase({ DATABASE_URL: PG_URL, DATABASE_SCHEMA: pg.schema! }, { store: new SqlKnowledgeStore(pg.pool) });
     try {
       expect(small.kb.articleCount).toBe(3);
       expect((await ingestPaths(small.kb.store, [small.beePath])).changed).toBe(true);

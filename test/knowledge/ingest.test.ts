@@ -3,18 +3,18 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
-import { SqliteKnowledgeStore } from "../../src/store/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../../src/store/knowledge-store.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
 import { HAS_LAWS, LAWS_DIR } from "../helpers/shared-data.ts";
 
 let dir: string;
 let db: SqliteDb;
-let store: SqliteKnowledgeStore;
+let store: SqlKnowledgeStore;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "lawdesk-ingest-"));
   db = openSqlite(join(dir, "data", "lawdesk.db"));
-  store = new SqliteKnowledgeStore(db);
+  store = new SqlKnowledgeStore(db);
 });
 afterEach(() => {
   db.close();

@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from "../../src/config.ts";
 import { ingestPaths } from "../../src/knowledge/ingest.ts";
 import { loadLawRevisions, revisionSuperseding, type LawRevision } from "../../src/knowledge/revisions.ts";
 import { isCurrentLaw } from "../../src/knowledge/status.ts";
-import { SqliteKnowledgeStore } from "../../src/store/knowledge-store.ts";
+import { SqlKnowledgeStore } from "../../src/store/knowledge-store.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "lawdesk-revisions-"));
@@ -45,7 +45,7 @@ describe("law revisions", () => {
 
   it("marks the older text 已修改 at ingestion, and the uploaded new text takes over as current", async () => {
     const db = openSqlite(":memory:");
-    const store = new SqliteKnowledgeStore(db);
+    const store = new SqlKnowledgeStore(db);
     const old = join(dir, "old.md");
     writeFileSync(old, lawFile("2017-09-01", "旧的规定。"));
     await ingestPaths(store, [old], { revisions: [REVISION] });

@@ -77,11 +77,11 @@ describe("referral numbers", () => {
 
   it("never hands out one number twice, even from two connections", async () => {
     const { openSqlite } = await import("../../src/store/sqlite.ts");
-    const { SqliteReferralStore } = await import("../../src/store/referral-store.ts");
+    const { SqlReferralStore } = await import("../../src/store/referral-store.ts");
     const { ReferralService } = await import("../../src/referral/service.ts");
     const db2 = openSqlite(h.path);
     try {
-      const other = new ReferralService({ store: new SqliteReferralStore(db2), gateway: h.gateway, clock: h.clock.now });
+      const other = new ReferralService({ store: new SqlReferralStore(db2), gateway: h.gateway, clock: h.clock.now });
       const made = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
           (i % 2 ? other : h.service).createFromEscalation({

@@ -5,7 +5,7 @@
 
 import { ReferralService } from "../../src/referral/service.ts";
 import type { ThreadGateway } from "../../src/referral/ports.ts";
-import { SqliteReferralStore } from "../../src/store/referral-store.ts";
+import { SqlReferralStore } from "../../src/store/referral-store.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 
 const [dbPath, referralId, startAt, ...userIds] = process.argv.slice(2);
@@ -18,7 +18,7 @@ const gateway: ThreadGateway = {
   getThread: async () => null,
   getHistory: async () => [],
 };
-const service = new ReferralService({ store: new SqliteReferralStore(db), gateway });
+const service = new ReferralService({ store: new SqlReferralStore(db), gateway });
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
 const results = await Promise.allSettled(userIds.map((u) => service.claim(referralId, u)));
 for (const [i, r] of results.entries()) {

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ReferralService } from "../../src/referral/service.ts";
 import { ConflictError, type User } from "../../src/referral/types.ts";
-import { SqliteReferralStore } from "../../src/store/referral-store.ts";
+import { SqlReferralStore } from "../../src/store/referral-store.ts";
 import { openSqlite } from "../../src/store/sqlite.ts";
 import { PROJECT_ROOT } from "../../src/config.ts";
 import { harness, MemoryThreadGateway, OFFICE_HOURS, type Harness } from "./helpers.ts";
@@ -49,7 +49,7 @@ describe("claim: exactly one owner (首问负责)", () => {
     const db2 = openSqlite(h.path);
     try {
       const gateway2 = new MemoryThreadGateway();
-      const service2 = new ReferralService({ store: new SqliteReferralStore(db2), gateway: gateway2, clock: h.clock.now });
+      const service2 = new ReferralService({ store: new SqlReferralStore(db2), gateway: gateway2, clock: h.clock.now });
       const results = await Promise.allSettled(people.map((p, i) => (i % 2 === 0 ? h.service : service2).claim(r.id, p.id)));
       expect(results.filter((x) => x.status === "fulfilled")).toHaveLength(1);
       const owners = [...h.gateway.setOwnerCalls, ...gateway2.setOwnerCalls];

@@ -11,7 +11,7 @@ import { ReferralService } from "../../src/referral/service.ts";
 import { RotaService } from "../../src/referral/rota-service.ts";
 import { AuthService } from "../../src/referral/auth.ts";
 import { shanghai } from "../../src/referral/time.ts";
-import { SqliteReferralStore } from "../../src/store/referral-store.ts";
+import { SqlReferralStore } from "../../src/store/referral-store.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
 
 export class MemoryThreadGateway implements ThreadGateway {
@@ -80,7 +80,7 @@ export interface Harness {
   dir: string;
   path: string;
   db: SqliteDb;
-  store: SqliteReferralStore;
+  store: SqlReferralStore;
   gateway: MemoryThreadGateway;
   notifier: RecordingNotifier;
   clock: TestClock;
@@ -100,7 +100,7 @@ export async function harness(start: Date = MONDAY_10): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-referral-"));
   const path = join(dir, "data", "lawdesk.db");
   const db = openSqlite(path);
-  const store = new SqliteReferralStore(db);
+  const store = new SqlReferralStore(db);
   const gateway = new MemoryThreadGateway();
   const notifier = new RecordingNotifier();
   const clock = new TestClock(start);

@@ -5,7 +5,8 @@
 
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PURGED_TEXT, PurgeJob } from "../../src/privacy-purge.ts";
-import type { ChannelName, EscalationRequest } from "../../src/pipeline/types.ts";
+import type { ChannelName } from "../../src/channel-message.ts";
+import type { EscalationRequest } from "../../src/pipeline/types.ts";
 import { ReferralService } from "../../src/referral/service.ts";
 import { PeopleDesk } from "../../src/conversation/people.ts";
 import { ConversationThreadGateway } from "../../src/referral/thread-gateway.ts";

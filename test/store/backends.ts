@@ -8,12 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { SqliteConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
-import { SqliteKnowledgeStore, type KnowledgeStore } from "../../src/store/knowledge-store.ts";
-import { SqliteReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
-import { PgConversationStore } from "../../src/store/pg/conversation-store.ts";
-import { PgKnowledgeStore } from "../../src/store/pg/knowledge-store.ts";
-import { PgReferralStore } from "../../src/store/pg/referral-store.ts";
+import { SqlConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
+import { SqlKnowledgeStore, type KnowledgeStore } from "../../src/store/knowledge-store.ts";
+import { SqlReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
 import { openPg, type PgHandle } from "../../src/store/pg/pool.ts";
 import { PgSql, SqliteSql, type SqlDb } from "../../src/store/sql.ts";
 import { openSqlite, type SqliteDb } from "../../src/store/sqlite.ts";
@@ -66,8 +63,8 @@ export async function makeSqlite(): Promise<Backend> {
   const path = join(dir, "data", "lawdesk.db");
   const db = openSqlite(path);
   const opened: SqliteDb[] = [db];
-  const stores = (d: SqliteDb): Stores => ({ sql: new SqliteSql(d), conversation: new SqliteConversationStore(d), knowledge: new SqliteKnowledgeStore(d),
-    referral: new SqliteReferralStore(d),
+  const stores = (d: SqliteDb): Stores => ({ sql: new SqliteSql(d), conversation: new SqlConversationStore(d), knowledge: new SqlKnowledgeStore(d),
+    referral: new SqlReferralStore(d),
   });
   return {
     name: "sqlite",
@@ -93,8 +90,8 @@ export async function makeSqlite(): Promise<Backend> {
 export async function makePg(): Promise<Backend> {
   const main = await openPg(PG_URL, { freshSchema: true, max: 5 });
   const others: PgHandle[] = [];
-  const stores = (h: PgHandle): Stores => ({ sql: new PgSql(h.pool), conversation: new PgConversationStore(h.pool), knowledge: new PgKnowledgeStore(h.pool),
-    referral: new PgReferralStore(h.pool),
+  const stores = (h: PgHandle): Stores => ({ sql: new PgSql(h.pool), conversation: new SqlConversationStore(h.pool), knowledge: new SqlKnowledgeStore(h.pool),
+    referral: new SqlReferralStore(h.pool),
   });
   return {
     name: "postgres",

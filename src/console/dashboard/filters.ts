@@ -1,10 +1,10 @@
 // What the dashboard is asked for: a date range in Asia/Shanghai days and optional channel,
 // topic, region (a region includes everything below it) and group filters, intersected with
-// the regions the viewer may see. Turned into SQL conditions with bound parameters only.
+// the regions the viewer may see. The report store turns them into SQL (src/store/report-sql.ts).
 
 import { CHINA_OFFSET_MS as SHANGHAI_OFFSET_MS } from "../../china-time.ts";
 import { HttpError } from "../../server/errors.ts";
-import { regionClause } from "../../store/sql.ts";
+import type { ReportFilter } from "../../store/report-sql.ts";
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -63,53 +63,7 @@ export function parseFilters(q: Record<string, unknown>, now: Date): Filters {
   return { from, to, channel: one(q.channel), topic: one(q.topic), region: one(q.region), group: one(q.group) };
 }
 
-/**
- * The viewer's scope as SQL. A row without a region is visible only to county-wide scopes
- * (the same rule as referral access in src/referral/regions.ts, written once in the store).
- */
-export function scopeSql(column: string, scope: Scope, params: unknown[]): string {
-  // Comparisons rather than bare 1/0: PostgreSQL wants a boolean here.
-  if (scope === null) return "1 = 1";
-  const covered = regionClause(scope, { none: "1 = 0", column });
-  params.push(...covered.params);
-  return covered.sql;
-}
-
-export interface Columns {
-  /** Event time (ISO UTC text in SQLite, TIMESTAMPTZ in PostgreSQL; both compare with ISO params). */
-  at: string;
-  channel?: string;
-  topic?: string;
-  region?: string;
-  group?: string;
-}
-
-/** WHERE clause for one query: range, filters and scope, with its parameters. */
-export function whereSql(f: Filters, scope: Scope, cols: Columns): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const { start, end } = rangeBounds(f);
-  const parts = [`${cols.at} >= ?`, `${cols.at} < ?`];
-  params.push(start, end);
-  if (f.channel && cols.channel) {
-    parts.push(`${cols.channel} = ?`);
-    params.push(f.channel);
-  }
-  if (f.topic && cols.topic) {
-    parts.push(`${cols.topic} = ?`);
-    params.push(f.topic);
-  }
-  if (f.group && cols.group) {
-    parts.push(`${cols.group} = ?`);
-    params.push(f.group);
-  }
-  if (cols.region) {
-    if (f.region) {
-      // The chosen region or below it; rows without a region are not in it.
-      const chosen = regionClause([f.region], { none: "1 = 0", column: cols.region, unplaced: false });
-      parts.push(chosen.sql);
-      params.push(...chosen.params);
-    }
-    parts.push(scopeSql(cols.region, scope, params));
-  }
-  return { sql: parts.join(" AND "), params };
+/** The filters and the viewer's scope as the report store reads them. */
+export function reportFilter(f: Filters, scope: Scope): ReportFilter {
+  return { ...rangeBounds(f), channel: f.channel, topic: f.topic, region: f.region, group: f.group, scope };
 }

@@ -1,12 +1,13 @@
-// Every table the dashboard draws, built from the rows in queries.ts. A chart on the page
+// Every table the dashboard draws, built from the report store's rows (src/store/report-sql.ts). A chart on the page
 // and its CSV export are the same Table, so what the bureau downloads is exactly what it saw.
 
 import { maskPersonalData } from "../../privacy.ts";
 import { normalizeText } from "../../pipeline/normalize.ts";
 import { anyRegionCovers, regionCovers } from "../../referral/regions.ts";
+import { GroupStore, type GroupNeedRow } from "../../channels/groups/index.ts";
+import { SqlReportStore, type QuestionRow, type RatingRow, type ReferralRow } from "../../store/report-sql.ts";
 import type { SqlDb } from "../../store/sql.ts";
-import { addDays, dayStart, daysBetween, type Filters, type Scope } from "./filters.ts";
-import { groupNeedRows, lowConfidenceTexts, questionRows, ratingRows, referralRows, staffRows, undeliveredRows, type GroupNeedRow, type QuestionRow, type RatingRow, type ReferralRow } from "./queries.ts";
+import { addDays, dayStart, daysBetween, reportFilter, type Filters, type Scope } from "./filters.ts";
 import { judgeRising, mean, quantile, RISING_RULE, round } from "./stats.ts";
 
 export type Cell = string | number | null;
@@ -33,6 +34,8 @@ export interface TableContext {
   /** The running WeChat group channel, when there is one (issue 6's group needs). */
   groupNeeds?: ((range: { from: Date; to: Date }) => GroupNeedRow[] | Promise<GroupNeedRow[]>) | null;
 }
+
+const reports = (ctx: TableContext) => new SqlReportStore(ctx.sql);
 
 export const REASON_LABEL: Record<string, string> = {
   low_confidence: "机器人没有把握",
@@ -221,7 +224,7 @@ async function risingTable(ctx: TableContext): Promise<Table> {
   const weeks = RISING_RULE.baselineWeeks;
   const end = ctx.filters.to;
   const from = addDays(end, -7 * (weeks + 1) + 1);
-  const rows = await questionRows(ctx.sql, { ...ctx.filters, from, to: end, topic: null }, ctx.scope);
+  const rows = await reports(ctx).questions(reportFilter({ ...ctx.filters, from, to: end, topic: null }, ctx.scope));
   // Week 0 is the current week, 1..weeks the baseline, counted back from the last day.
   const weekOf = (day: string) => Math.floor((Date.parse(end) - Date.parse(day)) / (7 * 86_400_000));
   const perTopic = new Map<string, number[]>();
@@ -267,7 +270,7 @@ export function normaliseWording(text: string): string {
 
 async function wordingTable(ctx: TableContext): Promise<Table> {
   const PER_TOPIC = 10;
-  const texts = await lowConfidenceTexts(ctx.sql, ctx.filters, ctx.scope);
+  const texts = await reports(ctx).lowConfidenceTexts(reportFilter(ctx.filters, ctx.scope));
   const rows: Record<string, Cell>[] = [];
   const byTopic = [...countBy(texts, (t) => t.topic)].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
   for (const [topic, list] of byTopic) {
@@ -293,7 +296,7 @@ async function wordingTable(ctx: TableContext): Promise<Table> {
  * are listed even without work, so an idle adviser is visible too.
  */
 async function lawyerTable(ctx: TableContext, referrals: ReferralRow[], ratings: RatingRow[]): Promise<Table> {
-  const staff = await staffRows(ctx.sql);
+  const staff = await reports(ctx).staff();
   const owned = countBy(
     referrals.filter((r) => r.ownerId),
     (r) => r.ownerId!,
@@ -334,7 +337,7 @@ async function lawyerTable(ctx: TableContext, referrals: ReferralRow[], ratings:
 async function groupTable(ctx: TableContext): Promise<Table> {
   const f = ctx.filters;
   const range = { from: dayStart(f.from), to: dayStart(addDays(f.to, 1)) };
-  const all = ctx.groupNeeds ? await ctx.groupNeeds(range) : await groupNeedRows(ctx.sql, range);
+  const all = ctx.groupNeeds ? await ctx.groupNeeds(range) : await new GroupStore(ctx.sql).groupNeeds(null, range);
   const inScope = (region: string | null) => ctx.scope === null || anyRegionCovers(ctx.scope, region);
   const rows = all
     .filter((r) => inScope(r.region) && (!f.region || regionCovers(f.region, r.region)) && (!f.topic || r.topic === f.topic) && (!f.group || r.groupKey === f.group))
@@ -364,10 +367,12 @@ export async function buildTables(ctx: TableContext, names: readonly TableName[]
     let p: Promise<T> | undefined;
     return () => (p ??= read());
   };
-  const q = once(() => questionRows(ctx.sql, ctx.filters, ctx.scope));
-  const r = once(() => referralRows(ctx.sql, ctx.filters, ctx.scope));
-  const rt = once(() => ratingRows(ctx.sql, ctx.filters, ctx.scope));
-  const u = once(() => undeliveredRows(ctx.sql, ctx.filters, ctx.scope));
+  const store = reports(ctx);
+  const filter = reportFilter(ctx.filters, ctx.scope);
+  const q = once(() => store.questions(filter));
+  const r = once(() => store.referrals(filter));
+  const rt = once(() => store.ratings(filter));
+  const u = once(() => store.undelivered(filter));
   const build: Record<TableName, () => Promise<Table>> = {
     summary: async () => summaryTable(ctx, await q(), await r(), await rt(), await u()),
     daily: async () => dailyTable(ctx, await q(), await u()),

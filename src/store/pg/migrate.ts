@@ -3,14 +3,12 @@
 // Several processes may start at once: an advisory lock (per schema) serialises them and
 // each migration runs in its own transaction.
 
-import type pg from "pg";
 import { PG_MIGRATIONS } from "../migrations.ts";
+import { withTransaction, type PgPool } from "./pool.ts";
 
-export async function migratePg(pool: pg.Pool): Promise<number[]> {
-  const client = await pool.connect();
-  const applied: number[] = [];
-  try {
-    await client.query("BEGIN");
+export async function migratePg(pool: PgPool): Promise<number[]> {
+  return withTransaction(pool, async (client) => {
+    const applied: number[] = [];
     await client.query("SELECT pg_advisory_xact_lock(hashtext('lawdesk.migrate.' || current_schema()))");
     await client.query(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
@@ -26,12 +24,6 @@ export async function migratePg(pool: pg.Pool): Promise<number[]> {
       await client.query("RELEASE SAVEPOINT m");
       applied.push(m.version);
     }
-    await client.query("COMMIT");
     return applied;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

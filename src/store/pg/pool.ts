@@ -47,17 +47,11 @@ export async function openPg(url: string, opts: OpenPgOptions = {}): Promise<PgH
   const schema = opts.freshSchema ? randomTestSchema() : (opts.schema ?? null);
   if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
   if (schema !== null) {
-    const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5000 });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    } catch (err) {
+    await adminQuery(url, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`, opts.connectionTimeoutMillis ?? 5000).catch((err) => {
       // Two processes creating the same schema at once: the loser sees a unique violation.
       const code = (err as { code?: string }).code;
       if (code !== "23505" && code !== "42P06") throw err;
-    } finally {
-      await admin.end();
-    }
+    });
   }
   const settings = ["-c timezone=UTC"];
   if (schema !== null) settings.push(`-c search_path=${schema}`);
@@ -89,10 +83,15 @@ export async function openPg(url: string, opts: OpenPgOptions = {}): Promise<PgH
 
 export async function dropSchema(url: string, schema: string): Promise<void> {
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
-  const admin = new pg.Client({ connectionString: url });
+  await adminQuery(url, `DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+}
+
+/** One statement on a connection of its own, outside the pool (schemas are made before it exists). */
+async function adminQuery(url: string, sql: string, connectionTimeoutMillis?: number): Promise<void> {
+  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis });
   await admin.connect();
   try {
-    await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
