@@ -5,7 +5,8 @@
 
 import { randomUUID } from "node:crypto";
 
-export type BusTopic = "referral" | "notify" | "web" | "outbox";
+/** Named by purpose, not by channel: "live_reply" wakes a resident's open live chat (today the web chat). */
+export type BusTopic = "referral" | "notify" | "live_reply" | "outbox";
 
 export interface Bus {
   /** This process's id in published messages (so it can skip its own). */
