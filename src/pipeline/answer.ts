@@ -7,6 +7,7 @@ import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { ArticleHit, ArticleUnit, Guide, GuideBasis, GuideHit } from "../knowledge/types.ts";
 import { pickArticles, relevanceGate } from "./citations.ts";
 import { compose } from "./compose.ts";
+import { renderText } from "./render.ts";
 import { cutToFit } from "../text-fit.ts";
 import { ANSWER_THRESHOLD, confidenceOf, features, type ConfidenceFeatures } from "./confidence.ts";
 import { detectEmergency, emergencyTopic, kindLabels, safetyReply, urgencyFor } from "./emergency.ts";
@@ -18,6 +19,7 @@ import * as R from "./replies.ts";
 import { classifyTopic, type TopicDef } from "./topic.ts";
 import { isNonsense, isRepeat, repeatKey } from "./unclear.ts";
 import {
+  type AnswerParts,
   type AnswerPipeline,
   type EscalationReason,
   type EscalationRequest,
@@ -305,12 +307,13 @@ export class Answerer implements AnswerPipeline {
 
     const composed = compose({ guide, articles: quoted, directory, region, explanation, now: this.now() }, format);
     const prefix = always ? "这类情况需要律师尽快介入，我已同时转给值班律师。先为您介绍一般规定：\n\n" : note;
-    const text = prefix ? cutToFit(prefix + composed.text, format) : composed.text;
+    const parts: AnswerParts = { ...composed.parts, lead: prefix, fullText: prefix + composed.fullText };
     return {
       ...this.base(intent),
       kind: "reply",
-      text,
-      fullText: prefix + composed.fullText,
+      text: renderText(parts, format),
+      fullText: parts.fullText,
+      parts,
       topic,
       confidence,
       citations: composed.citations,

@@ -5,9 +5,9 @@
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
 import type { ArticleUnit, Guide } from "../knowledge/types.ts";
-import { DETAIL_HINT, DISCLAIMER, firstMessage } from "./phone-first.ts";
-import { cutToFit } from "../text-fit.ts";
-import type { Citation, ReplyFormat } from "./types.ts";
+import { firstMessageParts } from "./phone-first.ts";
+import { DETAIL_HINT, DISCLAIMER, renderText } from "./render.ts";
+import type { AnswerParts, Citation, ReplyFormat } from "./types.ts";
 
 export { cutToFit, fits } from "../text-fit.ts";
 
@@ -32,6 +32,8 @@ export interface Composed {
   fullText: string;
   citations: Citation[];
   truncated: boolean;
+  /** What `text` is rendered from (no lead yet). */
+  parts: AnswerParts;
 }
 
 /** Quote of an article: the whole text when short, else a verbatim prefix ending in "……". */
@@ -100,7 +102,8 @@ export function compose(input: ComposeInput, limits: ReplyFormat): Composed {
   // Repealed or not-yet-effective text is never quoted as current law.
   const citations = input.articles.filter((a) => isCurrentLaw(a, now)).map((a) => citationOf(a, now));
   const fullText = [...sections(input, citations), DISCLAIMER].join("\n\n");
-  const first = firstMessage({ guide: input.guide, citations, directory: input.directory, region: input.region, explanation: input.explanation }, limits);
-  const text = cutToFit(first, limits);
-  return { text, fullText, citations, truncated: text !== fullText };
+  const first = firstMessageParts({ guide: input.guide, citations, directory: input.directory, region: input.region, explanation: input.explanation }, limits);
+  const parts: AnswerParts = { ...first, fullText };
+  const text = renderText(parts, limits);
+  return { text, fullText, citations, truncated: text !== fullText, parts };
 }

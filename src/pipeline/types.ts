@@ -50,6 +50,27 @@ export interface EscalationRequest {
   findings: { articles: { id: string; law: string; article: string; score: number }[]; guides: { id: string; title: string; score: number }[] };
 }
 
+/**
+ * An answer in parts, before any layout: what a renderer turns into the message a resident
+ * sees (render.ts). The first message's parts, cut to the budget that fits; `fullText` is
+ * everything, for 回复【详细】.
+ */
+export interface AnswerParts {
+  /** A sentence before the answer (the case goes to a lawyer too, the region is unknown …); "" when none. */
+  lead: string;
+  /** The service guide's title, when the answer is built on one. */
+  title: string | null;
+  /** The direct answer in two or three sentences. */
+  direct: string;
+  /** Next steps, most important first: a guide's steps, else one piece of general advice. */
+  steps: string[];
+  /** Where to go: offices with their phone numbers. */
+  places: string[];
+  /** The statutes the answer rests on (their text quoted verbatim). */
+  citations: Citation[];
+  fullText: string;
+}
+
 /** What the pipeline decided for one message. */
 export interface PipelineResult {
   kind: "reply" | "silence";
@@ -75,6 +96,8 @@ export interface PipelineResult {
   followUp?: FollowUpAsk[];
   /** The page of the last answer's full text this reply showed (回复【详细】), 1-based. */
   detailPart?: number;
+  /** An answer composed from guides and statutes, in parts (`text` is them rendered); unset for fixed replies. */
+  parts?: AnswerParts;
 }
 
 /** What a follow-up asks about the matter already answered. */

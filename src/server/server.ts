@@ -11,8 +11,7 @@ import rateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
 import type { App } from "../app.ts";
-import type { TelegramChannel } from "../channels/telegram/index.ts";
-import type { WechatyChannel } from "../channels/wechaty/index.ts";
+import type { GroupBotAdmin, LawyerLinkAdmin } from "../channel-admin.ts";
 import { WebChannelSender, WebChatLive } from "../channels/web/live.ts";
 import { webChatPlugin } from "../channels/web/plugin.ts";
 import { ConsoleLive } from "../console/live.ts";
@@ -47,9 +46,9 @@ export interface ChannelRegistration {
 
 /** What {@link buildServer} builds the HTTP server with; every field is optional. */
 export interface BuildServerOptions {
-  /** Running chat-app channels, for the console's administration pages (login QR, group needs, account links). */
-  wechaty?: WechatyChannel | null;
-  telegram?: TelegramChannel | null;
+  /** Running chat-app channels as the console administers them (login QR, group needs, account links): a port, not the channels. */
+  wechaty?: GroupBotAdmin | null;
+  telegram?: LawyerLinkAdmin | null;
   /** Webhook plugins of other channels, mounted after the core routes. */
   channels?: ChannelRegistration[];
   /** Signs the residents' cookie; default: a secret kept in the data directory. */

@@ -66,6 +66,8 @@ interface Rule {
 }
 
 const OUTER = ["server", "console", "commands", "app.ts"];
+/** Channels the server does not serve itself; commands/serve.ts starts them and hands the server their ports. */
+const CHAT_APPS = ["channels/wechaty", "channels/telegram", "channels/wechat-oa", "channels/terminal"];
 
 const RULES: Rule[] = [
   { from: "pipeline", never: ["channels", "conversation", "referral", ...OUTER], why: "the pipeline knows no platform, no conversation and no screen" },
@@ -74,6 +76,8 @@ const RULES: Rule[] = [
   { from: "store", never: ["conversation", "channels", ...OUTER], why: "the store knows no behaviour" },
   { from: "referral", never: ["channels", ...OUTER], why: "the referral queue speaks to residents through the core" },
   { from: "channels", never: [], noCode: ["pipeline"], why: "a channel reaches the pipeline only through the core" },
+  { from: "server", never: CHAT_APPS, why: "the server reaches a chat-app channel only through the ChannelAdmin port" },
+  { from: "console", never: CHAT_APPS, why: "the console reaches a chat-app channel only through the ChannelAdmin port" },
 ];
 
 function violations(edges: Edge[]): string[] {
@@ -118,5 +122,8 @@ describe("imports follow the flow channel -> core -> pipeline -> reply | referra
     expect(probe("channels/wechaty/channel.ts", "pipeline/intent.ts")).toHaveLength(1);
     expect(probe("channels/web/plugin.ts", "pipeline/types.ts", true)).toEqual([]);
     expect(probe("channels/telegram/channel.ts", "channels/groups/index.ts")).toEqual([]);
+    expect(probe("console/admin/channels.ts", "channels/wechaty/index.ts", true)).toHaveLength(1);
+    expect(probe("server/server.ts", "channels/telegram/index.ts", true)).toHaveLength(1);
+    expect(probe("server/server.ts", "channels/web/plugin.ts")).toEqual([]);
   });
 });

@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { chinaToday } from "../../src/china-time.ts";
-import type { TelegramChannel } from "../../src/channels/telegram/index.ts";
-import type { WechatyChannel } from "../../src/channels/wechaty/index.ts";
+import type { GroupBotAdmin, LawyerLinkAdmin } from "../../src/channel-admin.ts";
 import { PROJECT_ROOT } from "../../src/config.ts";
 import { ADMIN_PASSWORD, Client, createStaff, startTestServer, type TestServer, WAGE_QUESTION, waitFor } from "../server/helpers.ts";
 import { BAD_GUIDE, GOOD_GUIDE, GUIDE_QUESTION } from "../console/admin-fixtures.ts";
@@ -23,26 +22,27 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`[e2e] skipped: ${CHROMIUM} not found (install Debian's chromium package)`);
 
 /** A logged-out Wechaty bot waiting for its QR to be scanned, in one township group. */
-function fakeWechaty(): WechatyChannel {
-  const groups = [{ channel: "wechaty", groupKey: "room-dongzhen", name: "东镇法律服务群", region: null as string | null, regionSource: null, active: true, joinedAt: null, leftAt: null, updatedAt: new Date().toISOString() }];
+function fakeWechaty(): GroupBotAdmin {
+  const groups = [{ channel: "wechaty" as const, groupKey: "room-dongzhen", name: "东镇法律服务群", region: null as string | null, regionSource: null, active: true, joinedAt: null, leftAt: null, updatedAt: new Date().toISOString() }];
   return {
     currentQr: () => ({ qrcode: "https://login.weixin.qq.com/l/IbTestQr0123==", imageUrl: "", status: "waiting", at: new Date().toISOString() }),
-    status: () => ({ loggedIn: false, account: null, groups: 1 }),
-    listGroups: () => groups,
-    setGroupRegion: (roomId: string, region: string | null) => {
+    status: async () => ({ loggedIn: false, account: null, groups: 1 }),
+    listGroups: async () => groups,
+    setGroupRegion: async (roomId: string, region: string | null) => {
       const g = groups.find((x) => x.groupKey === roomId);
       if (g) g.region = region;
       return g ?? null;
     },
-  } as unknown as WechatyChannel;
+    groupNeeds: async () => [],
+  };
 }
 
-function fakeTelegram(): TelegramChannel {
+function fakeTelegram(): LawyerLinkAdmin {
   return {
     createLinkCode: async () => ({ code: "48213675", expiresAt: new Date(Date.now() + 600_000) }),
     linkByAdmin: async () => {},
-    unlink: () => false,
-  } as unknown as TelegramChannel;
+    unlink: async () => false,
+  };
 }
 
 describe.skipIf(!haveChromium)("the bureau's pages in a real browser", () => {

@@ -11,6 +11,7 @@ import { openKnowledge, type KnowledgeBase } from "../../src/knowledge/base.ts";
 import { ServiceDirectory } from "../../src/knowledge/directory.ts";
 import type { Answerer } from "../../src/pipeline/answer.ts";
 import { nextContext } from "../../src/conversation/context.ts";
+import { renderText } from "../../src/pipeline/render.ts";
 import { EMPTY_CONTEXT, type ThreadContext } from "../../src/pipeline/types.ts";
 import { LABOUR_LAW } from "../server/helpers.ts";
 import { profileOf } from "../../src/channels/profiles.ts";
@@ -131,6 +132,30 @@ describe("phone-first answers", () => {
       for (const c of r.citations) expect(r.text, q).not.toContain(c.quote.slice(0, 60));
       if (r.citations.length > 0) expect(r.text).toContain(channel === "web" ? "条文原文见下方" : "回复【法条】看条文原文");
     }
+  });
+
+  it.each(["web", "wechat_oa", "telegram"] as const)("on %s an answer carries its parts, and the one renderer turns them into exactly the text", async (channel) => {
+    const format = profileOf(channel).format;
+    for (const q of [...TYPICAL, "我儿子昨天被派出所刑事拘留了，我该怎么办"]) {
+      const r = await answerer.run(q, fresh(), format);
+      if (!r.parts) continue;
+      expect(renderText(r.parts, format), q).toBe(r.text);
+      expect(r.parts.fullText, q).toBe(r.fullText);
+      expect(r.parts.citations, q).toEqual(r.citations);
+      expect(r.text, q).toContain(r.parts.direct);
+      for (const p of r.parts.places) expect(r.text, q).toContain(p);
+    }
+    const wage = await answerer.run("老板欠我三个月工资不给咋办", fresh(), format);
+    expect(wage.parts).toMatchObject({ lead: "", title: expect.any(String), direct: expect.stringMatching(/./) });
+    expect(wage.parts!.steps.length).toBeGreaterThan(0);
+    // A matter that always goes to a lawyer is answered too, after a lead saying so.
+    const detained = await answerer.run("我儿子昨天被派出所刑事拘留了，我该怎么办", fresh(), format);
+    expect(detained.parts?.lead).toContain("我已同时转给值班律师");
+    expect(detained.text.startsWith(detained.parts!.lead.trim())).toBe(true);
+  });
+
+  it("a fixed reply (a greeting, a referral asked for) carries no answer parts", async () => {
+    expect((await answerer.run("转人工", fresh(), profileOf("web").format)).parts).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compose, cutToFit, fits, MORE_HINT, quoteOf } from "../../src/pipeline/compose.ts";
+import { renderText } from "../../src/pipeline/render.ts";
 import { splitToFit } from "../../src/text-fit.ts";
 import { verifyExplanation } from "../../src/pipeline/verify.ts";
 import { ServiceDirectory } from "../../src/knowledge/directory.ts";
@@ -33,6 +34,29 @@ const directory = new ServiceDirectory({
 });
 
 describe("template composer", () => {
+  it("returns the answer's parts: the guide's title, a direct answer, its steps, where to go, the statutes and the full text", () => {
+    const c = compose({ guide, articles: [article({})], directory, region: null }, profileOf("wechat_oa").format);
+    expect(c.parts).toMatchObject({ lead: "", title: "老板拖欠工资怎么办", citations: c.citations, fullText: c.fullText });
+    expect(c.parts.direct.startsWith("工资要按时足额发。")).toBe(true);
+    expect(c.parts.steps).toEqual(["收集证据。", "向劳动保障监察投诉。", "申请劳动仲裁。"]);
+    expect(c.parts.places).toEqual(["· 示例县劳动保障监察大队（电话0000-1）"]);
+  });
+
+  it.each([
+    ["web", profileOf("web").format],
+    ["wechat_oa", profileOf("wechat_oa").format],
+    ["telegram", profileOf("telegram").format],
+    ["wechaty group", profileOf("wechaty").groupFormat!],
+  ])("renders the parts into exactly the text it returns on %s", (_, format) => {
+    for (const g of [guide, null]) {
+      const c = compose({ guide: g, articles: [article({})], directory, region: null }, format);
+      expect(renderText(c.parts, format)).toBe(c.text);
+    }
+    const bare = compose({ guide: null, articles: [article({})], directory, region: null }, format);
+    expect(bare.parts).toMatchObject({ title: null, places: [] });
+    expect(bare.parts.steps).toEqual([expect.stringContaining("当面咨询，或拨打12348。")]);
+  });
+
   it("quotes current law verbatim with law, article and validity, and gives the next step", () => {
     const c = compose({ guide, articles: [article({})], directory, region: null }, profileOf("web").format);
     expect(c.citations).toEqual([

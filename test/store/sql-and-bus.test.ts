@@ -122,7 +122,7 @@ describe.skipIf(PG_SKIP_REASON !== null)(`PgBus (LISTEN/NOTIFY)${PG_SKIP_REASON 
     const got: Record<string, unknown[]> = { one: [], two: [], elsewhere: [] };
     one.subscribe("referral", (d) => got.one.push(d));
     two.subscribe("referral", (d) => got.two.push(d));
-    two.subscribe("web", () => got.two.push("wrong topic"));
+    two.subscribe("live_reply", () => got.two.push("wrong topic"));
     elsewhere.subscribe("referral", (d) => got.elsewhere.push(d));
 
     await one.publish("referral", { id: "r-1", name: "referral.created" });

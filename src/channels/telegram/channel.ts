@@ -13,6 +13,7 @@ import type { InlineKeyboardMarkup, Message, MessageEntity, UserFromGetMe } from
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { App } from "../../app.ts";
+import type { LawyerLinkAdmin } from "../../channel-admin.ts";
 import type { ConversationCore } from "../../conversation/index.ts";
 import type { TopicDef } from "../../pipeline/topic.ts";
 import type { InboundMessage } from "../../channel-message.ts";
@@ -55,7 +56,7 @@ export function webhookSecret(config: Pick<App["config"], "TELEGRAM_BOT_TOKEN" |
   return createHmac("sha256", "lawdesk-telegram-webhook").update(config.TELEGRAM_BOT_TOKEN).digest("hex");
 }
 
-export class TelegramChannel implements ChannelSender {
+export class TelegramChannel implements ChannelSender, LawyerLinkAdmin {
   readonly channel = CHANNEL;
   readonly bot: Bot;
   readonly store: TelegramStore;

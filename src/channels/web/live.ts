@@ -59,12 +59,12 @@ export class WebChannelSender implements ChannelSender {
     private readonly live: WebChatLive,
     private readonly bus: Bus,
   ) {
-    bus.subscribe("web", (d) => void live.push(String(d.threadKey), { kind: d.kind, outboxId: d.outboxId }));
+    bus.subscribe("live_reply", (d) => void live.push(String(d.threadKey), { kind: d.kind, outboxId: d.outboxId }));
   }
 
   async send(row: OutboxRow): Promise<void> {
     const data = { kind: row.kind, outboxId: row.id };
     this.live.push(row.threadKey, data);
-    await this.bus.publish("web", { threadKey: row.threadKey, ...data });
+    await this.bus.publish("live_reply", { threadKey: row.threadKey, ...data });
   }
 }

@@ -12,6 +12,7 @@ import QRCode from "qrcode";
 import { ScanStatus, types, type Wechaty } from "wechaty";
 import type { Contact, Friendship, Message, Room } from "wechaty";
 import type { App } from "../../app.ts";
+import type { GroupBotAdmin, GroupBotStatus, LoginQr } from "../../channel-admin.ts";
 import type { ConversationCore, Ticket } from "../../conversation/index.ts";
 import type { TopicDef } from "../../pipeline/topic.ts";
 import type { InboundMessage } from "../../channel-message.ts";
@@ -39,22 +40,6 @@ const DEFAULT_TRIGGERS = ["问:", "问：", "法律咨询"];
 /** Several members joining together get one welcome, not one each. */
 const WELCOME_INTERVAL_MS = 60_000;
 const MAX_MESSAGE_AGE_S = 10 * 60;
-
-export interface LoginQr {
-  /** The raw QR payload (draw it with any QR library). */
-  qrcode: string;
-  /** A public page that renders the code, for a console without a QR library. */
-  imageUrl: string;
-  status: "waiting" | "scanned" | "confirmed" | "timeout" | "cancel" | "unknown";
-  at: string;
-}
-
-export interface WechatyStatus {
-  loggedIn: boolean;
-  /** The account's display name once logged in. */
-  account: string | null;
-  groups: number;
-}
 
 export interface GroupNeed extends GroupNeedRow {
   regionName: string | null;
@@ -88,7 +73,7 @@ const SCAN_STATUS: Record<number, LoginQr["status"]> = {
   [ScanStatus.Cancel]: "cancel",
 };
 
-export class WechatyChannel implements ChannelSender {
+export class WechatyChannel implements ChannelSender, GroupBotAdmin {
   readonly channel = CHANNEL;
   readonly groups: GroupStore;
   private readonly bot: Wechaty;
@@ -141,7 +126,7 @@ export class WechatyChannel implements ChannelSender {
     return this.qr;
   }
 
-  async status(): Promise<WechatyStatus> {
+  async status(): Promise<GroupBotStatus> {
     const loggedIn = this.bot.isLoggedIn;
     const groups = (await this.groups.listGroups(CHANNEL)).filter((g) => g.active).length;
     return { loggedIn, account: loggedIn ? this.bot.currentUser.name() : null, groups };

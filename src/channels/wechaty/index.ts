@@ -9,7 +9,7 @@ import { createWechatyBot, wechatyEnabled } from "./bot.ts";
 import { WechatyChannel } from "./channel.ts";
 
 export { createWechatyBot, wechatyEnabled } from "./bot.ts";
-export { WechatyChannel, type GroupNeed, type LoginQr, type WechatyChannelOptions, type WechatyStatus } from "./channel.ts";
+export { WechatyChannel, type GroupNeed, type WechatyChannelOptions } from "./channel.ts";
 export { GroupRegionMap } from "./group-regions.ts";
 
 

@@ -1,21 +1,16 @@
 // The channels page (渠道): the Wechaty login QR for an administrator to scan, the bot's
 // status and the township groups with their region (editable); Telegram account links —
 // a lawyer makes their own one-time code, an administrator links anyone by Telegram id.
+// The channels are reached through the ChannelAdmin port (src/channel-admin.ts), never imported.
 
 import type { FastifyInstance } from "fastify";
 import type { App } from "../../app.ts";
-import type { TelegramChannel } from "../../channels/telegram/index.ts";
-import type { WechatyChannel } from "../../channels/wechaty/index.ts";
+import type { ChannelAdmin } from "../../channel-admin.ts";
 import { HttpError } from "../../server/errors.ts";
 import { sqlValue } from "../../store/sql.ts";
 import { staffOf } from "../session.ts";
 import { audit, requireRole, str, type Body } from "./common.ts";
 import { qrSvg } from "./qr-svg.ts";
-
-export interface ChannelHandles {
-  wechaty: WechatyChannel | null;
-  telegram: TelegramChannel | null;
-}
 
 /** Telegram links as stored by the channel (the table exists whether or not the bot runs). */
 async function telegramLinks(app: App): Promise<{ userId: string; telegramUserId: string; linkedAt: string }[]> {
@@ -27,7 +22,7 @@ async function telegramLinks(app: App): Promise<{ userId: string; telegramUserId
   }
 }
 
-export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelHandles): void {
+export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelAdmin): void {
   const requireTelegram = () => {
     if (!ch.telegram) throw new HttpError(409, "Telegram 渠道未启用（未设置 TELEGRAM_BOT_TOKEN）", "channel_off");
     return ch.telegram;

@@ -7,12 +7,13 @@ import type { App } from "../../app.ts";
 import { loadTopics } from "../../pipeline/topic.ts";
 import { errorHandler } from "../../server/errors.ts";
 import { requireStaff } from "../session.ts";
-import { channelRoutes, type ChannelHandles } from "./channels.ts";
+import type { ChannelAdmin } from "../../channel-admin.ts";
+import { channelRoutes } from "./channels.ts";
 import { knowledgeRoutes } from "./knowledge.ts";
 import { rotaRoutes } from "./rota.ts";
 import { testbenchRoutes } from "./testbench.ts";
 
-export interface AdminOptions extends Partial<ChannelHandles> {
+export interface AdminOptions extends Partial<ChannelAdmin> {
   app: App;
 }
 
