@@ -322,7 +322,7 @@ export class SearchIndex {
 
     const exactSet = new Set(exact.map((a) => a.id));
     const ranked = (
-      this.reranker && this.secondStage().inDomain(this.reranker, query)
+      this.reranker && opts.rerank !== false && this.secondStage().inDomain(this.reranker, query)
         ? this.secondStage().rerank(this.reranker, query, parts, Math.max(RERANK_POOL, k + exact.length), this.weights.statusPenalty)
         : topK(fused, k + exact.length)
     ).filter(

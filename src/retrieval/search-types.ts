@@ -102,5 +102,7 @@ export interface ScoreParts {
 export interface SearchOptions {
   /** Skip the exact-citation lookup (the eval uses the plain ranker too). */
   exact?: boolean;
+  /** false: the first stage's order even when the index has a reranker (the bench compares both). */
+  rerank?: boolean;
 }
 

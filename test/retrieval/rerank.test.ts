@@ -87,6 +87,10 @@ describe("search with the second stage", () => {
     expect(corpusOnly.search(q, 5).map((h) => h.article.id)).toEqual(
       SearchIndex.build(ARTICLES, { ...base, rerank: false }).search(q, 5).map((h) => h.article.id),
     );
+    // The per-search switch gives the first stage's order from the same index.
+    expect(withStage.search(q, 5, { rerank: false }).map((h) => [h.article.id, h.score])).toEqual(
+      firstOnly.search(q, 5).map((h) => [h.article.id, h.score]),
+    );
     // Same candidates, possibly another order.
     const pool = new Set(withStage.rerankCandidates(q).map((c) => c.article.id));
     for (const h of reranked) expect(pool.has(h.article.id)).toBe(true);
