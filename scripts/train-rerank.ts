@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const aliases = loadAliasesFile(join(PROJECT_ROOT, "knowledge/law-aliases.yaml"));
   const base = { terms: terms.terms, typos: terms.typos, aliases, dense: "lsa" as const };
   const full = SearchIndex.build(articles, { ...base, rerank: false, onProgress: log });
-  const model = trainOnFolds(articles, { ...base, reuseFrom: full }, kFolds(queries, 5), { ...RERANK_TRAINING, log });
+  const model = trainOnFolds(articles, { ...base, reuseFrom: full }, kFolds(queries, 5), full.tokenizer, { ...RERANK_TRAINING, log });
   const json = JSON.stringify(model);
   if (process.argv.includes("--check")) {
     const same = readFileSync(MODEL_PATH, "utf8").trim() === json;

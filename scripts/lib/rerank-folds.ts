@@ -4,7 +4,7 @@
 import type { ArticleUnit } from "../../src/knowledge/types.ts";
 import { RERANK_FEATURES, type RerankModel } from "../../src/retrieval/rerank.ts";
 import { SearchIndex, type SearchIndexOptions } from "../../src/retrieval/search-index.ts";
-import { Tokenizer } from "../../src/retrieval/tokenize.ts";
+import type { Tokenizer } from "../../src/retrieval/tokenize.ts";
 import { trainLambdaMart, type LambdaMartOptions, type RankGroup } from "./lambdamart.ts";
 import type { LabelledQuery } from "./ir-metrics.ts";
 
@@ -37,6 +37,7 @@ export function trainOnFolds(
   articles: ArticleUnit[],
   base: SearchIndexOptions,
   folds: LabelledQuery[][],
+  tokenizer: Tokenizer,
   opts: LambdaMartOptions & { log?: (m: string) => void } = {},
 ): RerankModel {
   const groups: RankGroup[] = [];
@@ -45,7 +46,7 @@ export function trainOnFolds(
     groups.push(...candidateGroups(articles, base, training, fold));
     opts.log?.(`features for fold ${j + 1}/${folds.length}`);
   });
-  return trainOnGroups(groups, folds.length, domainWords(folds.flat()), opts);
+  return trainOnGroups(groups, folds.length, domainWords(folds.flat(), tokenizer), opts);
 }
 
 export function trainOnGroups(groups: RankGroup[], nFolds: number, maxQueryWords: number, opts: LambdaMartOptions = {}): RerankModel {
@@ -57,9 +58,11 @@ export function trainOnGroups(groups: RankGroup[], nFolds: number, maxQueryWords
   };
 }
 
-/** The 95th percentile of the questions' distinct words: the length the model knows. */
-export function domainWords(questions: LabelledQuery[]): number {
-  const tokenizer = new Tokenizer({ userWords: [], typos: [] });
+/**
+ * The 95th percentile of the questions' distinct words: the length the model knows. Counted
+ * with the index's own tokenizer (its user dictionary joins words), as search counts them.
+ */
+export function domainWords(questions: LabelledQuery[], tokenizer: Tokenizer): number {
   const sizes = questions.map((q) => new Set(tokenizer.words(q.query)).size).sort((a, b) => a - b);
   return sizes[Math.floor(0.95 * (sizes.length - 1))] ?? 0;
 }
