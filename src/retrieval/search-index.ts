@@ -280,7 +280,7 @@ export class SearchIndex {
 
   /** The `k` best articles for the query (offline dense model; see searchAsync for a remote one). */
   search(query: string, k = 10, opts: SearchOptions = {}): ArticleHit[] {
-    const qv = this.lsa && this.vectors ? this.lsa.embedTokens(this.tokenizer.words(query)) : null;
+    const qv = this.offlineQueryVector(query);
     return this.searchWithVector(query, k, qv, opts);
   }
 
@@ -360,9 +360,14 @@ export class SearchIndex {
    * the reranker: scripts/train-rerank.ts), best first-stage score first.
    */
   rerankCandidates(query: string, pool = RERANK_POOL): Array<{ article: ArticleUnit; features: Float32Array }> {
-    const qv = this.lsa && this.vectors ? this.lsa.embedTokens(this.tokenizer.words(query)) : null;
+    const qv = this.offlineQueryVector(query);
     const parts = this.scoreParts(query, qv);
     return this.secondStage().candidates(query, parts, pool).map((c) => ({ article: this.articles[c.doc], features: c.features }));
+  }
+
+  /** The query in the offline dense space, or null without one. */
+  private offlineQueryVector(query: string): Float32Array | null {
+    return this.lsa && this.vectors ? this.lsa.embedTokens(this.tokenizer.words(query)) : null;
   }
 
   /** Built on first use: the reranker's article facts cost memory a corpus-only index never needs. */
