@@ -3,6 +3,7 @@
 // This is the interface evaluation uses: keep its shape stable.
 
 import { profileOf } from "../channels/profiles.ts";
+import { presentAnswer } from "../conversation/index.ts";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Config } from "../config.ts";
@@ -26,7 +27,8 @@ export function answerLine(id: unknown, r: PipelineResult): Record<string, unkno
 }
 
 export async function runAnswer(config: Config, questionsPath: string, channel: "eval" | "wechat_oa" | "telegram" = "eval"): Promise<number> {
-  const { format } = profileOf(channel);
+  const profile = profileOf(channel);
+  const { format } = profile;
   const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   const kb = await openKnowledge(config, { log });
   const answerer = await createAnswerer(config, kb, ServiceDirectory.load(config.knowledgeDir), log);
@@ -50,7 +52,7 @@ export async function runAnswer(config: Config, questionsPath: string, channel: 
         failed++;
         continue;
       }
-      const result = await answerer.run(q.question, { ...EMPTY_CONTEXT }, format);
+      const result = presentAnswer(profile, await answerer.run(q.question, { ...EMPTY_CONTEXT }, format), format);
       process.stdout.write(JSON.stringify(answerLine(q.id ?? n, result)) + "\n");
     }
   } finally {

@@ -3,12 +3,12 @@
 // channel declared), and what the core says when the pipeline fails. The core writes the
 // plan in one transaction (store.complete).
 
-import type { AnswerPipeline, PipelineResult, ReplyFormat } from "../pipeline/types.ts";
+import type { AnswerPipeline, PipelineResult } from "../pipeline/types.ts";
 import { maskPersonalData } from "../privacy.ts";
 import type { Completion, InboundRow, NewThreadMessage, OutboxKind, ThreadRow } from "../store/conversation-store.ts";
 import { contextOf, contextWithoutOwner, nextContext } from "./context.ts";
 import type { Job } from "./outcome.ts";
-import { UNDECLARED_FORMAT, type ChannelProfile } from "./profile.ts";
+import { formatOf, presentAnswer, type ChannelProfile } from "./profile.ts";
 import { OWNED_NOTICE, PIPELINE_FAILED, RATE_LIMITED, RATING_THANKS, coreResult } from "./replies.ts";
 
 export interface PlannerOptions {
@@ -71,10 +71,14 @@ export class MessagePlanner {
         reply: reply("notice", RATING_THANKS),
       };
     }
-    const result = await withTimeout(
-      Promise.resolve().then(() => this.o.pipeline.run(inbound.text, ctx, this.formatFor(inbound))),
+    const profile = this.o.profiles.get(inbound.channel);
+    const format = formatOf(profile, !!inbound.groupKey);
+    const answer = await withTimeout(
+      Promise.resolve().then(() => this.o.pipeline.run(inbound.text, ctx, format)),
       this.o.pipelineTimeoutMs,
     );
+    // The pipeline returns parts; the channel's profile has the last word on their layout.
+    const result = presentAnswer(profile, answer, format);
     const answered = result.kind === "reply";
     return {
       ...base,
@@ -91,13 +95,6 @@ export class MessagePlanner {
   /** The message's channel answers in the response to the request that brought it. */
   private repliesInRequest(inbound: InboundRow): boolean {
     return this.o.profiles.get(inbound.channel)?.repliesInRequest ?? false;
-  }
-
-  /** The format the channel declared; a group's own when the message was posted in a group. */
-  private formatFor(inbound: InboundRow): ReplyFormat {
-    const profile = this.o.profiles.get(inbound.channel);
-    if (!profile) return UNDECLARED_FORMAT;
-    return (inbound.groupKey ? profile.groupFormat : undefined) ?? profile.format;
   }
 
   /** The pipeline failed: apologise, point to 12348, and hand the thread to a person. */

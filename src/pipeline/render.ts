@@ -1,10 +1,11 @@
 // Turns an answer's parts into the text a resident reads: the phone-first layout (direct
 // answer, 依据 line, next steps and where to go, how to see the rest, disclaimer), then fitted
 // to the format's limit. The one place parts are joined, so every channel gets the same
-// wording and a channel with richer display can take the parts instead.
+// wording; a channel with buttons asks for the text without the offers of more and shows
+// `offersOf` as buttons instead (the channel's profile chooses, through the core).
 
 import { cutToFit } from "../text-fit.ts";
-import type { AnswerParts, Citation, ReplyFormat } from "./types.ts";
+import type { AnswerOffer, AnswerParts, Citation, ReplyFormat } from "./types.ts";
 
 /** The last line of every answer: general information, not advice on the resident's case. */
 export const DISCLAIMER = "以上是一般性法律信息，不是针对您个案的法律意见。情况复杂的，可拨打12348或回复“转人工”找值班律师。";
@@ -28,21 +29,37 @@ function stepsText(parts: AnswerParts): string {
   return blocks.filter(Boolean).join("\n");
 }
 
+/**
+ * Where the offers of more go: worded in the text ("回复【详细】…", the default), or left out
+ * of it because the channel shows them as buttons under the message.
+ */
+export type OfferLayout = "text" | "buttons";
+
+/** What the first message offers besides itself: the rest of the answer always, the statutes' text when it cites any and they are not folded out. */
+export function offersOf(parts: AnswerParts, format: ReplyFormat): AnswerOffer[] {
+  const statutes = parts.citations.length > 0 && format.statutes !== "folded";
+  return statutes ? ["detail", "statutes"] : ["detail"];
+}
+
 /** The first message as plain text, before fitting (phone-first.ts measures it against its budget). */
-export function firstMessageText(parts: AnswerParts, format: ReplyFormat): string {
+export function firstMessageText(parts: AnswerParts, format: ReplyFormat, offers: OfferLayout = "text"): string {
+  const worded = offers === "text";
   const folded = format.statutes === "folded";
   const detailHint = format.hints?.detail ?? DETAIL_HINT;
   const statuteHint = format.hints?.statutes ?? STATUTE_HINT;
   const blocks: string[] = [];
   blocks.push((parts.title !== null ? `【${parts.title}】\n` : "") + parts.direct);
-  if (parts.citations.length > 0) blocks.push(`依据：${statuteNames(parts.citations)}（${folded ? FOLDED_HINT : statuteHint}）`);
+  if (parts.citations.length > 0) {
+    const where = folded ? FOLDED_HINT : worded ? statuteHint : "";
+    blocks.push(`依据：${statuteNames(parts.citations)}${where ? `（${where}）` : ""}`);
+  }
   blocks.push(stepsText(parts));
-  blocks.push(`${detailHint}\n${DISCLAIMER}`);
+  blocks.push(worded ? `${detailHint}\n${DISCLAIMER}` : DISCLAIMER);
   return blocks.filter(Boolean).join("\n\n");
 }
 
 /** The reply as the resident sees it: the lead, then the first message, within the format's limit. */
-export function renderText(parts: AnswerParts, format: ReplyFormat): string {
-  const text = cutToFit(firstMessageText(parts, format), format);
+export function renderText(parts: AnswerParts, format: ReplyFormat, offers: OfferLayout = "text"): string {
+  const text = cutToFit(firstMessageText(parts, format, offers), format);
   return parts.lead ? cutToFit(parts.lead + text, format) : text;
 }

@@ -164,6 +164,9 @@ export interface ReplyFormat extends TextLimits {
   hints?: { detail?: string; statutes?: string };
 }
 
+/** What an answer offers beyond its first message: the full text (【详细】), the statutes' text (【法条】). */
+export type AnswerOffer = "detail" | "statutes";
+
 export interface AnswerPipeline {
   run(text: string, ctx: ThreadContext, format: ReplyFormat): Promise<PipelineResult>;
 }

@@ -441,6 +441,44 @@ describe("thread owned by a person", () => {
   });
 });
 
+describe("a channel's layout", () => {
+  const parts = { lead: "", title: null, direct: "工资应当按时足额支付。", steps: ["申请劳动仲裁。"], places: [], citations: answer("x").citations, fullText: "全文" };
+
+  it("lays out an answer in parts with the channel's renderer; fixed replies stay as the pipeline wrote them", async () => {
+    const seen: unknown[] = [];
+    const core = makeCore({
+      channels: [
+        {
+          name: "telegram",
+          repliesInRequest: false,
+          format: { maxChars: 4096 },
+          render: (p, format) => (seen.push(format), { text: `按钮版：${p.direct}`, buttons: ["detail"] }),
+        },
+      ],
+    });
+    const replied: OutboxRow[] = [];
+    core.onReply((o) => void replied.push(o));
+    pipeline.behaviour = (text) => answer(text, { parts });
+    const laidOut = await core.receive(inbound());
+    expect(laidOut.outcome.result.text).toBe("按钮版：工资应当按时足额支付。");
+    expect(seen).toEqual([{ maxChars: 4096 }]);
+    pipeline.behaviour = (text) => answer(text);
+    const fixed = await core.receive(inbound({ text: "你好" }));
+    expect(fixed.outcome.result.text).toBe("答复：你好");
+    expect(replied.map((r) => r.text)).toEqual(["按钮版：工资应当按时足额支付。", "答复：你好"]);
+    const history = await t.store.listMessages(laidOut.outcome.threadId);
+    expect(history.filter((m) => m.role === "bot").map((m) => m.text)).toEqual(["按钮版：工资应当按时足额支付。", "答复：你好"]);
+  });
+
+  it("uses the shared text layout for a channel that declares none: the text says how to ask for more", async () => {
+    pipeline.behaviour = (text) => answer(text, { parts });
+    const web = await makeCore().receive(inbound({ channel: "web" }));
+    expect(web.outcome.result.text).toContain("回复【详细】");
+    const telegram = await makeCore().receive(inbound({ channel: "telegram" }));
+    expect(telegram.outcome.result.text).not.toContain("回复【");
+  });
+});
+
 describe("one processed message, one transaction", () => {
   it("writes result, context, history, escalation and outbox together", async () => {
     pipeline.behaviour = (text) =>

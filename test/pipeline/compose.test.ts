@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compose, cutToFit, fits, MORE_HINT, quoteOf } from "../../src/pipeline/compose.ts";
-import { renderText } from "../../src/pipeline/render.ts";
+import { DETAIL_HINT, FOLDED_HINT, offersOf, renderText, STATUTE_HINT } from "../../src/pipeline/render.ts";
 import { splitToFit } from "../../src/text-fit.ts";
 import { verifyExplanation } from "../../src/pipeline/verify.ts";
 import { ServiceDirectory } from "../../src/knowledge/directory.ts";
@@ -55,6 +55,23 @@ describe("template composer", () => {
     const bare = compose({ guide: null, articles: [article({})], directory, region: null }, format);
     expect(bare.parts).toMatchObject({ title: null, places: [] });
     expect(bare.parts.steps).toEqual([expect.stringContaining("当面咨询，或拨打12348。")]);
+  });
+
+  it("leaves the offers of more out of the text for a channel that shows them as buttons", () => {
+    const c = compose({ guide, articles: [article({})], directory, region: null }, profileOf("telegram").format);
+    const format = profileOf("telegram").format;
+    const worded = renderText(c.parts, format);
+    const bare = renderText(c.parts, format, "buttons");
+    expect(worded).toContain(DETAIL_HINT);
+    expect(worded).toContain(STATUTE_HINT);
+    expect(bare).not.toContain("回复【");
+    expect(bare).toContain("依据：《中华人民共和国劳动合同法》第三十条\n");
+    expect(offersOf(c.parts, format)).toEqual(["detail", "statutes"]);
+    // Folded statutes are not an offer: the web says where they are, whatever the layout.
+    const web = profileOf("web").format;
+    expect(renderText(c.parts, web, "buttons")).toContain(`（${FOLDED_HINT}）`);
+    expect(offersOf(c.parts, web)).toEqual(["detail"]);
+    expect(offersOf({ ...c.parts, citations: [] }, format)).toEqual(["detail"]);
   });
 
   it("quotes current law verbatim with law, article and validity, and gives the next step", () => {

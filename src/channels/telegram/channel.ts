@@ -9,7 +9,7 @@
 
 import { createHmac } from "node:crypto";
 import { Bot, GrammyError, webhookCallback, type Context } from "grammy";
-import type { InlineKeyboardMarkup, Message, MessageEntity, UserFromGetMe } from "grammy/types";
+import type { InlineKeyboardMarkup } from "grammy/types";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { App } from "../../app.ts";
@@ -21,12 +21,14 @@ import { maskPersonalData } from "../../privacy.ts";
 import type { ConversationStore, OutboxRow } from "../../store/conversation-store.ts";
 import { PermanentDeliveryError, type ChannelSender } from "../dispatcher.ts";
 import { answersInGroup, continuedGroupThread, GroupStore, PRIVATE_ORIGIN } from "../groups/index.ts";
-import { decodeCallback, FEEDBACK_TEXT, feedbackKeyboard, ratingKeyboard, toHtmlMessages } from "./format.ts";
+import { afterOneTimePress, answerKeyboard, decodeCallback, FEEDBACK_TEXT, OFFER_TEXT, ratingKeyboard, toHtmlMessages } from "./format.ts";
 import { LawyerDesk } from "./lawyers.ts";
+import { telegramProfile } from "./profile.ts";
 import { retryAfterFloodLimit, type RetryOptions } from "./retry.ts";
 import { TelegramStore } from "./store.ts";
 import { HELP_TEXT, NOT_TEXT_REPLY, ONLY_ASKER, RECEIVED, RESET_DONE, RESET_NOTHING, START_TEXT } from "./texts.ts";
 import { chatThreadKey, groupThreadKey, parseTelegramThreadKey } from "./thread-keys.ts";
+import { addressedText, looksLikeUpdate } from "./updates.ts";
 
 const CHANNEL = "telegram" as const;
 
@@ -274,11 +276,18 @@ export class TelegramChannel implements ChannelSender, LawyerLinkAdmin {
     const action = data ? decodeCallback(data) : null;
     if (!action || action.kind === "claim" || !ctx.from) return void (await ctx.answerCallbackQuery());
     if (action.askerId !== ctx.from.id) return void (await ctx.answerCallbackQuery({ text: ONLY_ASKER }));
+    const id = `cb:${ctx.callbackQuery!.id}`;
+    if (action.kind === "more") {
+      // The same words a resident would type, so paging and the statutes' text work as typed;
+      // the buttons stay (the next page, or the other offer, is one more press).
+      await ctx.answerCallbackQuery();
+      return this.fromResident(ctx, OFFER_TEXT[action.offer], id);
+    }
     await ctx.answerCallbackQuery({ text: RECEIVED });
-    // One press per message: the buttons go once used.
-    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+    // Feedback and ratings count once: those buttons go once used.
+    await ctx.editMessageReplyMarkup({ reply_markup: afterOneTimePress(ctx.callbackQuery?.message?.reply_markup) }).catch(() => undefined);
     const text = action.kind === "feedback" ? FEEDBACK_TEXT[action.value] : String(action.stars);
-    await this.fromResident(ctx, text, `cb:${ctx.callbackQuery!.id}`);
+    await this.fromResident(ctx, text, id);
   }
 
   // ------------------------------------------------------------------ delivery (outbox)
@@ -312,12 +321,18 @@ export class TelegramChannel implements ChannelSender, LawyerLinkAdmin {
     }
   }
 
-  /** Feedback buttons under a real answer; rating buttons under a rating request. */
+  /**
+   * Under an answer in parts, its offers of more (the text left them out for these buttons)
+   * and feedback when it is a real answer; rating buttons under a rating request.
+   */
   private async keyboardFor(row: OutboxRow, askerId: number): Promise<InlineKeyboardMarkup | null> {
     if (row.kind === "answer" && row.inboundId !== null) {
       const result = (await this.conversations.getInbound(row.inboundId))?.result;
-      const answered = result && (result.intent === "legal_question" || result.intent === "follow_up") && !result.escalation && result.citations.length + (result.guideId ? 1 : 0) > 0;
-      return answered ? feedbackKeyboard(askerId) : null;
+      if (!result) return null;
+      // The stored parts rendered again by the profile that wrote the text: the same buttons.
+      const offers = result.parts ? (telegramProfile.render?.(result.parts, telegramProfile.format).buttons ?? []) : [];
+      const answered = (result.intent === "legal_question" || result.intent === "follow_up") && !result.escalation && result.citations.length + (result.guideId ? 1 : 0) > 0;
+      return answerKeyboard(askerId, offers, answered);
     }
     if (row.kind === "notice") {
       const thread = await this.conversations.getThread(row.threadId);
@@ -340,43 +355,4 @@ function newBot(config: App["config"]): Bot {
 
 function threadKeyOf(chat: { id: number; type: string }, userId: number): string {
   return chat.type === "private" ? chatThreadKey(chat.id) : groupThreadKey(chat.id, userId);
-}
-
-/**
- * In a group, the text when the message is for the bot (it @-mentions the bot or replies to
- * one of its messages), with the mention removed; null for everything else.
- */
-export function addressedText(msg: Message, me: UserFromGetMe): string | null {
-  const text = msg.text ?? "";
-  const mentions = (msg.entities ?? []).filter((e: MessageEntity) => isMentionOf(e, text, me));
-  const replyToBot = msg.reply_to_message?.from?.id === me.id;
-  if (mentions.length === 0 && !replyToBot) return null;
-  let out = text;
-  // Right to left, so earlier offsets stay valid.
-  for (const e of [...mentions].sort((a, b) => b.offset - a.offset)) out = out.slice(0, e.offset) + out.slice(e.offset + e.length);
-  return out.trim();
-}
-
-function isMentionOf(e: MessageEntity, text: string, me: UserFromGetMe): boolean {
-  if (e.type === "text_mention") return e.user.id === me.id;
-  return e.type === "mention" && text.slice(e.offset, e.offset + e.length).toLowerCase() === `@${me.username}`.toLowerCase();
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
-const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
-const isString = (v: unknown) => typeof v === "string";
-const isInt = (v: unknown) => Number.isSafeInteger(v);
-const isUser = (v: unknown) => isObject(v) && isInt(v.id) && optional(v.first_name, isString) && optional(v.is_bot, (b) => typeof b === "boolean");
-
-/**
- * The parts of an update the handlers rely on, for the two kinds the bot asks for (message,
- * callback_query) and group membership changes: Bot API types, checked before use.
- */
-export function looksLikeUpdate(body: unknown): boolean {
-  if (!isObject(body) || !isInt(body.update_id)) return false;
-  const message = (m: unknown) =>
-    isObject(m) && isInt(m.message_id) && isInt(m.date) && isObject(m.chat) && isInt(m.chat.id) && isString(m.chat.type) && optional(m.from, isUser) && optional(m.text, isString) && optional(m.caption, isString);
-  const callback = (q: unknown) => isObject(q) && isString(q.id) && isUser(q.from) && optional(q.data, isString) && optional(q.message, message);
-  const member = (c: unknown) => isObject(c) && isObject(c.chat) && isInt(c.chat.id) && isUser(c.from);
-  return optional(body.message, message) && optional(body.edited_message, message) && optional(body.callback_query, callback) && optional(body.my_chat_member, member);
 }

@@ -7,7 +7,8 @@
 import type { App } from "../../app.ts";
 import { TelegramChannel, telegramEnabled } from "./channel.ts";
 
-export { addressedText, TelegramChannel, telegramEnabled, webhookSecret, type TelegramChannelOptions } from "./channel.ts";
+export { TelegramChannel, telegramEnabled, webhookSecret, type TelegramChannelOptions } from "./channel.ts";
+export { addressedText } from "./updates.ts";
 export { escapeHtml, toHtmlMessages } from "./format.ts";
 export { LawyerDesk } from "./lawyers.ts";
 export { retryAfterFloodLimit, type RetryOptions } from "./retry.ts";

@@ -10,6 +10,7 @@ import { normalizeText } from "../../pipeline/normalize.ts";
 import { loadTopics } from "../../pipeline/topic.ts";
 import type { ChannelName } from "../../channel-message.ts";
 import { profileOf } from "../../channels/profiles.ts";
+import { presentAnswer } from "../../conversation/index.ts";
 import { EMPTY_CONTEXT, type PipelineResult } from "../../pipeline/types.ts";
 import type { GuideSearchHit } from "../../retrieval/guide-index.ts";
 import type { Guide } from "../../knowledge/types.ts";
@@ -34,8 +35,10 @@ export function questionOf(b: Body | undefined): string {
 /** What a resident would receive and why: the shape the console draws. */
 export async function trial(app: App, answerer: Answerer, question: string, channel: ChannelName) {
   const threshold = app.config.LAWDESK_ANSWER_THRESHOLD;
-  const { format } = profileOf(channel);
-  const result = await answerer.run(question, { ...EMPTY_CONTEXT }, format);
+  const profile = profileOf(channel);
+  const { format } = profile;
+  // Laid out as the channel lays it out (Telegram's offers of more are buttons, not words).
+  const result = presentAnswer(profile, await answerer.run(question, { ...EMPTY_CONTEXT }, format), format);
   const norm = normalizeText(question, { maxChars: app.config.LAWDESK_MAX_MESSAGE_CHARS, typos: app.knowledge.terms.typos });
   const assessment = norm.empty ? null : await answerer.assess(norm.text);
   return { channel, limits: format, threshold, reply: replyView(result), assessment: assessment && assessmentView(assessment, threshold) };

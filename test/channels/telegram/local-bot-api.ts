@@ -27,6 +27,8 @@ export interface BotMessage {
   text: string;
   parseMode?: string;
   buttons: { text: string; data: string }[];
+  /** The inline keyboard as sent, rows kept (what Telegram hands back under a pressed button's message). */
+  markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
   replyTo?: number;
 }
 
@@ -67,6 +69,7 @@ export class LocalBotApi {
           text: String(m.text),
           parseMode: m.parse_mode,
           buttons: keyboard.flat().map((b) => ({ text: b.text, data: b.callback_data })),
+          markup: m.reply_markup,
           replyTo: m.reply_parameters?.message_id,
         };
       });

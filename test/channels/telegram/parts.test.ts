@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import type { Message, UserFromGetMe } from "grammy/types";
 import { describe, expect, it } from "vitest";
-import { addressedText } from "../../../src/channels/telegram/channel.ts";
-import { decodeCallback, encodeCallback, escapeHtml, toHtmlMessages } from "../../../src/channels/telegram/format.ts";
+import { addressedText } from "../../../src/channels/telegram/updates.ts";
+import { afterOneTimePress, answerKeyboard, decodeCallback, encodeCallback, escapeHtml, toHtmlMessages } from "../../../src/channels/telegram/format.ts";
 import { retryAfterFloodLimit } from "../../../src/channels/telegram/retry.ts";
 
 const unescape = (html: string) => html.replace(/<\/?b>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
@@ -38,6 +38,8 @@ describe("Telegram text", () => {
   it("round-trips button data within 64 bytes and refuses anything else", () => {
     const id = "0b8e6c1e-0d5c-4c7e-9a44-2f1c3e5b7a90";
     for (const a of [
+      { kind: "more", offer: "statutes", askerId: 7_123_456_789 },
+      { kind: "more", offer: "detail", askerId: 42 },
       { kind: "feedback", value: "human", askerId: 7_123_456_789 },
       { kind: "rate", stars: 5, askerId: 42 },
       { kind: "claim", referralId: id },
@@ -48,6 +50,18 @@ describe("Telegram text", () => {
     }
     expect(decodeCallback("rate:9:1")).toBeNull();
     expect(decodeCallback("claim:'; DROP TABLE")).toBeNull();
+  });
+});
+
+describe("answer keyboards", () => {
+  it("puts the offers of more above feedback, and keeps only them once a one-time button was pressed", () => {
+    const full = answerKeyboard(7, ["detail", "statutes"], true)!;
+    expect(full.inline_keyboard.map((row) => row.map((b) => b.text))).toEqual([["📄 详细内容", "📜 法条原文"], ["👍 有帮助", "👎 没帮助", "🧑‍⚖️ 转人工"]]);
+    expect(afterOneTimePress(full).inline_keyboard).toEqual([full.inline_keyboard[0]]);
+    expect(answerKeyboard(7, ["detail"], false)!.inline_keyboard.map((row) => row.length)).toEqual([1]);
+    expect(answerKeyboard(7, [], true)!.inline_keyboard.map((row) => row.length)).toEqual([3]);
+    expect(answerKeyboard(7, [], false)).toBeNull();
+    expect(afterOneTimePress(undefined)).toEqual({ inline_keyboard: [] });
   });
 });
 

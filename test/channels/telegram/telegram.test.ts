@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TelegramChannel } from "../../../src/channels/telegram/channel.ts";
-import { START_TEXT, RESET_DONE } from "../../../src/channels/telegram/texts.ts";
+import { ONLY_ASKER, START_TEXT, RESET_DONE } from "../../../src/channels/telegram/texts.ts";
 import { RATING_THANKS } from "../../../src/conversation/replies.ts";
 import { openConsole } from "../console-desk.ts";
 import { createTestApp, waitFor, type TestApp } from "../wechaty/app-fixture.ts";
@@ -49,7 +49,7 @@ const nth = (chatId: number, n: number, what = `message ${n} to ${chatId}`) => w
 describe("residents on Telegram", () => {
   beforeEach(() => startChannel(api.url));
 
-  it("greets on /start and answers a question in HTML with feedback buttons", async () => {
+  it("greets on /start and answers a question in HTML with 【详细】【法条】 and feedback buttons", async () => {
     const c = resident();
     await c.sendCommand(c.makeCommand("/start"));
     expect((await nth(RESIDENT, 1)).text).toBe(START_TEXT);
@@ -59,15 +59,74 @@ describe("residents on Telegram", () => {
     expect(answer.parseMode).toBe("HTML");
     expect(answer.text).toContain("《中华人民共和国劳动合同法》第三十条");
     expect(answer.text).toMatch(/^<b>【[^】]+】<\/b>/);
-    expect(answer.buttons.map((b) => b.text)).toEqual(["👍 有帮助", "👎 没帮助", "🧑‍⚖️ 转人工"]);
-    expect(answer.buttons.map((b) => b.data)).toEqual([`fb:up:${RESIDENT}`, `fb:down:${RESIDENT}`, `fb:human:${RESIDENT}`]);
+    // The offers of more are buttons, so the text no longer words them.
+    expect(answer.text).not.toContain("回复【详细】");
+    expect(answer.text).not.toContain("回复【法条】");
+    const sent = calls.filter((x) => x.method === "sendMessage").at(-1)!;
+    expect(sent.payload.reply_markup.inline_keyboard).toEqual([
+      [
+        { text: "📄 详细内容", callback_data: `more:detail:${RESIDENT}` },
+        { text: "📜 法条原文", callback_data: `more:statutes:${RESIDENT}` },
+      ],
+      [
+        { text: "👍 有帮助", callback_data: `fb:up:${RESIDENT}` },
+        { text: "👎 没帮助", callback_data: `fb:down:${RESIDENT}` },
+        { text: "🧑‍⚖️ 转人工", callback_data: `fb:human:${RESIDENT}` },
+      ],
+    ]);
 
-    // 有帮助 is feedback on the answer, through the core.
-    await c.sendCallback(c.makeCallbackQuery(`fb:up:${RESIDENT}`, { message: { message_id: answer.messageId } }));
+    // 有帮助 is feedback on the answer, through the core; the feedback row goes, the offers stay.
+    await c.sendCallback(c.makeCallbackQuery(`fb:up:${RESIDENT}`, { message: { message_id: answer.messageId, reply_markup: answer.markup } }));
     await nth(RESIDENT, 3, "the reply to the feedback");
     const rows = await t.app.sql.all<{ text: string }>("SELECT text FROM inbound_messages WHERE channel = 'telegram' ORDER BY id");
     expect(rows.map((r) => r.text)).toEqual(["老板欠我三个月工资不给怎么办？<急>", "有用"]);
-    expect(calls.some((x) => x.method === "editMessageReplyMarkup" && x.payload.message_id === answer.messageId)).toBe(true);
+    const edit = calls.find((x) => x.method === "editMessageReplyMarkup" && x.payload.message_id === answer.messageId);
+    expect(edit?.payload.reply_markup.inline_keyboard).toEqual([sent.payload.reply_markup.inline_keyboard[0]]);
+  });
+
+  it("the 【详细】 and 【法条】 buttons answer the callback and reply as if the resident had typed them", async () => {
+    const c = resident();
+    await ask("老板欠我三个月工资不给怎么办");
+    const answer = await nth(RESIDENT, 1, "the answer");
+    const press = async (data: string) => {
+      const before = calls.length;
+      await c.sendCallback(c.makeCallbackQuery(data, { message: { message_id: answer.messageId, reply_markup: answer.markup } }));
+      return waitFor(() => calls.slice(before).find((x) => x.method === "answerCallbackQuery"), 8000, `the answer to ${data}`);
+    };
+
+    const detailAck = await press(`more:detail:${RESIDENT}`);
+    expect(detailAck.payload.callback_query_id).toBeTruthy();
+    const detail = await nth(RESIDENT, 2, "the detail page");
+    // The next page of the full answer: what typing 详细 gives.
+    const thread = (await t.app.conversations.findThread("telegram", `chat:${RESIDENT}`))!;
+    expect(thread.context.lastDetailPart).toBe(1);
+    expect(detail.text).toContain("劳动合同法");
+
+    const lawAck = await press(`more:statutes:${RESIDENT}`);
+    expect(lawAck.payload.callback_query_id).toBeTruthy();
+    const law = await nth(RESIDENT, 3, "the statutes' text");
+    expect(law.text).toMatch(/《中华人民共和国劳动合同法》第三十条（[^）]+）\n/);
+
+    await channel.idle();
+    const rows = await t.app.sql.all<{ text: string; platform_message_id: string }>("SELECT text, platform_message_id FROM inbound_messages WHERE channel = 'telegram' ORDER BY id");
+    expect(rows.map((r) => r.text)).toEqual(["老板欠我三个月工资不给怎么办", "详细", "法条"]);
+    expect(rows.slice(1).every((r) => r.platform_message_id.startsWith("cb:"))).toBe(true);
+    // The offers may be pressed again: no press removed them.
+    expect(calls.some((x) => x.method === "editMessageReplyMarkup")).toBe(false);
+  });
+
+  it("only the asker may press an answer's 【详细】 in a group", async () => {
+    const group = api.client({ userId: 102, chatId: -300, name: "李四", type: "supergroup", chatTitle: "东镇乡亲群" });
+    const mention = `@${BOT.username}`;
+    await group.sendMessage(group.makeMessage(`${mention} 老板欠我工资不给怎么办`, { entities: [{ type: "mention", offset: 0, length: mention.length }] }));
+    const answer = await nth(-300, 1, "the group answer");
+    expect(answer.buttons[0]).toEqual({ text: "📄 详细内容", data: "more:detail:102" });
+    const other = api.client({ userId: 103, chatId: -300, name: "王五", type: "supergroup", chatTitle: "东镇乡亲群" });
+    await other.sendCallback(other.makeCallbackQuery("more:detail:102", { message: { message_id: answer.messageId, reply_markup: answer.markup } }));
+    const refusal = await waitFor(() => calls.find((x) => x.method === "answerCallbackQuery"), 8000, "the refusal");
+    expect(refusal.payload.text).toBe(ONLY_ASKER);
+    await channel.idle();
+    expect(await t.app.sql.all("SELECT text FROM inbound_messages ORDER BY id")).toEqual([{ text: "老板欠我工资不给怎么办" }]);
   });
 
   it("an emergency gets the safety reply at once, no statute, and an urgent referral", async () => {
