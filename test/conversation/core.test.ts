@@ -52,7 +52,8 @@ describe("dedupe", () => {
     const record = t.store.recordInbound.bind(t.store);
     t.store.recordInbound = (m, now) => ((recordCalls += 1), record(m, now));
     const all = Promise.all([core.receive(msg), core.receive(msg), core.receive(msg)]);
-    await sleep(10);
+    // The first is mid-answer before the gate opens, so the retries had something to join.
+    await expect.poll(() => pipeline.calls.length).toBe(1);
     hold.open();
     const receipts = await all;
 
@@ -288,7 +289,7 @@ describe("crash recovery", () => {
     };
     const core = makeCore();
     const recovering = core.recover();
-    await sleep(5);
+    await expect.poll(() => pipeline.calls.length).toBe(1); // recovery is answering it
     const retry = core.receive(msg);
     hold.open();
     expect(await recovering).toBe(1);
@@ -304,9 +305,11 @@ describe("crash recovery", () => {
     };
     const core = makeCore();
     const live = core.receive(inbound());
-    await sleep(5);
-    const recovering = core.recover();
-    await sleep(5);
+    await expect.poll(() => pipeline.calls.length).toBe(1); // the live answer is under way
+    let decided = false;
+    const recovering = core.recover().finally(() => (decided = true));
+    // Recovery decides while the answer is still held (taking it up would call the pipeline again).
+    await expect.poll(() => decided || pipeline.calls.length > 1).toBe(true);
     hold.open();
     expect(await recovering).toBe(0);
     expect((await live).duplicate).toBe(false);

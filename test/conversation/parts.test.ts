@@ -98,7 +98,8 @@ describe("Hook", () => {
     hook.emit(1);
     off();
     hook.emit(2);
-    await sleep(0);
+    // The async listener's failures are reported when its promise rejects.
+    await expect.poll(() => errors.length).toBe(4);
     expect(seen).toEqual([1]);
     expect(errors.map((e) => (e as Error).message).sort()).toEqual(["async", "async", "sync", "sync"]);
   });

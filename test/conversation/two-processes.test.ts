@@ -12,7 +12,7 @@ import { SharedSenderLimiter } from "../../src/conversation/rate-limit.ts";
 import { RATE_LIMITED } from "../../src/conversation/replies.ts";
 import { SqlRateCounter } from "../../src/store/rate-counter.ts";
 import { makePg, PG_SKIP_REASON, type Backend, type Stores } from "../store/backends.ts";
-import { Clock, FakePipeline, answer, gate, inbound, silentLogger, sleep } from "./helpers.ts";
+import { Clock, FakePipeline, answer, gate, inbound, silentLogger } from "./helpers.ts";
 import { CHANNEL_PROFILES } from "../../src/channels/profiles.ts";
 
 const LEASE_MS = 30_000;
@@ -53,6 +53,14 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two processes on one PostgreSQL${PG_SK
       return { hold, pipeline };
     };
 
+    /** How often a process has looked for an earlier unfinished message of a thread (more than once: it is waiting on one). */
+    const looksOf = (stores: Stores) => {
+      let n = 0;
+      const look = stores.conversation.earlierUnfinishedInbound.bind(stores.conversation);
+      stores.conversation.earlierUnfinishedInbound = (...args) => ((n += 1), look(...args));
+      return () => n;
+    };
+
     const history = async (threadKey: string) => {
       const thread = await b.conversation.findThread("telegram", threadKey);
       return (await b.conversation.listMessages(thread!.id)).map((m) => `${m.role}:${m.text}`);
@@ -63,11 +71,13 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two processes on one PostgreSQL${PG_SK
       const pipelineB = new FakePipeline();
       const a = core(b, pipelineA);
       const bCore = core(other, pipelineB);
+      const looks = looksOf(other);
 
       const first = a.receive(inbound({ threadKey: "t-live", text: "工地老板拖欠工资三个月" }));
       await expect.poll(() => pipelineA.calls.length).toBe(1);
       const second = bCore.receive(inbound({ threadKey: "t-live", text: "那要去哪里投诉？" }));
-      await sleep(600);
+      // B found A's question unanswered, paused and looked again: it is waiting, not answering.
+      await expect.poll(looks, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
       expect(pipelineB.calls).toHaveLength(0); // still waiting for A's answer
 
       hold.open();
@@ -90,8 +100,10 @@ describe.skipIf(PG_SKIP_REASON !== null)(`two processes on one PostgreSQL${PG_SK
 
       const pipelineB = new FakePipeline();
       const bCore = core(other, pipelineB);
+      const looks = looksOf(other);
       const next = bCore.receive(inbound({ threadKey: "t-dead", text: "能要双倍工资吗？" }));
-      await sleep(600);
+      // B found the abandoned question within its lease, paused and looked again.
+      await expect.poll(looks, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
       expect(pipelineB.calls).toHaveLength(0); // A's claim is still within its lease
 
       clock.advance(LEASE_MS + 1_000);

@@ -33,9 +33,17 @@ describe.skipIf(!haveChromium)("the resident's web chat on a phone", () => {
 
   async function ask(page: Page, text: string): Promise<void> {
     await residentAsks(page, text);
-    // Let the render's scroll settle.
-    await page.waitForTimeout(150);
+    // The render has settled: the log's scroll and the answer's place hold still across two frames.
+    await expect.poll(() => page.evaluate(HOLDS_STILL)).toBe(true);
   }
+
+  /** Resolves true when the log's scroll and its last message's place are the same two frames later. */
+  const HOLDS_STILL = `new Promise((resolve) => {
+    const log = document.getElementById("log");
+    const place = () => log.scrollTop + ":" + log.lastElementChild?.getBoundingClientRect().top;
+    const before = place();
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve(place() === before)));
+  })`;
 
   /** Where the last answer's first line sits relative to the visible part of the log. */
   async function lastAnswerPlacement(page: Page) {

@@ -26,6 +26,20 @@ async function openStream(path: string, cookie: string, controllers: AbortContro
   return res.status;
 }
 
+/** Live-update streams the server holds open, as its metrics report them. */
+async function streamsOpen(): Promise<number> {
+  const res = await (t.server.ops ?? t.server).inject({ method: "GET", url: "/metrics" });
+  const m = /^lawdesk_sse_clients\{stream="all"\} (\d+)$/m.exec(res.body);
+  if (!m) throw new Error(`no stream count in /metrics (${res.statusCode})`);
+  return Number(m[1]);
+}
+
+/** Closes the streams and waits until the server has let every one go, so the next test starts empty. */
+async function closeAll(controllers: AbortController[]): Promise<void> {
+  for (const c of controllers) c.abort();
+  await expect.poll(streamsOpen, { timeout: 5000 }).toBe(0);
+}
+
 function cookieOf(client: Client, name: string): string {
   return `${name}=${client.cookie(name)}`;
 }
@@ -76,14 +90,12 @@ describe("live-update streams are capped", () => {
       }
       expect(elsewhere).toEqual([200, 200, 503]);
 
-      // One closed: its place is free again.
-      await new Promise((r) => setTimeout(r, 100));
+      // One closed: its place is free again (once the server has seen it close).
       controllers[0].abort();
-      await new Promise((r) => setTimeout(r, 200));
+      await expect.poll(streamsOpen, { timeout: 5000 }).toBe(7);
       expect(await openStream("/api/chat/events", rk, controllers)).toBe(200);
     } finally {
-      for (const c of controllers) c.abort();
-      await new Promise((r) => setTimeout(r, 200));
+      await closeAll(controllers);
     }
   });
 
@@ -97,8 +109,7 @@ describe("live-update streams are capped", () => {
       for (let i = 0; i < 4; i++) tabs.push(await openStream("/api/console/events", session, controllers));
       expect(tabs).toEqual([200, 200, 200, 429]);
     } finally {
-      for (const c of controllers) c.abort();
-      await new Promise((r) => setTimeout(r, 200));
+      await closeAll(controllers);
     }
   });
 });

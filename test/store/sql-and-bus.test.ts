@@ -127,7 +127,16 @@ describe.skipIf(PG_SKIP_REASON !== null)(`PgBus (LISTEN/NOTIFY)${PG_SKIP_REASON 
 
     await one.publish("referral", { id: "r-1", name: "referral.created" });
     expect(await until(() => got.two.length === 1)).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
+    // Nothing more is on its way once a later marker has reached every bus: NOTIFY delivers in
+    // commit order, so an echo to the sender or a leak to the other schema would come first.
+    const [probe, probeElsewhere] = await Promise.all([PgBus.open(h.pool, PG_URL, h.schema), PgBus.open(other.pool, PG_URL, other.schema)]);
+    closers.push(() => probe.close(), () => probeElsewhere.close());
+    const marked = new Set<string>();
+    one.subscribe("marker", () => marked.add("one"));
+    two.subscribe("marker", () => marked.add("two"));
+    elsewhere.subscribe("marker", () => marked.add("elsewhere"));
+    await Promise.all([probe.publish("marker", {}), probeElsewhere.publish("marker", {})]);
+    expect(await until(() => marked.size === 3)).toBe(true);
     expect(got).toEqual({ one: [], two: [{ id: "r-1", name: "referral.created" }], elsewhere: [] });
   });
 

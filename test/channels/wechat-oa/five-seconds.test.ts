@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { answer, gate } from "../../conversation/helpers.ts";
-import { nextMsgId, textMessage, until, sleep, type PushResult } from "./fake-wechat.ts";
+import { nextMsgId, textMessage, until, type PushResult } from "./fake-wechat.ts";
 import { coreRig, type CoreRig } from "./harness.ts";
 
 let rig: CoreRig;
@@ -61,8 +61,7 @@ describe("the 5-second rule", () => {
     await until(() => rig.wechat.messages.length === 1, 3000, "the customer-service message");
     expect(rig.wechat.messagesTo("oSlow").map((m) => m.content)).toEqual(["答复：工伤怎么认定"]);
     await until(async () => (await rig.db.store.listOutbox({}))[0].status === "sent", 2000, "row sent");
-    await rig.dispatcher.flushAll();
-    await sleep(50);
+    await rig.settled();
     expect(rig.wechat.messages).toHaveLength(1);
   });
 
@@ -82,8 +81,7 @@ describe("the 5-second rule", () => {
     expect(results.map((x) => x.timedOut)).toEqual([true, true, false]);
     expect(results[2].content).toBe("答复：离婚孩子归谁");
     expect(rig.pipeline.calls).toHaveLength(1);
-    await rig.dispatcher.flushAll();
-    await sleep(100);
+    await rig.settled();
     expect(answersSeen(rig, "oRetry", results)).toEqual(["答复：离婚孩子归谁"]);
   });
 
@@ -97,8 +95,7 @@ describe("the 5-second rule", () => {
     await until(() => rig.channel.passive.waitingFor(`${msg.FromUserName}:${msg.MsgId}`) === 0, 2000, "no try waiting");
     g.open();
     await until(() => rig.wechat.messages.length >= 1, 3000, "the customer-service message");
-    await rig.dispatcher.flushAll();
-    await sleep(200);
+    await rig.settled();
     expect(answersSeen(rig, "oDropped", results)).toEqual(["答复：邻居占我宅基地"]);
     expect(rig.pipeline.calls).toHaveLength(1);
   });
@@ -116,8 +113,7 @@ describe("the 5-second rule", () => {
     const results = await Promise.all([first, second]);
     expect(results.map((x) => x.body === "success")).toEqual([true, false]);
     expect(results[1].content).toBe("答复：借条怎么写");
-    await rig.dispatcher.flushAll();
-    await sleep(100);
+    await rig.settled();
     expect(answersSeen(rig, "oTwice", results)).toHaveLength(1);
   });
 
@@ -133,7 +129,7 @@ describe("the 5-second rule", () => {
     const late = await rig.wechat.push(msg);
     expect(late.body).toBe("success");
     expect(late.elapsedMs).toBeLessThan(200);
-    await sleep(100);
+    await rig.settled();
     expect(rig.wechat.messages).toHaveLength(1);
   });
 
@@ -164,7 +160,7 @@ describe("long and undeliverable answers", () => {
     const r = await rig.wechat.push(textMessage("oLong", "说详细点"));
     expect(r.body).toBe("success");
     await until(() => rig.wechat.messages.length >= 2, 3000, "the parts");
-    await sleep(50);
+    await rig.settled();
     for (const m of rig.wechat.messages) expect(Buffer.byteLength(m.content, "utf8")).toBeLessThanOrEqual(2000);
     expect(rig.wechat.messages[0].content.startsWith("第1段")).toBe(true);
   });

@@ -15,7 +15,7 @@ import { OutboxDispatcher } from "../../../src/channels/dispatcher.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { ConversationCore } from "../../../src/conversation/core.ts";
 import { FakePipeline, captureLogger, tempDb, type TempDb } from "../../conversation/helpers.ts";
-import { ACCOUNT, FakeWechat, type Account } from "./fake-wechat.ts";
+import { ACCOUNT, FakeWechat, until, type Account } from "./fake-wechat.ts";
 import { CHANNEL_PROFILES } from "../../../src/channels/profiles.ts";
 
 export const LAW_MD = [
@@ -44,6 +44,12 @@ export interface Rig {
   /** POSTs that reached the server. */
   arrivals: () => number;
   lines: () => Record<string, unknown>[];
+  /**
+   * Resolves once nothing more is under way: every outbox row sent or given up, a dispatcher
+   * pass done, no delivery (or late delivery) running. "Sent once" is checked after this,
+   * not after a fixed sleep that a slow machine outlasts.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,6 +103,12 @@ async function mount(app: WechatOaApp, dispatcher: OutboxDispatcher, lines: () =
     replies,
     arrivals: () => arrivals,
     lines,
+    async settled() {
+      const final = async () => (await app.conversations.listOutbox({})).every((r) => r.status === "sent" || r.status === "undelivered");
+      await until(final, 5000, "every reply sent or given up");
+      await dispatcher.flushAll();
+      await channel.delivery.idle();
+    },
     async close() {
       dispatcher.stop();
       await server.close();

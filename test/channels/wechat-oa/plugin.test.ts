@@ -285,7 +285,7 @@ describe("customer-service delivery and the 48-hour window", () => {
 
     // A further message does not send it again.
     await rig.wechat.push(textMessage(openid, "谢谢"));
-    await new Promise((r) => setTimeout(r, 100));
+    await rig.settled();
     expect(rig.wechat.messagesTo(openid)).toHaveLength(1);
   });
 });
