@@ -11,5 +11,5 @@ export { ConversationCore, ClaimedElsewhereError, type ConversationCoreOptions }
 export type { Outcome, OwnedMessageEvent, RatingEvent, Receipt, Ticket } from "./outcome.ts";
 export { assessGroupQuestion, type GroupDecision, type SensitiveReason, type Sensitivity } from "./group-privacy.ts";
 export { PeopleDesk, type PeopleDeskOptions, type PersonReply } from "./people.ts";
-export { formatOf, presentAnswer, renderAsText, renderWithButtons, UNDECLARED_FORMAT, type AnswerRenderer, type ChannelProfile, type RenderedAnswer } from "./profile.ts";
+export { formatOf, presentAnswer, renderAnswer, renderAsText, renderWithButtons, UNDECLARED_FORMAT, type AnswerRenderer, type ChannelProfile, type RenderedAnswer } from "./profile.ts";
 export { SharedSenderLimiter, SlidingWindowLimiter, type SenderLimiter } from "./rate-limit.ts";

@@ -66,7 +66,10 @@ export function formatOf(profile: ChannelProfile | undefined, inGroup: boolean):
  * layout; fixed replies (a notice, a page of 【详细】) are text already and stay as they are.
  */
 export function presentAnswer(profile: ChannelProfile | undefined, result: PipelineResult, format: ReplyFormat): PipelineResult {
-  if (!result.parts) return result;
-  const render = profile?.render ?? renderAsText;
-  return { ...result, text: render(result.parts, format).text };
+  return result.parts ? { ...result, text: renderAnswer(profile, result.parts, format).text } : result;
+}
+
+/** An answer's parts in the channel's layout (the shared text layout when it declares none). */
+export function renderAnswer(profile: ChannelProfile | undefined, parts: AnswerParts, format: ReplyFormat): RenderedAnswer {
+  return (profile?.render ?? renderAsText)(parts, format);
 }

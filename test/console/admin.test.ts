@@ -299,6 +299,11 @@ describe("test console", () => {
     const human = await ask(supervisor.client, "转人工");
     expect(human.reply.escalated).toBe(true);
     expect(human.reply.escalation.reason).toBe("asked_human");
+    // As the channel lays it out: on Telegram the offers of more are buttons, not words.
+    expect(res.reply.buttons).toEqual([]);
+    const telegram = (await supervisor.client.post("/api/console/admin/test", { question: WAGE_QUESTION, channel: "telegram" })).body;
+    expect(telegram.reply.buttons).toEqual(expect.arrayContaining(["detail"]));
+    expect(telegram.reply.text).not.toContain("回复【详细】");
     const bad = await supervisor.client.post("/api/console/admin/test", { question: "x", channel: "fax" });
     expect(bad.status).toBe(400);
   });

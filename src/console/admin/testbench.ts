@@ -10,8 +10,8 @@ import { normalizeText } from "../../pipeline/normalize.ts";
 import { loadTopics } from "../../pipeline/topic.ts";
 import type { ChannelName } from "../../channel-message.ts";
 import { profileOf } from "../../channels/profiles.ts";
-import { presentAnswer } from "../../conversation/index.ts";
-import { EMPTY_CONTEXT, type PipelineResult } from "../../pipeline/types.ts";
+import { presentAnswer, renderAnswer } from "../../conversation/index.ts";
+import { EMPTY_CONTEXT, type AnswerOffer, type PipelineResult } from "../../pipeline/types.ts";
 import type { GuideSearchHit } from "../../retrieval/guide-index.ts";
 import type { Guide } from "../../knowledge/types.ts";
 import { HttpError } from "../../server/errors.ts";
@@ -39,15 +39,18 @@ export async function trial(app: App, answerer: Answerer, question: string, chan
   const { format } = profile;
   // Laid out as the channel lays it out (Telegram's offers of more are buttons, not words).
   const result = presentAnswer(profile, await answerer.run(question, { ...EMPTY_CONTEXT }, format), format);
+  const buttons = result.parts ? renderAnswer(profile, result.parts, format).buttons : [];
   const norm = normalizeText(question, { maxChars: app.config.LAWDESK_MAX_MESSAGE_CHARS, typos: app.knowledge.terms.typos });
   const assessment = norm.empty ? null : await answerer.assess(norm.text);
-  return { channel, limits: format, threshold, reply: replyView(result), assessment: assessment && assessmentView(assessment, threshold) };
+  return { channel, limits: format, threshold, reply: replyView(result, buttons), assessment: assessment && assessmentView(assessment, threshold) };
 }
 
-function replyView(r: PipelineResult) {
+function replyView(r: PipelineResult, buttons: AnswerOffer[]) {
   return {
     kind: r.kind,
     text: r.text,
+    /** The offers of more the channel shows as buttons under the text. */
+    buttons,
     fullText: r.fullText,
     intent: r.intent,
     topic: r.topic,

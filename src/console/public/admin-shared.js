@@ -5,6 +5,7 @@
 import { el } from "./dom.js";
 
 const CHANNELS = { web: "网页咨询", wechat_oa: "微信公众号", wechaty: "乡镇微信群", telegram: "Telegram" };
+const OFFER_BUTTONS = { detail: "详细内容", statutes: "法条原文" };
 const STATUS_CLASS = { 现行有效: "ok", 尚未生效: "warn", 已修改: "warn", 已失效: "bad", 未知: "warn" };
 const FEATURES = { exact: "点名条文", guide: "指南匹配度", guideMargin: "指南领先度", agreement: "指南与条文一致", coverage: "问题词覆盖", neighbourCoverage: "相似问题可答", neighbourNearest: "最近相似问题", neighbourAgree: "相似问题条文一致", lawAgree: "同一法规集中度", hasBank: "有问题库" };
 const ESCALATION = { low_confidence: "没有把握，转人工", asked_human: "居民要求人工", emergency: "紧急情况", dissatisfied: "居民不满意", always_lawyer: "须律师处理" };
@@ -35,7 +36,9 @@ export function trialView(r) {
     ? el("div", { class: "decision esc" }, el("strong", { text: "转人工" }), `：${ESCALATION[r.reply.escalation.reason] ?? r.reply.escalation.reason}（${r.reply.escalation.urgency === "normal" ? "一般" : r.reply.escalation.urgency === "urgent" ? "紧急" : "危急"}）`)
     : el("div", { class: "decision ok" }, el("strong", { text: "机器人直接答复" }), r.reply.guideId ? `，依据办事指南 ${r.reply.guideId}` : "");
   const conf = a ? el("p", { class: "conf" }, `置信度 `, el("b", { text: num(a.confidence) }), ` / 答复门槛 ${num(r.threshold)}`, el("meter", { min: "0", max: "1", low: String(r.threshold), optimum: "1", value: String(a.confidence) })) : null;
-  const reply = el("div", { class: "resident-view" }, el("div", { class: "hint", text: `居民在「${CHANNELS[r.channel] ?? r.channel}」看到的回复：` }), el("div", { class: "bubble bot", text: r.reply.text }));
+  // Where the channel shows the offers of more as buttons (Telegram), the text leaves them out.
+  const buttons = r.reply.buttons?.length ? el("div", { class: "hint", text: `消息下方的按钮：${r.reply.buttons.map((b) => `【${OFFER_BUTTONS[b] ?? b}】`).join("")}` }) : null;
+  const reply = el("div", { class: "resident-view" }, el("div", { class: "hint", text: `居民在「${CHANNELS[r.channel] ?? r.channel}」看到的回复：` }), el("div", { class: "bubble bot", text: r.reply.text }), buttons);
   const citations = r.reply.citations.length
     ? el("div", { class: "hint" }, `引用条文：${r.reply.citations.map((c) => `《${c.law}》${c.article}（${c.status}）`).join("；")}`)
     : null;
