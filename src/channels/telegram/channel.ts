@@ -1,7 +1,7 @@
 // Telegram through grammY: private chats and groups (a mention of the bot or a reply to it),
-// /start /help /human /reset, feedback buttons under answers, rating buttons after a referral
-// closes, and the lawyers' group (lawyers.ts). Long polling by default; a webhook with a
-// secret token when TELEGRAM_WEBHOOK_URL is set.
+// /start /help /human /reset, 【详细】【法条】 and feedback buttons under answers, rating
+// buttons after a referral closes, and the lawyers' group (lawyers.ts). Long polling by
+// default; a webhook with a secret token when TELEGRAM_WEBHOOK_URL is set.
 //
 // Every resident message goes through the conversation core and every reply leaves through
 // the outbox (this class is its Telegram sender): a message Telegram sees acknowledged is
@@ -14,7 +14,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { App } from "../../app.ts";
 import type { LawyerLinkAdmin } from "../../channel-admin.ts";
-import type { ConversationCore } from "../../conversation/index.ts";
+import { renderAnswer, type ConversationCore } from "../../conversation/index.ts";
 import type { TopicDef } from "../../pipeline/topic.ts";
 import type { InboundMessage } from "../../channel-message.ts";
 import { maskPersonalData } from "../../privacy.ts";
@@ -330,7 +330,7 @@ export class TelegramChannel implements ChannelSender, LawyerLinkAdmin {
       const result = (await this.conversations.getInbound(row.inboundId))?.result;
       if (!result) return null;
       // The stored parts rendered again by the profile that wrote the text: the same buttons.
-      const offers = result.parts ? (telegramProfile.render?.(result.parts, telegramProfile.format).buttons ?? []) : [];
+      const offers = result.parts ? renderAnswer(telegramProfile, result.parts, telegramProfile.format).buttons : [];
       const answered = (result.intent === "legal_question" || result.intent === "follow_up") && !result.escalation && result.citations.length + (result.guideId ? 1 : 0) > 0;
       return answerKeyboard(askerId, offers, answered);
     }
