@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { LocalBus, type Bus } from "./bus.ts";
+import type { SchemaMigration } from "./migrations.ts";
 import { SqlConversationStore, type ConversationStore } from "./conversation-store.ts";
 import { SqlKnowledgeStore, type KnowledgeStore } from "./knowledge-store.ts";
 import { PgBus } from "./pg/bus.ts";
@@ -34,9 +35,15 @@ function storesOn(sql: SqlDb): Pick<OpenedStore, "sql" | "conversations" | "refe
   return { sql, conversations: new SqlConversationStore(sql), referrals: new SqlReferralStore(sql), knowledge: new SqlKnowledgeStore(sql) };
 }
 
-export async function openStore(config: Config, log?: Logger): Promise<OpenedStore> {
+export interface OpenStoreOptions {
+  log?: Logger;
+  /** Tables of the parts above the store (the chat channels'), migrated with its own. */
+  migrations?: readonly SchemaMigration[];
+}
+
+export async function openStore(config: Config, { log, migrations }: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (config.DATABASE_URL) {
-    const pg = await openPg(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, max: config.DATABASE_POOL_MAX });
+    const pg = await openPg(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, max: config.DATABASE_POOL_MAX, migrations });
     let bus: PgBus;
     try {
       bus = await PgBus.open(pg.pool, config.DATABASE_URL, pg.schema, log);
@@ -56,7 +63,7 @@ export async function openStore(config: Config, log?: Logger): Promise<OpenedSto
       },
     };
   }
-  const db = openSqlite(join(config.dataDir, "lawdesk.db"));
+  const db = openSqlite(join(config.dataDir, "lawdesk.db"), migrations);
   return {
     kind: "sqlite",
     ...storesOn(new SqliteSql(db)),

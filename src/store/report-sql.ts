@@ -120,8 +120,7 @@ const toReferralRow = reader<ReferralRow>({
 const toRatingRow = reader<RatingRow>({ day: text, stars: (v) => num(v ?? 0), ownerId: textOrNull });
 const toUserRow = reader<UserRow>({ id: text, name: text, role: text, regions: (v) => sqlValue.json<string[]>(v), active: flag });
 
-const byKey = (a: GroupOption, b: GroupOption) =>
-  a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0;
+const toGroupOption = reader<GroupOption>({ channel: text, groupKey: text, name: ["group_key", text], region: textOrNull });
 
 /** The dashboard's readers; all SQL the console needs for its reports. */
 export class SqlReportStore extends SqlStore {
@@ -186,18 +185,8 @@ export class SqlReportStore extends SqlStore {
     return this.many("SELECT id, name, role, regions, active FROM users", [], toUserRow);
   }
 
-  /** Groups known to the channels, then any other group a question came from, for the group filter. */
-  async groupOptions(): Promise<GroupOption[]> {
-    const known = await this.db.all("SELECT channel, group_key, name, region FROM channel_groups");
-    const seenOnly = await this.db.all(
-      `SELECT DISTINCT i.channel, i.group_key, i.region FROM inbound_messages i
-       WHERE i.group_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM channel_groups g WHERE g.channel = i.channel AND g.group_key = i.group_key)`,
-    );
-    const option = (r: Row): GroupOption => ({ channel: String(r.channel), groupKey: String(r.group_key), name: String(r.name || r.group_key), region: textOrNull(r.region) });
-    // Sorted here, not in SQL: the two stores collate text differently.
-    const rows = [...known.map(option).sort(byKey), ...seenOnly.map(option).sort(byKey)];
-    const seen = new Map<string, GroupOption>();
-    for (const r of rows) if (!seen.has(r.groupKey)) seen.set(r.groupKey, r);
-    return [...seen.values()];
+  /** Groups questions came from, named by their key (the channels know their names), for the group filter. */
+  async groupsAsked(): Promise<GroupOption[]> {
+    return this.many("SELECT DISTINCT channel, group_key, region FROM inbound_messages WHERE group_key IS NOT NULL", [], toGroupOption);
   }
 }
