@@ -1,6 +1,7 @@
 // Row mappers of the conversation tables, read the same way from both drivers (see rows.ts).
 
 import type { PipelineResult } from "../pipeline/types.ts";
+import { EMPTY_CONTEXT } from "../thread-context.ts";
 import type { EscalationRow, InboundRow, OutboxRow, OutcomeReason, StoredContext, ThreadMessageRow, ThreadRow, UnloggedReply } from "./conversation-store.ts";
 import { intOrNull, iso, isoOrNull, jsonOr, num, oneOf, reader, text, textOrNull, type Read } from "./rows.ts";
 
@@ -40,17 +41,7 @@ export const toOutbox = reader<OutboxRow>({
 
 export const toUnlogged = reader<UnloggedReply>({ text, authorId: textOrNull, createdAt: iso, referralId: text, outboxId: text });
 
-export const EMPTY_STORED_CONTEXT: StoredContext = {
-  lastTopic: null,
-  lastIntent: null,
-  lastQuestion: null,
-  lastFullAnswer: null,
-  negativeFeedbackCount: 0,
-  turns: 0,
-  region: null,
-  awaitingRating: null,
-  lastGuideId: null,
-  lastCitations: [],
-  lastDetailPart: 0,
-  lastMessage: null,
-};
+// A thread's owner is a column of its own, not part of the stored context.
+const { ownedByPerson: _owner, ...emptyStored } = EMPTY_CONTEXT;
+/** A new thread's stored context. */
+export const EMPTY_STORED_CONTEXT: StoredContext = emptyStored;

@@ -3,7 +3,8 @@
 // and PostgreSQL alike, is SqlConversationStore (conversation-sql.ts).
 
 import type { ChannelName, InboundMessage } from "../channel-message.ts";
-import type { EscalationReason, EscalationRequest, PipelineResult, ThreadContext, Urgency } from "../pipeline/types.ts";
+import type { EscalationReason, EscalationRequest, PipelineResult, Urgency } from "../pipeline/types.ts";
+import type { ThreadContext } from "../thread-context.ts";
 
 export type InboundStatus = "received" | "processing" | "done" | "failed";
 export type OutcomeReason = "rate_limited" | "owned_by_person" | "rating";
