@@ -1,98 +1,13 @@
 // Persistence of conversations: inbound messages, threads and their history, escalations
-// and the outbox of replies. The interface and its types; the one implementation, for SQLite
-// and PostgreSQL alike, is SqlConversationStore (conversation-sql.ts).
+// and the outbox of replies. The interface and what it takes; the rows it returns are typed
+// by their mappers (conversation-rows.ts); the one implementation, for SQLite and PostgreSQL
+// alike, is SqlConversationStore (conversation-sql.ts).
 
 import type { ChannelName, InboundMessage } from "../channel-message.ts";
-import type { EscalationReason, EscalationRequest, PipelineResult, Urgency } from "../pipeline/types.ts";
-import type { ThreadContext } from "../thread-context.ts";
+import type { EscalationRequest, PipelineResult } from "../pipeline/types.ts";
+import type { EscalationRow, InboundRow, MessageRole, OutboxKind, OutboxRow, OutboxStatus, OutcomeReason, StoredContext, ThreadMessageRow, ThreadRow, UnloggedReply } from "./conversation-rows.ts";
 
-export type InboundStatus = "received" | "processing" | "done" | "failed";
-export type OutcomeReason = "rate_limited" | "owned_by_person" | "rating";
-export type MessageRole = "resident" | "bot" | "lawyer" | "system";
-export type OutboxKind = "answer" | "notice" | "lawyer_reply";
-export type OutboxStatus = "pending" | "sent" | "failed" | "undelivered";
-
-/** The context as stored: ownership lives in its own column, not in the JSON. */
-export type StoredContext = Omit<ThreadContext, "ownedByPerson">;
-
-export interface InboundRow {
-  id: number;
-  channel: ChannelName;
-  platformMessageId: string;
-  threadId: number;
-  threadKey: string;
-  senderKey: string;
-  groupKey: string | null;
-  region: string | null;
-  text: string;
-  receivedAt: string;
-  status: InboundStatus;
-  attempts: number;
-  claimedAt: string | null;
-  result: PipelineResult | null;
-  reason: OutcomeReason | null;
-  error: string | null;
-  processedAt: string | null;
-}
-
-export interface ThreadRow {
-  id: number;
-  channel: ChannelName;
-  threadKey: string;
-  senderKey: string;
-  groupKey: string | null;
-  region: string | null;
-  context: StoredContext;
-  ownedBy: string | null;
-  ownerNoticeFor: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ThreadMessageRow {
-  id: number;
-  threadId: number;
-  role: MessageRole;
-  text: string;
-  createdAt: string;
-  inboundId: number | null;
-  authorId: string | null;
-  meta: Record<string, unknown>;
-}
-
-export interface EscalationRow {
-  id: number;
-  threadId: number;
-  inboundId: number | null;
-  reason: EscalationReason;
-  urgency: Urgency;
-  topic: string;
-  region: string | null;
-  summary: string;
-  findings: EscalationRequest["findings"];
-  status: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface OutboxRow {
-  id: number;
-  threadId: number;
-  channel: ChannelName;
-  threadKey: string;
-  groupKey: string | null;
-  inboundId: number | null;
-  kind: OutboxKind;
-  text: string;
-  status: OutboxStatus;
-  attempts: number;
-  claimedAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-  /** Handed to a passive reply (the platform's own request) at this time; such a row is never sent another way. */
-  passiveAt: string | null;
-}
+export type * from "./conversation-rows.ts";
 
 export interface NewThreadMessage {
   role: MessageRole;
@@ -144,14 +59,6 @@ export interface ClaimOptions {
   now: Date;
   /** A 'processing' claim older than this is taken to belong to a dead worker. */
   staleBefore: Date;
-}
-
-export interface UnloggedReply {
-  text: string;
-  authorId: string | null;
-  createdAt: string;
-  referralId: string;
-  outboxId: string;
 }
 
 export interface LawyerReplyOptions {

@@ -2,6 +2,7 @@
 // interface and its types; the implementation for both databases is knowledge-sql.ts.
 
 import type { ArticleUnit, Guide, LawStatus } from "../knowledge/types.ts";
+import type { LawOverride, LawOverrideStatus, LawRow } from "./knowledge-rows.ts";
 
 export type SourceKind = "law_markdown" | "law_jsonl" | "guide";
 
@@ -47,15 +48,7 @@ export interface KnowledgeStore {
   articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]>;
 }
 
-export type LawOverrideStatus = "已失效" | "已修改";
-
-export interface LawOverride {
-  source: string;
-  law: string;
-  status: LawOverrideStatus;
-  setBy: string | null;
-  setAt: string;
-}
+export type { LawOverride, LawOverrideStatus, LawRow } from "./knowledge-rows.ts";
 
 export interface LawListQuery {
   /** Part of the title. */
@@ -63,18 +56,6 @@ export interface LawListQuery {
   status?: LawStatus;
   offset?: number;
   limit?: number;
-}
-
-export interface LawRow {
-  law: string;
-  source: string;
-  level: string;
-  status: LawStatus;
-  effective: string | null;
-  promulgated: string | null;
-  articles: number;
-  /** The administrator's mark, when there is one. */
-  override: LawOverrideStatus | null;
 }
 
 export { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledge-rows.ts";

@@ -18,9 +18,9 @@ import type {
   User,
   UserRecord,
 } from "../referral/types.ts";
-import type { USER_PATCH_FIELDS } from "./referral-rows.ts";
+import type { DeadlineNotice, RatingRow, REFERRAL_PATCH_FIELDS, USER_PATCH_FIELDS } from "./referral-rows.ts";
 
-export type { NewAuditEntry };
+export type { DeadlineNotice, NewAuditEntry, RatingRow };
 
 /** The user fields an update may set (USER_PATCH_FIELDS). */
 export type UserPatch = Partial<Pick<UserRecord, (typeof USER_PATCH_FIELDS)[number]>>;
@@ -52,28 +52,11 @@ export interface ReferralGuard {
   notJoinedBy?: string;
 }
 
-export interface ReferralPatch {
-  status?: ReferralStatus;
-  ownerId?: string | null;
-  assignedTo?: string | null;
-  assignedQueue?: AssignedQueue;
-  threadOwned?: boolean;
-  cycle?: number;
-  clockStartedAt?: string;
-  responseDue?: string;
-  respondedAt?: string | null;
+/** The referral fields a change may set (REFERRAL_PATCH_FIELDS), each written to its column. */
+export type ReferralPatch = Partial<Pick<Referral, (typeof REFERRAL_PATCH_FIELDS)[number]>> & {
   /** Stops the clock: sets responded_at and (the first time only) first_response_at. */
   respondedAtIfUnset?: string;
-  claimedAt?: string | null;
-  closedAt?: string | null;
-  outcome?: string | null;
-  rating?: number | null;
-  ratingComment?: string | null;
-  /** Raised when a later, more urgent escalation joins the open referral. */
-  urgency?: Referral["urgency"];
-  /** What the bot found, widened when a later escalation joins. */
-  findings?: Referral["findings"];
-}
+};
 
 export interface ReferralChange {
   guard?: ReferralGuard;
@@ -105,23 +88,6 @@ export interface ReferralQuery {
   order?: "due" | "created_desc" | "closed_desc";
   limit?: number;
   offset?: number;
-}
-
-export interface DeadlineNotice {
-  referralId: string;
-  cycle: number;
-  kind: "reminder" | "overdue";
-  at: string;
-  recipients: string[];
-}
-
-export interface RatingRow {
-  referralId: string;
-  cycle: number;
-  stars: number;
-  comment: string | null;
-  ownerId: string | null;
-  at: string;
 }
 
 export interface ReferralStore {
