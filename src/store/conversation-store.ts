@@ -72,5 +72,5 @@ export interface LawyerReplyOptions {
  */
 export type ConversationStore = Pick<SqlConversationStore, keyof SqlConversationStore>;
 
-export { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread } from "./conversation-rows.ts";
+export { ClaimLostError, EMPTY_STORED_CONTEXT } from "./conversation-rows.ts";
 export { SqlConversationStore };

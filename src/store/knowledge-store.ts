@@ -34,5 +34,4 @@ export interface LawListQuery {
   limit?: number;
 }
 
-export { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledge-rows.ts";
 export { SqlKnowledgeStore };

@@ -15,6 +15,7 @@ import { SqlReferralStore, type ReferralStore } from "./referral-store.ts";
 import { PgSql, SqliteSql, type DialectName, type SqlDb } from "./sql.ts";
 import { openSqlite, type SqliteDb } from "./sqlite.ts";
 
+/** The stores on one database, with its handle and bus. */
 export interface OpenedStore {
   kind: DialectName;
   sql: SqlDb;
@@ -41,6 +42,17 @@ export interface OpenStoreOptions {
   migrations?: readonly SchemaMigration[];
 }
 
+/**
+ * Opens the configured store and runs the pending migrations: the store's own and `migrations`
+ * (the chat channels' tables, which the store does not know). Close it when done.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore(config, { log, migrations: CHANNEL_MIGRATIONS });
+ * const thread = await store.conversations.findThread("web", threadKey);
+ * await store.close();
+ * ```
+ */
 export async function openStore(config: Config, { log, migrations }: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (config.DATABASE_URL) {
     const pg = await openPg(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, max: config.DATABASE_POOL_MAX, migrations });

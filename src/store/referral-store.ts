@@ -84,5 +84,5 @@ export interface ReferralQuery {
  */
 export type ReferralStore = Pick<SqlReferralStore, keyof SqlReferralStore>;
 
-export { formatReferralNumber, toAudit, toEvent, toNotice, toRating, toReferral, toRota, toSession, toTemplate, toUser } from "./referral-rows.ts";
+export { formatReferralNumber } from "./referral-rows.ts";
 export { SqlReferralStore };
