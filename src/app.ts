@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { parse as parseYaml } from "yaml";
 import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
+import { CHANNEL_MIGRATIONS } from "./channels/migrations.ts";
 import { CHANNEL_PROFILES } from "./channels/profiles.ts";
 import { ConversationCore, SharedSenderLimiter } from "./conversation/index.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
@@ -111,7 +112,7 @@ export async function createAnswerer(config: Config, knowledge: KnowledgeBase, d
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const now = opts.now ?? (() => new Date());
-  const store = await openStore(config, log);
+  const store = await openStore(config, { log, migrations: CHANNEL_MIGRATIONS });
   log.info({ store: store.kind, schema: store.pg?.schema ?? undefined }, "store opened");
   let knowledge: KnowledgeBase;
   try {

@@ -216,7 +216,7 @@ export async function openKnowledge(config: Config, opts: OpenKnowledgeOptions =
     kb = new KnowledgeBase(config, null, opts.store, false, opts.log);
   } else if (config.DATABASE_URL && !opts.db) {
     // The commands (search, answer, ingest) on a PostgreSQL installation read and write there.
-    const opened = await openStore(config, opts.log);
+    const opened = await openStore(config, { log: opts.log });
     kb = new KnowledgeBase(config, null, opened.knowledge, false, opts.log);
     kb.releaseStore = () => opened.close();
   } else {

@@ -4,6 +4,10 @@
 // Data flows one way: channel -> conversation core -> pipeline -> reply | escalation | silence.
 
 import type { TextLimits } from "../text-fit.ts";
+import type { ThreadContext } from "../thread-context.ts";
+
+// The thread context is the core's and the store's data too: it lives in a module of its own.
+export { EMPTY_CONTEXT, type CitedRef, type ThreadContext } from "../thread-context.ts";
 
 export type Intent =
   | "legal_question"
@@ -103,52 +107,6 @@ export interface PipelineResult {
 /** What a follow-up asks about the matter already answered. */
 export type FollowUpAsk = "where" | "materials" | "cost" | "duration" | "deadline" | "amount" | "refuse" | "how" | "law" | "detail";
 
-/** A statute the last answer cited, kept so that 回复【法条】 can show its text. */
-export interface CitedRef {
-  law: string;
-  article: string;
-  articleId: string;
-}
-
-/** The thread state the pipeline needs for follow-ups. */
-export interface ThreadContext {
-  lastTopic: string | null;
-  lastIntent: Intent | null;
-  /** The last legal question asked, to interpret "那要赔多少钱？". */
-  lastQuestion: string | null;
-  lastFullAnswer: string | null;
-  negativeFeedbackCount: number;
-  turns: number;
-  region: string | null;
-  /** The referral whose rating (1-5) the resident was asked for, until they answer. */
-  awaitingRating: string | null;
-  /** A person (lawyer) owns the thread: the bot does not answer. */
-  ownedByPerson: boolean;
-  /** The guide the last answer was built on, for follow-ups. */
-  lastGuideId?: string | null;
-  /** The statutes the last answer cited, for 回复【法条】. */
-  lastCitations?: CitedRef[];
-  /** The last page of the last answer shown through 回复【详细】 (0: only the first message). */
-  lastDetailPart?: number;
-  /** The thread's previous message (its repeatKey digest), when it came, and whether it was referred. */
-  lastMessage?: { key: string; at: string; escalated: boolean } | null;
-}
-
-export const EMPTY_CONTEXT: ThreadContext = {
-  lastTopic: null,
-  lastIntent: null,
-  lastQuestion: null,
-  lastFullAnswer: null,
-  negativeFeedbackCount: 0,
-  turns: 0,
-  region: null,
-  awaitingRating: null,
-  ownedByPerson: false,
-  lastGuideId: null,
-  lastCitations: [],
-  lastDetailPart: 0,
-  lastMessage: null,
-};
 
 /**
  * How a reply is to be shaped, as the core asks for it on behalf of a channel: its size

@@ -80,6 +80,7 @@ export class SqlAccountStore extends SqlStore {
     });
   }
 
+  /** Counts a failed login atomically; locks the account until `lockUntil` at `maxFailures`. */
   async recordLoginFailure(id: string, maxFailures: number, lockUntil: string, audit: NewAuditEntry[]): Promise<UserRecord | null> {
     // Right-hand sides see the old row, so both CASEs test the same count.
     return this.updateAudited(

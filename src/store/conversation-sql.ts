@@ -9,7 +9,6 @@ import type {
   ClaimOptions,
   Completed,
   Completion,
-  ConversationStore,
   EscalationRow,
   InboundRow,
   LawyerReplyOptions,
@@ -29,7 +28,8 @@ import { SqlStore } from "./sql-store.ts";
 const DUE = "status IN ('pending', 'failed')";
 const UNFINISHED = "status IN ('received', 'processing')";
 
-export class SqlConversationStore extends SqlStore implements ConversationStore {
+export class SqlConversationStore extends SqlStore {
+  /** Records a message (and its thread) unless (channel, platformMessageId) is known already. */
   async recordInbound(msg: InboundMessage, now: Date): Promise<{ inbound: InboundRow; created: boolean }> {
     const find = "SELECT * FROM inbound_messages WHERE channel = ? AND platform_message_id = ?";
     const known = await this.one(find, [msg.channel, msg.platformMessageId], toInbound);
@@ -59,6 +59,7 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     return this.one("SELECT * FROM inbound_messages WHERE id = ?", [id], toInbound);
   }
 
+  /** Takes a message for processing: 'received', or 'processing' with a stale claim. Increments attempts. */
   async claimInbound(id: number, opts: ClaimOptions): Promise<InboundRow | undefined> {
     // SKIP LOCKED: a message another process is claiming right now is simply not ours.
     return this.one(
@@ -71,14 +72,17 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     );
   }
 
+  /** Messages not yet finished ('received' or 'processing'), in the order they were received. */
   async listUnfinishedInbound(): Promise<InboundRow[]> {
     return this.many(`SELECT * FROM inbound_messages WHERE ${UNFINISHED} ORDER BY id`, [], toInbound);
   }
 
+  /** The oldest unfinished message of a thread received before message `beforeId`, if any. */
   async earlierUnfinishedInbound(threadId: number, beforeId: number): Promise<InboundRow | undefined> {
     return this.one(`SELECT * FROM inbound_messages WHERE thread_id = ? AND id < ? AND ${UNFINISHED} ORDER BY id LIMIT 1`, [threadId, beforeId], toInbound);
   }
 
+  /** Writes result, context, history, escalation, outbox row and the final status atomically. */
   async complete(c: Completion, now: Date): Promise<Completed> {
     return this.db.transaction(async (tx) => {
       const inbound = await this.one(
@@ -122,6 +126,7 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     return this.one("SELECT * FROM threads WHERE channel = ? AND thread_key = ?", [channel, threadKey], toThread);
   }
 
+  /** Empties the context (history is kept); undefined when there is no such thread. */
   async resetThread(channel: ChannelName, threadKey: string, now: Date): Promise<ThreadRow | undefined> {
     return this.one(
       `UPDATE threads SET context = ${this.d.jsonSet("?", "region", "region")}, updated_at = ?
@@ -131,10 +136,12 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     );
   }
 
+  /** Gives the thread to a person (user id) or back to the bot (null). */
   async assignThread(threadId: number, ownerId: string | null, now: Date): Promise<void> {
     await this.db.run("UPDATE threads SET owned_by = ?, owner_notice_for = NULL, updated_at = ? WHERE id = ?", [ownerId, now, threadId]);
   }
 
+  /** Marks the thread as waiting for the resident's rating of a referral (null clears it). */
   async setAwaitingRating(threadId: number, referralId: string | null, now: Date): Promise<void> {
     await this.db.run(`UPDATE threads SET context = ${this.d.jsonSet("context", "awaitingRating", "CAST(? AS TEXT)")}, updated_at = ? WHERE id = ?`, [
       referralId,
@@ -151,6 +158,10 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     return this.many("SELECT * FROM thread_messages WHERE thread_id = ? ORDER BY id", [threadId], toMessage);
   }
 
+  /**
+   * A person's reply: the history row and the outbox row in one transaction. `outboxText`
+   * (default `text`) is what the channel delivers; the history row's meta records `outboxId`.
+   */
   async addLawyerReply(threadId: number, authorId: string, text: string, now: Date, opts: LawyerReplyOptions = {}): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }> {
     return this.db.transaction(async (tx) => {
       const thread = await this.threadOrThrow(tx, threadId);
@@ -195,6 +206,7 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     return this.many(q.sql, q.params, toOutbox);
   }
 
+  /** Takes up to `limit` due rows (pending, or failed for a retry) for a channel, oldest first. */
   async claimOutbox(channel: ChannelName, opts: { now: Date; leaseMs: number; limit?: number }): Promise<OutboxRow[]> {
     const staleBefore = new Date(opts.now.getTime() - opts.leaseMs);
     const rows = await this.many(
@@ -212,19 +224,26 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     await this.db.run("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", [now, id]);
   }
 
+  /**
+   * The answer is about to leave in a passive reply: recorded as sent that way, and
+   * committed, before the reply is written. False when the row was not due any more.
+   */
   async markOutboxPassive(id: number, now: Date): Promise<boolean> {
     const sql = `UPDATE outbox SET status = 'sent', sent_at = ?, passive_at = ?, last_error = NULL WHERE id = ? AND ${DUE}`;
     return (await this.db.run(sql, [now, now, id])).changes === 1;
   }
 
+  /** The passive reply could not be written (the connection closed first): the row is due again. */
   async unmarkOutboxPassive(id: number): Promise<void> {
     await this.db.run("UPDATE outbox SET status = 'pending', sent_at = NULL, passive_at = NULL WHERE id = ? AND status = 'sent' AND passive_at IS NOT NULL", [id]);
   }
 
+  /** A delivery attempt failed; the row is due again once its claim lease runs out. */
   async markOutboxFailed(id: number, error: string): Promise<void> {
     await this.giveUp(id, "failed", error);
   }
 
+  /** Given up for good (e.g. WeChat's 48-hour window has closed): a person must follow up. */
   async markOutboxUndelivered(id: number, error: string): Promise<void> {
     await this.giveUp(id, "undelivered", error);
   }
@@ -234,6 +253,10 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     await this.db.run("UPDATE outbox SET status = ?, last_error = ? WHERE id = ? AND status != 'sent'", [status, error, id]);
   }
 
+  /**
+   * Lawyers' replies written between `after` and `before` (history rows whose meta names a
+   * referral and an outbox row) that no referral event records: see app.ts recovery.
+   */
   async listUnloggedLawyerReplies(after: Date, before: Date): Promise<UnloggedReply[]> {
     const meta = (key: string) => this.d.json("m.meta", key);
     return this.many(
@@ -247,6 +270,7 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     );
   }
 
+  /** Running totals for the metrics: messages by channel and intent (the core's reason, else the pipeline's). */
   async countMessages(): Promise<{ channel: string; intent: string; n: number }[]> {
     // GROUP BY position: grouping by an output alias is not portable SQL.
     const sql = `SELECT channel, COALESCE(reason, ${this.d.json("result", "intent")}, 'pending') AS intent, COUNT(*) AS n FROM inbound_messages GROUP BY 1, 2`;
@@ -257,6 +281,10 @@ export class SqlConversationStore extends SqlStore implements ConversationStore 
     return this.many("SELECT reason, urgency, COUNT(*) AS n FROM escalations GROUP BY reason, urgency", [], reader({ reason: text, urgency: text, n: num }));
   }
 
+  /**
+   * Replaces with `blank` the residents' words in threads quiet since `cutoff` whose referrals
+   * were all closed before it (see privacy-purge.ts); audits the purge; returns how many threads.
+   */
   async purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number> {
     const d = this.d;
     const personal = (key: string) => `${d.json("t.context", key)} IS NOT NULL`;

@@ -1,97 +1,13 @@
 // Persistence of conversations: inbound messages, threads and their history, escalations
-// and the outbox of replies. The interface and its types; the one implementation, for SQLite
-// and PostgreSQL alike, is SqlConversationStore (conversation-sql.ts).
+// and the outbox of replies. What the store takes is declared here, the rows it returns by
+// their mappers (conversation-rows.ts); the one implementation, for SQLite and PostgreSQL
+// alike, is SqlConversationStore (conversation-sql.ts), whose methods are the interface.
 
-import type { ChannelName, InboundMessage } from "../channel-message.ts";
-import type { EscalationReason, EscalationRequest, PipelineResult, ThreadContext, Urgency } from "../pipeline/types.ts";
+import type { EscalationRequest, PipelineResult } from "../pipeline/types.ts";
+import type { EscalationRow, InboundRow, MessageRole, OutboxKind, OutboxRow, OutcomeReason, StoredContext, ThreadMessageRow, ThreadRow } from "./conversation-rows.ts";
+import { SqlConversationStore } from "./conversation-sql.ts";
 
-export type InboundStatus = "received" | "processing" | "done" | "failed";
-export type OutcomeReason = "rate_limited" | "owned_by_person" | "rating";
-export type MessageRole = "resident" | "bot" | "lawyer" | "system";
-export type OutboxKind = "answer" | "notice" | "lawyer_reply";
-export type OutboxStatus = "pending" | "sent" | "failed" | "undelivered";
-
-/** The context as stored: ownership lives in its own column, not in the JSON. */
-export type StoredContext = Omit<ThreadContext, "ownedByPerson">;
-
-export interface InboundRow {
-  id: number;
-  channel: ChannelName;
-  platformMessageId: string;
-  threadId: number;
-  threadKey: string;
-  senderKey: string;
-  groupKey: string | null;
-  region: string | null;
-  text: string;
-  receivedAt: string;
-  status: InboundStatus;
-  attempts: number;
-  claimedAt: string | null;
-  result: PipelineResult | null;
-  reason: OutcomeReason | null;
-  error: string | null;
-  processedAt: string | null;
-}
-
-export interface ThreadRow {
-  id: number;
-  channel: ChannelName;
-  threadKey: string;
-  senderKey: string;
-  groupKey: string | null;
-  region: string | null;
-  context: StoredContext;
-  ownedBy: string | null;
-  ownerNoticeFor: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ThreadMessageRow {
-  id: number;
-  threadId: number;
-  role: MessageRole;
-  text: string;
-  createdAt: string;
-  inboundId: number | null;
-  authorId: string | null;
-  meta: Record<string, unknown>;
-}
-
-export interface EscalationRow {
-  id: number;
-  threadId: number;
-  inboundId: number | null;
-  reason: EscalationReason;
-  urgency: Urgency;
-  topic: string;
-  region: string | null;
-  summary: string;
-  findings: EscalationRequest["findings"];
-  status: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface OutboxRow {
-  id: number;
-  threadId: number;
-  channel: ChannelName;
-  threadKey: string;
-  groupKey: string | null;
-  inboundId: number | null;
-  kind: OutboxKind;
-  text: string;
-  status: OutboxStatus;
-  attempts: number;
-  claimedAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-  /** Handed to a passive reply (the platform's own request) at this time; such a row is never sent another way. */
-  passiveAt: string | null;
-}
+export type * from "./conversation-rows.ts";
 
 export interface NewThreadMessage {
   role: MessageRole;
@@ -145,86 +61,16 @@ export interface ClaimOptions {
   staleBefore: Date;
 }
 
-export interface UnloggedReply {
-  text: string;
-  authorId: string | null;
-  createdAt: string;
-  referralId: string;
-  outboxId: string;
-}
-
 export interface LawyerReplyOptions {
   outboxText?: string;
   meta?: Record<string, unknown>;
 }
 
-export interface ConversationStore {
-  /** Records a message (and its thread) unless (channel, platformMessageId) is known already. */
-  recordInbound(msg: InboundMessage, now: Date): Promise<{ inbound: InboundRow; created: boolean }>;
-  getInbound(id: number): Promise<InboundRow | undefined>;
-  /** Takes a message for processing: 'received', or 'processing' with a stale claim. Increments attempts. */
-  claimInbound(id: number, opts: ClaimOptions): Promise<InboundRow | undefined>;
-  /** Messages not yet finished ('received' or 'processing'), in the order they were received. */
-  listUnfinishedInbound(): Promise<InboundRow[]>;
-  /** The oldest unfinished message of a thread received before message `beforeId`, if any. */
-  earlierUnfinishedInbound(threadId: number, beforeId: number): Promise<InboundRow | undefined>;
-  /** Writes result, context, history, escalation, outbox row and the final status atomically. */
-  complete(c: Completion, now: Date): Promise<Completed>;
+/**
+ * What the rest of the application may call: the public methods of the one implementation,
+ * documented there (conversation-sql.ts), as a structural type a test double can satisfy.
+ */
+export type ConversationStore = Pick<SqlConversationStore, keyof SqlConversationStore>;
 
-  getThread(id: number): Promise<ThreadRow | undefined>;
-  findThread(channel: ChannelName, threadKey: string): Promise<ThreadRow | undefined>;
-  /** Empties the context (history is kept); undefined when there is no such thread. */
-  resetThread(channel: ChannelName, threadKey: string, now: Date): Promise<ThreadRow | undefined>;
-  /** Gives the thread to a person (user id) or back to the bot (null). */
-  assignThread(threadId: number, ownerId: string | null, now: Date): Promise<void>;
-  /** Marks the thread as waiting for the resident's rating of a referral (null clears it). */
-  setAwaitingRating(threadId: number, referralId: string | null, now: Date): Promise<void>;
-
-  appendMessage(threadId: number, msg: NewThreadMessage, now: Date): Promise<ThreadMessageRow>;
-  listMessages(threadId: number): Promise<ThreadMessageRow[]>;
-  /**
-   * A person's reply: the history row and the outbox row in one transaction. `outboxText`
-   * (default `text`) is what the channel delivers; the history row's meta records `outboxId`.
-   */
-  addLawyerReply(threadId: number, authorId: string, text: string, now: Date, opts?: LawyerReplyOptions): Promise<{ message: ThreadMessageRow; outbox: OutboxRow }>;
-
-  getEscalation(id: number): Promise<EscalationRow | undefined>;
-  findEscalationByInbound(inboundId: number): Promise<EscalationRow | undefined>;
-  listEscalations(filter?: { status?: string; threadId?: number }): Promise<EscalationRow[]>;
-  markEscalation(id: number, status: string, now: Date): Promise<void>;
-
-  enqueueOutbox(row: NewOutbox, now: Date): Promise<OutboxRow>;
-  getOutbox(id: number): Promise<OutboxRow | undefined>;
-  findOutboxByInbound(inboundId: number): Promise<OutboxRow | undefined>;
-  listOutbox(filter?: { threadId?: number; status?: OutboxStatus }): Promise<OutboxRow[]>;
-  /** Takes up to `limit` due rows (pending, or failed for a retry) for a channel, oldest first. */
-  claimOutbox(channel: ChannelName, opts: { now: Date; leaseMs: number; limit?: number }): Promise<OutboxRow[]>;
-  markOutboxSent(id: number, now: Date): Promise<void>;
-  /**
-   * The answer is about to leave in a passive reply: recorded as sent that way, and
-   * committed, before the reply is written. False when the row was not due any more.
-   */
-  markOutboxPassive(id: number, now: Date): Promise<boolean>;
-  /** The passive reply could not be written (the connection closed first): the row is due again. */
-  unmarkOutboxPassive(id: number): Promise<void>;
-  /** A delivery attempt failed; the row is due again once its claim lease runs out. */
-  markOutboxFailed(id: number, error: string): Promise<void>;
-  /** Given up for good (e.g. WeChat's 48-hour window has closed): a person must follow up. */
-  markOutboxUndelivered(id: number, error: string): Promise<void>;
-  /**
-   * Replaces with `blank` the residents' words in threads quiet since `cutoff` whose referrals
-   * were all closed before it (see privacy-purge.ts); audits the purge; returns how many threads.
-   */
-  purgeQuietThreads(cutoff: string, at: string, blank: string): Promise<number>;
-  /**
-   * Lawyers' replies written between `after` and `before` (history rows whose meta names a
-   * referral and an outbox row) that no referral event records: see app.ts recovery.
-   */
-  listUnloggedLawyerReplies(after: Date, before: Date): Promise<UnloggedReply[]>;
-  /** Running totals for the metrics: messages by channel and intent (the core's reason, else the pipeline's). */
-  countMessages(): Promise<{ channel: string; intent: string; n: number }[]>;
-  countEscalations(): Promise<{ reason: string; urgency: string; n: number }[]>;
-}
-
-export { ClaimLostError, EMPTY_STORED_CONTEXT, toEscalation, toInbound, toMessage, toOutbox, toThread } from "./conversation-rows.ts";
-export { SqlConversationStore } from "./conversation-sql.ts";
+export { ClaimLostError, EMPTY_STORED_CONTEXT } from "./conversation-rows.ts";
+export { SqlConversationStore };

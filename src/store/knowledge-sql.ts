@@ -5,7 +5,7 @@
 
 import type { ArticleUnit, Guide, LawStatus } from "../knowledge/types.ts";
 import { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledge-rows.ts";
-import type { KnowledgeStore, LawListQuery, LawOverride, LawOverrideStatus, LawRow, SourceRow } from "./knowledge-store.ts";
+import type { LawListQuery, LawOverride, LawOverrideStatus, LawRow, SourceRow } from "./knowledge-store.ts";
 import * as read from "./rows.ts";
 import type { Row } from "./rows.ts";
 import { chunks, insertInto, marks, selectWhere, type SqlHandle } from "./sql.ts";
@@ -23,7 +23,7 @@ function lastById<T extends { id: string }>(items: T[]): T[] {
   return items.filter((it, i) => last.get(it.id) === i);
 }
 
-export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
+export class SqlKnowledgeStore extends SqlStore {
   /** The column that orders articles as they were inserted. */
   private readonly seq: string;
 
@@ -33,9 +33,10 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
   }
 
   /**
-   * Two servers starting at once must not both seed the bundled knowledge (PostgreSQL: a
-   * session advisory lock per schema; SQLite: one ingest after another in this process — a
-   * `lawdesk ingest` run beside it is safe as each source is replaced atomically).
+   * Runs `fn` while no other process ingests into this store; re-entrant. Two servers starting
+   * at once must not both seed the bundled knowledge (PostgreSQL: a session advisory lock per
+   * schema; SQLite: one ingest after another in this process — a `lawdesk ingest` run beside
+   * it is safe as each source is replaced atomically).
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.db.exclusive("lawdesk.ingest.", fn);
@@ -50,6 +51,7 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
     return this.many(q.sql, q.params, toSource);
   }
 
+  /** Replaces everything a source contributed, atomically. */
   async replaceSource(source: SourceRow, articles: ArticleUnit[], guides: Guide[]): Promise<void> {
     const arts = lastById(articles);
     const gds = lastById(guides);
@@ -100,6 +102,7 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
     return ids.map((id) => byId.get(id)).filter((a): a is ArticleUnit => !!a);
   }
 
+  /** Every version of an article, current first. */
   async findArticle(law: string, no: number, sub: number): Promise<ArticleUnit[]> {
     const order = `${STATUS_ORDER}, effective DESC NULLS LAST, ${this.seq}`;
     return this.many(`SELECT * FROM articles WHERE law = ? AND article_no = ? AND article_sub = ? ORDER BY ${order}`, [law, no, sub], toUnit);
@@ -112,6 +115,7 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
     return changes;
   }
 
+  /** Where several versions of one law all claim to be current, keeps only the newest current. */
   async resolveVersions(): Promise<number> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.all<{ path: string; law_key: string }>(
@@ -149,6 +153,9 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
     return Number(r!.version);
   }
 
+  // ---------------------------------------------------------------- administration (the console's knowledge pages)
+
+  /** One row per law and source file (a version of a law), filtered by title, paginated. */
   async listLaws(query: LawListQuery = {}): Promise<{ total: number; rows: LawRow[] }> {
     const params: unknown[] = [];
     const title = query.q?.trim();
@@ -168,6 +175,7 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
     return { total, rows: await this.many(page, [...params, limit, offset], toLawRow) };
   }
 
+  /** Marks a law of a source repealed or superseded (null lifts the mark); returns articles changed. */
   async overrideLawStatus(source: string, law: string, status: LawOverrideStatus | null, by: string | null): Promise<number> {
     const setStatus = "UPDATE articles SET status = ? WHERE source = ? AND law = ?";
     return this.db.transaction(async (tx) => {
@@ -191,6 +199,7 @@ export class SqlKnowledgeStore extends SqlStore implements KnowledgeStore {
     return this.many("SELECT * FROM law_status_overrides ORDER BY set_at DESC, source, law", [], toOverride);
   }
 
+  /** id, status and effective date of every article, in index order: tells what changed. */
   async articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]> {
     return this.db.all(`SELECT id, status, effective FROM articles ORDER BY ${this.seq}`);
   }

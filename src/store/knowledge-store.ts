@@ -1,7 +1,9 @@
-// Persistence of the knowledge base: ingested sources, their articles and guides. The
-// interface and its types; the implementation for both databases is knowledge-sql.ts.
+// Persistence of the knowledge base: ingested sources, their articles and guides. What the
+// store takes; the one implementation, for both databases, is knowledge-sql.ts, and its
+// methods are the interface.
 
-import type { ArticleUnit, Guide, LawStatus } from "../knowledge/types.ts";
+import type { LawStatus } from "../knowledge/types.ts";
+import { SqlKnowledgeStore } from "./knowledge-sql.ts";
 
 export type SourceKind = "law_markdown" | "law_jsonl" | "guide";
 
@@ -16,46 +18,13 @@ export interface SourceRow {
   lawDate?: string | null;
 }
 
-export interface KnowledgeStore {
-  /**
-   * Runs `fn` while no other process ingests into this store (PostgreSQL: an advisory lock;
-   * two servers starting at once must not both seed the bundled knowledge). Re-entrant.
-   */
-  exclusive<T>(fn: () => Promise<T>): Promise<T>;
-  getSource(path: string): Promise<SourceRow | undefined>;
-  listSources(root?: string): Promise<SourceRow[]>;
-  /** Replaces everything a source contributed, atomically. */
-  replaceSource(source: SourceRow, articles: ArticleUnit[], guides: Guide[]): Promise<void>;
-  removeSource(path: string): Promise<void>;
-  allArticles(): Promise<ArticleUnit[]>;
-  allGuides(): Promise<Guide[]>;
-  getArticles(ids: string[]): Promise<ArticleUnit[]>;
-  /** Every version of an article, current first. */
-  findArticle(law: string, no: number, sub: number): Promise<ArticleUnit[]>;
-  setLawStatus(law: string, status: LawStatus, source?: string): Promise<number>;
-  /** Where several versions of one law all claim to be current, keeps only the newest current. */
-  resolveVersions(): Promise<number>;
-  version(): Promise<number>;
-  bumpVersion(): Promise<number>;
-  // ---- administration (the console's knowledge pages)
-  /** One row per law and source file (a version of a law), filtered by title, paginated. */
-  listLaws(query?: LawListQuery): Promise<{ total: number; rows: LawRow[] }>;
-  /** Marks a law of a source repealed or superseded (null lifts the mark); returns articles changed. */
-  overrideLawStatus(source: string, law: string, status: LawOverrideStatus | null, by: string | null): Promise<number>;
-  listLawOverrides(): Promise<LawOverride[]>;
-  /** id, status and effective date of every article, in index order: tells what changed. */
-  articleStates(): Promise<{ id: string; status: LawStatus; effective: string | null }[]>;
-}
+/**
+ * What the rest of the application may call: the public methods of the one implementation,
+ * documented there (knowledge-sql.ts), as a structural type.
+ */
+export type KnowledgeStore = Pick<SqlKnowledgeStore, keyof SqlKnowledgeStore>;
 
-export type LawOverrideStatus = "已失效" | "已修改";
-
-export interface LawOverride {
-  source: string;
-  law: string;
-  status: LawOverrideStatus;
-  setBy: string | null;
-  setAt: string;
-}
+export type { LawOverride, LawOverrideStatus, LawRow } from "./knowledge-rows.ts";
 
 export interface LawListQuery {
   /** Part of the title. */
@@ -65,17 +34,4 @@ export interface LawListQuery {
   limit?: number;
 }
 
-export interface LawRow {
-  law: string;
-  source: string;
-  level: string;
-  status: LawStatus;
-  effective: string | null;
-  promulgated: string | null;
-  articles: number;
-  /** The administrator's mark, when there is one. */
-  override: LawOverrideStatus | null;
-}
-
-export { STATUS_ORDER, toLawRow, toOverride, toSource, toUnit } from "./knowledge-rows.ts";
-export { SqlKnowledgeStore } from "./knowledge-sql.ts";
+export { SqlKnowledgeStore };

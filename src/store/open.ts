@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { LocalBus, type Bus } from "./bus.ts";
+import type { SchemaMigration } from "./migrations.ts";
 import { SqlConversationStore, type ConversationStore } from "./conversation-store.ts";
 import { SqlKnowledgeStore, type KnowledgeStore } from "./knowledge-store.ts";
 import { PgBus } from "./pg/bus.ts";
@@ -14,6 +15,7 @@ import { SqlReferralStore, type ReferralStore } from "./referral-store.ts";
 import { PgSql, SqliteSql, type DialectName, type SqlDb } from "./sql.ts";
 import { openSqlite, type SqliteDb } from "./sqlite.ts";
 
+/** The stores on one database, with its handle and bus. */
 export interface OpenedStore {
   kind: DialectName;
   sql: SqlDb;
@@ -34,9 +36,26 @@ function storesOn(sql: SqlDb): Pick<OpenedStore, "sql" | "conversations" | "refe
   return { sql, conversations: new SqlConversationStore(sql), referrals: new SqlReferralStore(sql), knowledge: new SqlKnowledgeStore(sql) };
 }
 
-export async function openStore(config: Config, log?: Logger): Promise<OpenedStore> {
+export interface OpenStoreOptions {
+  log?: Logger;
+  /** Tables of the parts above the store (the chat channels'), migrated with its own. */
+  migrations?: readonly SchemaMigration[];
+}
+
+/**
+ * Opens the configured store and runs the pending migrations: the store's own and `migrations`
+ * (the chat channels' tables, which the store does not know). Close it when done.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore(config, { log, migrations: CHANNEL_MIGRATIONS });
+ * const thread = await store.conversations.findThread("web", threadKey);
+ * await store.close();
+ * ```
+ */
+export async function openStore(config: Config, { log, migrations }: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (config.DATABASE_URL) {
-    const pg = await openPg(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, max: config.DATABASE_POOL_MAX });
+    const pg = await openPg(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, max: config.DATABASE_POOL_MAX, migrations });
     let bus: PgBus;
     try {
       bus = await PgBus.open(pg.pool, config.DATABASE_URL, pg.schema, log);
@@ -56,7 +75,7 @@ export async function openStore(config: Config, log?: Logger): Promise<OpenedSto
       },
     };
   }
-  const db = openSqlite(join(config.dataDir, "lawdesk.db"));
+  const db = openSqlite(join(config.dataDir, "lawdesk.db"), migrations);
   return {
     kind: "sqlite",
     ...storesOn(new SqliteSql(db)),

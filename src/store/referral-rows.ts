@@ -1,8 +1,8 @@
 // Row mappers of the referral tables, read the same way from both drivers (see rows.ts), and
-// the patch fields the store may write.
+// the patch fields the store may write. The rows the store itself defines (deadline notices,
+// ratings) are typed by their mappers; the others are the referral queue's types.
 
 import type { AuditEntry, Referral, ReferralEvent, ReplyTemplate, RotaEntry, SessionRecord, UserRecord } from "../referral/types.ts";
-import type { DeadlineNotice, RatingRow, ReferralPatch } from "./referral-store.ts";
 import { flag, iso, isoOrNull, intOrNull, jsonOr, num, oneOf, reader, text, textOrNull } from "./rows.ts";
 
 /** Referral numbers: year and a zero-padded per-year sequence, `2026-000123`. */
@@ -48,16 +48,19 @@ export const toTemplate = reader<ReplyTemplate>({
   id: text, ownerId: textOrNull, title: text, body: text, createdBy: text, createdAt: iso, updatedAt: iso,
 });
 
-export const toNotice = reader<DeadlineNotice>({ referralId: text, cycle: num, kind: oneOf(), at: ["sent_at", iso], recipients: list });
+export const toNotice = reader({ referralId: text, cycle: num, kind: oneOf<"reminder" | "overdue">(), at: ["sent_at", iso], recipients: list });
+export type DeadlineNotice = ReturnType<typeof toNotice>;
 
-export const toRating = reader<RatingRow>({ referralId: text, cycle: num, stars: num, comment: textOrNull, ownerId: textOrNull, at: iso });
+export const toRating = reader({ referralId: text, cycle: num, stars: num, comment: textOrNull, ownerId: textOrNull, at: iso });
+export type RatingRow = ReturnType<typeof toRating>;
 
 /** The fields a patch may set; each is written to its column (the name in snake_case). */
 export const USER_PATCH_FIELDS = [
   "name", "role", "regions", "topics", "phone", "active", "passwordHash", "mustChangePassword", "failedLogins", "lockedUntil",
 ] as const satisfies readonly (keyof UserRecord)[];
 
-export const REFERRAL_PATCH_FIELDS: readonly Exclude<keyof ReferralPatch, "respondedAtIfUnset">[] = [
+/** `urgency` is raised and `findings` widened when a later escalation joins the open referral. */
+export const REFERRAL_PATCH_FIELDS = [
   "status", "ownerId", "assignedTo", "assignedQueue", "threadOwned", "cycle", "clockStartedAt", "responseDue", "respondedAt",
   "claimedAt", "closedAt", "outcome", "rating", "ratingComment", "urgency", "findings",
-];
+] as const satisfies readonly (keyof Referral)[];

@@ -18,7 +18,6 @@ import type {
   RatingRow,
   ReferralChange,
   ReferralQuery,
-  ReferralStore,
 } from "./referral-store.ts";
 import { num, reader, text, type Row } from "./rows.ts";
 import { chunks, conditions, marks, regionClause, selectWhere, whereAll, type SqlDb } from "./sql.ts";
@@ -26,7 +25,7 @@ import { chunks, conditions, marks, regionClause, selectWhere, whereAll, type Sq
 const RUNNING = "status <> 'closed' AND responded_at IS NULL";
 
 /** The referral queue: accounts (SqlAccountStore) plus referrals, their timeline, notices and ratings. */
-export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
+export class SqlReferralStore extends SqlAccountStore {
   private async event(tx: SqlDb, referralId: string, e: NewReferralEvent): Promise<void> {
     await tx.run(
       "INSERT INTO referral_events (referral_id, at, actor_id, kind, text, detail, outbox_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -36,6 +35,10 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
 
   // ---------------------------------------------------------------- referrals
 
+  /**
+   * Creates the referral unless one exists for the escalation or the thread has one open: then
+   * that one comes back with created false (atomic per thread, across processes).
+   */
   async insertReferral(n: NewReferral, events: NewReferralEvent[], audit: NewAuditEntry[]): Promise<{ referral: Referral; created: boolean }> {
     return this.db.transaction(async (tx) => {
       // Two processes creating from one escalation, or from two of one thread: the second waits
@@ -74,6 +77,7 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
     return this.row("SELECT * FROM referrals WHERE number = ?", [number], toReferral);
   }
 
+  /** Applies the change only when the guard holds; null when it did not (nothing written). */
   async applyChange(id: string, change: ReferralChange, at: string): Promise<Referral | null> {
     const { sets, params } = this.assignments(change.patch, REFERRAL_PATCH_FIELDS);
     sets.unshift("updated_at = ?");
@@ -141,10 +145,12 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
     return this.many(`SELECT * FROM referrals ${whereAll(parts)} ORDER BY ${order}, id LIMIT ? OFFSET ?`, params, toReferral);
   }
 
+  /** Referrals by current status (the metrics). */
   async countByStatus(): Promise<{ status: string; n: number }[]> {
     return this.many("SELECT status, COUNT(*) AS n FROM referrals GROUP BY status", [], reader({ status: text, n: num }));
   }
 
+  /** Referrals not closed per owner (or assignee while unowned), the routing load. */
   async countOpen(userIds: string[]): Promise<Map<string, number>> {
     const out = new Map(userIds.map((id) => [id, 0]));
     if (userIds.length === 0) return out;
@@ -165,6 +171,7 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
     return this.row("SELECT * FROM referral_events WHERE outbox_id = ? ORDER BY id LIMIT 1", [outboxId], toEvent);
   }
 
+  /** Records a deadline notice once; false when it was already sent (nothing written). */
   async recordNotice(n: DeadlineNotice, event: NewReferralEvent, audit: NewAuditEntry[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const { changes } = await tx.run(
@@ -187,6 +194,7 @@ export class SqlReferralStore extends SqlAccountStore implements ReferralStore {
     return this.many(q.sql, q.params, toRating);
   }
 
+  /** Blanks resident text of referrals closed before `cutoff`; returns how many. */
   async redactClosedBefore(cutoff: string, at: string, audit: NewAuditEntry[]): Promise<number> {
     return this.db.transaction(async (tx) => {
       // Locks the rows it blanks (PostgreSQL): a purge running in two processes counts each referral once.

@@ -2,8 +2,8 @@
 // for one kind of event (questions, referrals, ratings, undelivered replies); the console
 // aggregates them. Every reader applies the same range, filters and region scope.
 
-import { flag, isoOrNull, num, reader, text, textOrNull, type Row } from "./rows.ts";
-import { conditions, regionClause, sqlValue, type Dialect } from "./sql.ts";
+import { flag, iso, isoOrNull, jsonOr, num, reader, text, textOrNull, type Row } from "./rows.ts";
+import { conditions, regionClause, type Dialect } from "./sql.ts";
 import { SqlStore } from "./sql-store.ts";
 
 /** What a report covers: [start, end) in ISO UTC, optional filters and the viewer's regions. */
@@ -17,50 +17,6 @@ export interface ReportFilter {
   group: string | null;
   /** Regions the viewer may see; null means everything (admins). */
   scope: readonly string[] | null;
-}
-
-export interface QuestionRow {
-  /** YYYY-MM-DD in Asia/Shanghai. */
-  day: string;
-  channel: string;
-  region: string | null;
-  groupKey: string | null;
-  topic: string;
-  /** Escalation reason, null when the bot did not hand the question on. */
-  reason: string | null;
-  urgency: string | null;
-  /** The bot replied (kind = reply) without escalating. */
-  answered: boolean;
-}
-
-export interface ReferralRow {
-  day: string;
-  ownerId: string | null;
-  createdAt: string;
-  firstResponseAt: string | null;
-  firstResponseDue: string;
-  closedAt: string | null;
-}
-
-export interface RatingRow {
-  day: string;
-  stars: number;
-  ownerId: string | null;
-}
-
-export interface UserRow {
-  id: string;
-  name: string;
-  role: string;
-  regions: string[];
-  active: boolean;
-}
-
-export interface GroupOption {
-  channel: string;
-  groupKey: string;
-  name: string;
-  region: string | null;
 }
 
 /** Intents that are requests for help; greetings, thanks and chatter are not questions. */
@@ -110,18 +66,31 @@ function where(f: ReportFilter, cols: Columns): { sql: string; params: unknown[]
   return { sql: parts.join(" AND "), params };
 }
 
-const toQuestionFields = reader<Omit<QuestionRow, "answered">>({
-  day: text, channel: text, region: textOrNull, groupKey: textOrNull, topic: text, reason: textOrNull, urgency: textOrNull,
+// The rows below are typed by their mappers. A day is YYYY-MM-DD in Asia/Shanghai.
+const toQuestionFields = reader({
+  day: text, channel: text, region: textOrNull, groupKey: textOrNull, topic: text,
+  /** Escalation reason, null when the bot did not hand the question on. */
+  reason: textOrNull,
+  urgency: textOrNull,
 });
-const toQuestion = (r: Row): QuestionRow => ({ ...toQuestionFields(r), answered: r.reason === null && r.kind === "reply" });
-const toReferralRow = reader<ReferralRow>({
-  day: text, ownerId: textOrNull, createdAt: (v) => isoOrNull(v)!, firstResponseAt: isoOrNull, firstResponseDue: (v) => isoOrNull(v)!, closedAt: isoOrNull,
-});
-const toRatingRow = reader<RatingRow>({ day: text, stars: (v) => num(v ?? 0), ownerId: textOrNull });
-const toUserRow = reader<UserRow>({ id: text, name: text, role: text, regions: (v) => sqlValue.json<string[]>(v), active: flag });
+/** `answered`: the bot replied (kind = reply) without escalating. */
+const toQuestion = (r: Row) => ({ ...toQuestionFields(r), answered: r.reason === null && r.kind === "reply" });
+export type QuestionRow = ReturnType<typeof toQuestion>;
 
-const byKey = (a: GroupOption, b: GroupOption) =>
-  a.groupKey < b.groupKey ? -1 : a.groupKey > b.groupKey ? 1 : a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0;
+const toReferralRow = reader({
+  day: text, ownerId: textOrNull, createdAt: iso, firstResponseAt: isoOrNull, firstResponseDue: iso, closedAt: isoOrNull,
+});
+export type ReferralRow = ReturnType<typeof toReferralRow>;
+
+const toRatingRow = reader({ day: text, stars: (v: unknown) => num(v ?? 0), ownerId: textOrNull });
+export type RatingRow = ReturnType<typeof toRatingRow>;
+
+const toUserRow = reader({ id: text, name: text, role: text, regions: jsonOr<string[]>(() => []), active: flag });
+export type UserRow = ReturnType<typeof toUserRow>;
+
+const toGroupOption = reader({ channel: text, groupKey: text, name: ["group_key", text], region: textOrNull });
+/** A choice of the dashboard's group filter. */
+export type GroupOption = ReturnType<typeof toGroupOption>;
 
 /** The dashboard's readers; all SQL the console needs for its reports. */
 export class SqlReportStore extends SqlStore {
@@ -186,18 +155,8 @@ export class SqlReportStore extends SqlStore {
     return this.many("SELECT id, name, role, regions, active FROM users", [], toUserRow);
   }
 
-  /** Groups known to the channels, then any other group a question came from, for the group filter. */
-  async groupOptions(): Promise<GroupOption[]> {
-    const known = await this.db.all("SELECT channel, group_key, name, region FROM channel_groups");
-    const seenOnly = await this.db.all(
-      `SELECT DISTINCT i.channel, i.group_key, i.region FROM inbound_messages i
-       WHERE i.group_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM channel_groups g WHERE g.channel = i.channel AND g.group_key = i.group_key)`,
-    );
-    const option = (r: Row): GroupOption => ({ channel: String(r.channel), groupKey: String(r.group_key), name: String(r.name || r.group_key), region: textOrNull(r.region) });
-    // Sorted here, not in SQL: the two stores collate text differently.
-    const rows = [...known.map(option).sort(byKey), ...seenOnly.map(option).sort(byKey)];
-    const seen = new Map<string, GroupOption>();
-    for (const r of rows) if (!seen.has(r.groupKey)) seen.set(r.groupKey, r);
-    return [...seen.values()];
+  /** Groups questions came from, named by their key (the channels know their names), for the group filter. */
+  async groupsAsked(): Promise<GroupOption[]> {
+    return this.many("SELECT DISTINCT channel, group_key, region FROM inbound_messages WHERE group_key IS NOT NULL", [], toGroupOption);
   }
 }

@@ -27,7 +27,8 @@ export const jsonOr = <V>(fallback: () => V): Read<V> => (v) => json(v, fallback
 
 /**
  * A row mapper from one reader per field. A field's column is its name in snake_case, or the
- * first element of a [column, reader] pair.
+ * first element of a [column, reader] pair. Without a type argument the row type is inferred
+ * from the readers (and a field's doc comment kept): a row the store defines is declared once.
  */
 export function reader<T>(spec: { [K in keyof T]-?: Read<T[K]> | [string, Read<T[K]>] }): (r: Row) => T {
   const fields = Object.entries(spec as Record<string, Read<unknown> | [string, Read<unknown>]>).map(([key, s]) =>

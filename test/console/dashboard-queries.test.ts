@@ -2,14 +2,15 @@
 // an instant (15:59:59.999Z vs 16:00Z), the exclusive end of a range, a region filter that
 // must not treat '_' or a longer sibling id as a match, rows without a region, JSON fields of
 // the pipeline's result, BOOLEAN vs 0/1 and COUNT as text. Seeded through the real stores
-// (conversation and referral) and plain SQL for the channel tables, which have no store.
+// (conversation and referral) and plain SQL for the channel tables (whose migrations the channels declare).
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GroupStore } from "../../src/channels/groups/index.ts";
-import { reportFilter, type Filters } from "../../src/console/dashboard/filters.ts";
+import { CHANNEL_MIGRATIONS } from "../../src/channels/migrations.ts";
+import { groupChoices, reportFilter, type Filters } from "../../src/console/dashboard/filters.ts";
 import { buildTables } from "../../src/console/dashboard/tables.ts";
 import type { PipelineResult } from "../../src/pipeline/types.ts";
 import type { UserRecord } from "../../src/referral/types.ts";
@@ -30,11 +31,11 @@ interface Opened {
 
 async function open(name: BackendName): Promise<Opened> {
   if (name === "postgres") {
-    const h = await openPg(PG_URL, { freshSchema: true, max: 3 });
+    const h = await openPg(PG_URL, { freshSchema: true, max: 3, migrations: CHANNEL_MIGRATIONS });
     return { sql: new PgSql(h.pool), conversations: new SqlConversationStore(h.pool), referrals: new SqlReferralStore(h.pool), close: () => h.close() };
   }
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-dashq-"));
-  const db = openSqlite(join(dir, "lawdesk.db"));
+  const db = openSqlite(join(dir, "lawdesk.db"), CHANNEL_MIGRATIONS);
   return {
     sql: new SqliteSql(db),
     conversations: new SqlConversationStore(db),
@@ -184,7 +185,9 @@ for (const [name] of BACKENDS) {
         { groupKey: "g-1", groupName: "东镇群", region: "qinghe.dongzhen", topic: "labour", count: 2, sensitive: 1 },
         { groupKey: "g-2", groupName: "", region: "qinghe.xihe", topic: "land", count: 1, sensitive: 0 },
       ]);
-      expect(await reports().groupOptions()).toEqual([{ channel: "wechaty", groupKey: "g-1", name: "东镇群", region: "qinghe.dongzhen" }]);
+      // The group filter: the channel's name for g-1 wins over the key its questions carry.
+      const known = (await new GroupStore(o.sql).listGroups()).map((g) => ({ channel: g.channel, groupKey: g.groupKey, name: g.name, region: g.region }));
+      expect(groupChoices(known, await reports().groupsAsked())).toEqual([{ channel: "wechaty", groupKey: "g-1", name: "东镇群", region: "qinghe.dongzhen" }]);
     });
 
     test("tables over these rows", async () => {

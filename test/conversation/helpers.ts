@@ -1,11 +1,12 @@
-// Test helpers: a temp SQLite file, a fake answering pipeline, a controllable clock and a
-// logger that captures its output.
+// Test helpers: a temp SQLite file (with the channels' tables, as the app opens it), a fake
+// answering pipeline, a controllable clock and a logger that captures its output.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
+import { CHANNEL_MIGRATIONS } from "../../src/channels/migrations.ts";
 import { createLogger } from "../../src/log.ts";
 import type { InboundMessage } from "../../src/channel-message.ts";
 import type { AnswerPipeline, PipelineResult, ReplyFormat, ThreadContext } from "../../src/pipeline/types.ts";
@@ -25,7 +26,7 @@ export interface TempDb {
 export function tempDb(): TempDb {
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-conv-"));
   const path = join(dir, "data", "lawdesk.db");
-  const db = openSqlite(path);
+  const db = openSqlite(path, CHANNEL_MIGRATIONS);
   const opened: SqliteDb[] = [db];
   return {
     dir,
@@ -33,7 +34,7 @@ export function tempDb(): TempDb {
     db,
     store: new SqlConversationStore(db),
     reopen() {
-      const db2 = openSqlite(path);
+      const db2 = openSqlite(path, CHANNEL_MIGRATIONS);
       opened.push(db2);
       return { db: db2, store: new SqlConversationStore(db2) };
     },

@@ -1,6 +1,7 @@
 // The two stores the contract suites run against: SQLite in a temp file, and PostgreSQL in a
 // fresh schema per test (CREATE SCHEMA lawdesk_test_<random>, search_path set on the pool,
-// DROP SCHEMA … CASCADE afterwards), so tests are isolated and can run in parallel.
+// DROP SCHEMA … CASCADE afterwards), so tests are isolated and can run in parallel. Both
+// carry the chat channels' tables beside the store's, as the app opens them.
 // When PostgreSQL cannot be reached the postgres variant is skipped with a message saying why;
 // CI starts PostgreSQL (127.0.0.1:5432, trust auth, database `test`), so it runs there.
 
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { CHANNEL_MIGRATIONS } from "../../src/channels/migrations.ts";
 import { SqlConversationStore, type ConversationStore } from "../../src/store/conversation-store.ts";
 import { SqlKnowledgeStore, type KnowledgeStore } from "../../src/store/knowledge-store.ts";
 import { SqlReferralStore, type ReferralStore } from "../../src/store/referral-store.ts";
@@ -61,7 +63,7 @@ if (PG_SKIP_REASON) console.warn(`[test/store] ${PG_SKIP_REASON}`);
 export async function makeSqlite(): Promise<Backend> {
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-contract-"));
   const path = join(dir, "data", "lawdesk.db");
-  const db = openSqlite(path);
+  const db = openSqlite(path, CHANNEL_MIGRATIONS);
   const opened: SqliteDb[] = [db];
   const stores = (d: SqliteDb): Stores => ({ sql: new SqliteSql(d), conversation: new SqlConversationStore(d), knowledge: new SqlKnowledgeStore(d),
     referral: new SqlReferralStore(d),
@@ -70,7 +72,7 @@ export async function makeSqlite(): Promise<Backend> {
     name: "sqlite",
     ...stores(db),
     async second() {
-      const d = openSqlite(path);
+      const d = openSqlite(path, CHANNEL_MIGRATIONS);
       opened.push(d);
       return stores(d);
     },
@@ -88,7 +90,7 @@ export async function makeSqlite(): Promise<Backend> {
 }
 
 export async function makePg(): Promise<Backend> {
-  const main = await openPg(PG_URL, { freshSchema: true, max: 5 });
+  const main = await openPg(PG_URL, { freshSchema: true, max: 5, migrations: CHANNEL_MIGRATIONS });
   const others: PgHandle[] = [];
   const stores = (h: PgHandle): Stores => ({ sql: new PgSql(h.pool), conversation: new SqlConversationStore(h.pool), knowledge: new SqlKnowledgeStore(h.pool),
     referral: new SqlReferralStore(h.pool),
@@ -97,7 +99,7 @@ export async function makePg(): Promise<Backend> {
     name: "postgres",
     ...stores(main),
     async second() {
-      const h = await openPg(PG_URL, { schema: main.schema!, max: 5 });
+      const h = await openPg(PG_URL, { schema: main.schema!, max: 5, migrations: CHANNEL_MIGRATIONS });
       others.push(h);
       return stores(h);
     },

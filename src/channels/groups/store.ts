@@ -6,7 +6,7 @@
 // (never 0/1 or text literals) and read back through sqlValue.
 
 import type { ChannelName } from "../../channel-message.ts";
-import { sqlValue, type SqlDb } from "../../store/sql.ts";
+import { selectWhere, sqlValue, type SqlDb } from "../../store/sql.ts";
 
 export type RegionSource = "config" | "admin";
 
@@ -72,9 +72,11 @@ export class GroupStore {
     return r ? toGroup(r) : null;
   }
 
-  async listGroups(channel: ChannelName): Promise<GroupRow[]> {
+  /** The groups of one channel, or of every channel. */
+  async listGroups(channel?: ChannelName): Promise<GroupRow[]> {
     const c = this.byteOrder;
-    return (await this.sql.all<Raw>(`SELECT * FROM channel_groups WHERE channel = ? ORDER BY name${c}, group_key${c}`, [channel])).map(toGroup);
+    const q = selectWhere("channel_groups", { channel }, `name${c}, group_key${c}`);
+    return (await this.sql.all<Raw>(q.sql, q.params)).map(toGroup);
   }
 
   /**

@@ -4,7 +4,7 @@
 
 import { CHINA_OFFSET_MS as SHANGHAI_OFFSET_MS } from "../../china-time.ts";
 import { HttpError } from "../../server/errors.ts";
-import type { ReportFilter } from "../../store/report-sql.ts";
+import type { GroupOption, ReportFilter } from "../../store/report-sql.ts";
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -67,3 +67,17 @@ export function parseFilters(q: Record<string, unknown>, now: Date): Filters {
 export function reportFilter(f: Filters, scope: Scope): ReportFilter {
   return { ...rangeBounds(f), channel: f.channel, topic: f.topic, region: f.region, group: f.group, scope };
 }
+
+/**
+ * The group filter's choices: the groups the channels know (with their names), then any other
+ * group a question came from; one per group key, each part ordered by key. Sorted here, not
+ * in SQL: the two databases collate text differently.
+ */
+export function groupChoices(known: readonly GroupOption[], asked: readonly GroupOption[]): GroupOption[] {
+  const order = (a: GroupOption, b: GroupOption) => compare(a.groupKey, b.groupKey) || compare(a.channel, b.channel);
+  const choices = new Map<string, GroupOption>();
+  for (const g of [...[...known].sort(order), ...[...asked].sort(order)]) if (!choices.has(g.groupKey)) choices.set(g.groupKey, g);
+  return [...choices.values()];
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

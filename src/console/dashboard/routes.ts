@@ -12,14 +12,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { App } from "../../app.ts";
-import type { GroupNeedRow } from "../../channels/groups/index.ts";
+import { GroupStore, type GroupNeedRow } from "../../channels/groups/index.ts";
 import { loadTopics } from "../../pipeline/topic.ts";
 import { anyRegionCovers } from "../../referral/regions.ts";
 import { HttpError } from "../../server/errors.ts";
 import { SqlReportStore } from "../../store/report-sql.ts";
 import { requireStaff, staffOf } from "../session.ts";
 import { toCsv } from "./csv.ts";
-import { parseFilters, shanghaiDay, type Scope } from "./filters.ts";
+import { groupChoices, parseFilters, shanghaiDay, type Scope } from "./filters.ts";
 import { buildTables, CHANNEL_LABEL, RESTRICTED, TABLE_NAMES, type TableContext, type TableName } from "./tables.ts";
 
 export interface DashboardOptions {
@@ -80,7 +80,10 @@ export async function dashboardPlugin(server: FastifyInstance, opts: DashboardOp
           .map(([id, label]) => ({ id, label })),
         topics: [...topics.map((t) => ({ id: t.id, label: t.label })), { id: "other", label: "其他" }],
         regions: [...app.directory.regions.values()].filter((r) => visible(r.id)).map((r) => ({ id: r.id, name: r.name, level: r.level })),
-        groups: (await new SqlReportStore(app.sql).groupOptions())
+        groups: groupChoices(
+          (await new GroupStore(app.sql).listGroups()).map((g) => ({ channel: g.channel, groupKey: g.groupKey, name: g.name || g.groupKey, region: g.region })),
+          await new SqlReportStore(app.sql).groupsAsked(),
+        )
           .filter((g) => visible(g.region))
           .map((g) => ({ id: g.groupKey, name: g.name, region: g.region })),
       };

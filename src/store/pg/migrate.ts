@@ -3,10 +3,12 @@
 // Several processes may start at once: an advisory lock (per schema) serialises them and
 // each migration runs in its own transaction.
 
-import { PG_MIGRATIONS } from "../migrations.ts";
+import { migrationsFor, type SchemaMigration } from "../migrations.ts";
 import { withTransaction, type PgPool } from "./pool.ts";
 
-export async function migratePg(pool: PgPool): Promise<number[]> {
+/** Applies the pending migrations, the store's and `extra` (see ../migrations.ts); returns their versions. */
+export async function migratePg(pool: PgPool, extra: readonly SchemaMigration[] = []): Promise<number[]> {
+  const migrations = migrationsFor("postgres", extra);
   return withTransaction(pool, async (client) => {
     const applied: number[] = [];
     await client.query("SELECT pg_advisory_xact_lock(hashtext('lawdesk.migrate.' || current_schema()))");
@@ -16,7 +18,7 @@ export async function migratePg(pool: PgPool): Promise<number[]> {
     const done = new Set(
       (await client.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)),
     );
-    for (const m of PG_MIGRATIONS) {
+    for (const m of migrations) {
       if (done.has(m.version)) continue;
       await client.query("SAVEPOINT m");
       await client.query(m.sql);

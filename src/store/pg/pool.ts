@@ -4,6 +4,7 @@
 
 import pg from "pg";
 import { randomBytes } from "node:crypto";
+import type { SchemaMigration } from "../migrations.ts";
 import { migratePg } from "./migrate.ts";
 
 export type PgPool = pg.Pool;
@@ -20,6 +21,8 @@ export interface OpenPgOptions {
   max?: number;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
+  /** Migrations of the parts above the store, applied with its own (see ../migrations.ts). */
+  migrations?: readonly SchemaMigration[];
   /** Passed through to pg.Pool. */
   connectionTimeoutMillis?: number;
 }
@@ -73,7 +76,7 @@ export async function openPg(url: string, opts: OpenPgOptions = {}): Promise<PgH
     },
   };
   try {
-    if (opts.migrate !== false) await migratePg(pool);
+    if (opts.migrate !== false) await migratePg(pool, opts.migrations);
   } catch (err) {
     await handle.close().catch(() => undefined);
     throw err;

@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { XMLValidator } from "fast-xml-parser";
+import { CHANNEL_MIGRATIONS } from "../../../src/channels/migrations.ts";
 import { SqlNonceCache } from "../../../src/channels/wechat-oa/nonce-cache.ts";
 import { urlSignature } from "../../../src/channels/wechat-oa/crypto.ts";
 import { openPg, type PgHandle } from "../../../src/store/pg/pool.ts";
@@ -87,7 +88,7 @@ describe("dedupe per OpenID and MsgId", () => {
 describe.skipIf(PG_SKIP_REASON !== null && !process.env.CI)(`nonce cache shared by two processes on PostgreSQL${PG_SKIP_REASON && !process.env.CI ? ` — SKIPPED: ${PG_SKIP_REASON}` : ""}`, () => {
   let handles: PgHandle[] = [];
   beforeAll(async () => {
-    const first = await openPg(PG_URL, { freshSchema: true, max: 4 });
+    const first = await openPg(PG_URL, { freshSchema: true, max: 4, migrations: CHANNEL_MIGRATIONS });
     handles = [first, await openPg(PG_URL, { schema: first.schema!, max: 4 })];
   });
   afterAll(async () => {

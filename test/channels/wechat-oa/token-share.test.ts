@@ -4,6 +4,7 @@
 // stand for two processes, against the local fake of WeChat's API.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CHANNEL_MIGRATIONS } from "../../../src/channels/migrations.ts";
 import { WechatApiClient } from "../../../src/channels/wechat-oa/api.ts";
 import { SqlTokenStore } from "../../../src/channels/wechat-oa/token-store.ts";
 import { openPg, type PgHandle } from "../../../src/store/pg/pool.ts";
@@ -33,7 +34,7 @@ describe.skipIf(PG_SKIP_REASON !== null)(`access token shared through PostgreSQL
     wechat = new FakeWechat("");
     await wechat.start();
     clock = Date.parse("2026-03-01T00:00:00Z");
-    const first = await openPg(PG_URL, { freshSchema: true, max: 4 });
+    const first = await openPg(PG_URL, { freshSchema: true, max: 4, migrations: CHANNEL_MIGRATIONS });
     handles = [first, await openPg(PG_URL, { schema: first.schema!, max: 4 })];
   });
   afterEach(async () => {

@@ -1,7 +1,21 @@
-import type { SchemaMigration } from "./types.ts";
+// The chat channels' own tables (versions 40-49, the range the store leaves to them): the
+// store knows no platform, so whoever opens it for the channels (app.ts, the tests) hands it
+// these to run beside its own. Version 40 holds the group channels' tables (groups/store.ts,
+// Wechaty and Telegram alike) and Telegram's (telegram/store.ts) because it shipped as one;
+// 41-42 are the official account's (wechat-oa/token-store.ts, nonce-cache.ts). The versions
+// and names are those recorded in existing databases: append, never edit one that shipped.
 
-// Versions 40-49: the chat channels (township WeChat groups through Wechaty, Telegram).
-export const CHANNEL_MIGRATIONS: SchemaMigration[] = [
+import type { SchemaMigration } from "../store/migrations.ts";
+
+/**
+ * The migrations of every chat channel, for `openStore(config, { migrations })`.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore(config, { log, migrations: CHANNEL_MIGRATIONS });
+ * ```
+ */
+export const CHANNEL_MIGRATIONS: readonly SchemaMigration[] = [
   {
     version: 40,
     name: "channels",
