@@ -131,27 +131,36 @@ function bestSplit(
   H: number,
   minLeaf: number,
 ): { f: number; b: number } | null {
+  // All features' histograms in one pass over the members: each row's bins are read once,
+  // in order, rather than once per feature.
+  const dim = cuts.length;
+  const width = 256;
+  const gs = new Float64Array(dim * width);
+  const hs = new Float64Array(dim * width);
+  const cs = new Int32Array(dim * width);
+  for (const i of members) {
+    const row = bins[i];
+    const g = grad[i];
+    const h = hess[i];
+    for (let f = 0, o = 0; f < dim; f++, o += width) {
+      const k = o + row[f];
+      gs[k] += g;
+      hs[k] += h;
+      cs[k]++;
+    }
+  }
   let best: { f: number; b: number } | null = null;
   let bestGain = 1e-9;
   const parent = (G * G) / (H + 1);
-  for (let f = 0; f < cuts.length; f++) {
-    const k = cuts[f].length + 1;
-    const gs = new Float64Array(k);
-    const hs = new Float64Array(k);
-    const cs = new Int32Array(k);
-    for (const i of members) {
-      const bin = bins[i][f];
-      gs[bin] += grad[i];
-      hs[bin] += hess[i];
-      cs[bin]++;
-    }
+  for (let f = 0; f < dim; f++) {
+    const o = f * width;
     let gl = 0;
     let hl = 0;
     let cl = 0;
     for (let b = 0; b < cuts[f].length; b++) {
-      gl += gs[b];
-      hl += hs[b];
-      cl += cs[b];
+      gl += gs[o + b];
+      hl += hs[o + b];
+      cl += cs[o + b];
       if (cl < minLeaf || members.length - cl < minLeaf) continue;
       const gain = (gl * gl) / (hl + 1) + ((G - gl) * (G - gl)) / (H - hl + 1) - parent;
       if (gain > bestGain) {
