@@ -6,13 +6,11 @@
 // each normalised by its best score for the query and combined linearly; when the index
 // learned from training questions, a learned reranker (rerank.ts) reorders the head.
 import type { Embeddings } from "@langchain/core/embeddings";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
 import type { ArticleHit, ArticleUnit } from "../knowledge/types.ts";
 import { Bm25Index, DEFAULT_BM25, topK } from "./bm25.ts";
 import { LsaEmbeddings, normalizeInPlace } from "./embeddings/lsa.ts";
 import { LawNameResolver, type LawResolution } from "./law-names.ts";
-import { readBundle, writeBundle } from "./persist.ts";
+import { FORMAT_VERSION, readIndexFiles, writeIndexFiles, type IndexParts } from "./index-files.ts";
 import { Tokenizer } from "./tokenize.ts";
 import { VectorIndex } from "./vector-index.ts";
 import { rankMap } from "./score-utils.ts";
@@ -33,7 +31,6 @@ export {
   type TrainingQuestion,
 } from "./search-types.ts";
 
-const FORMAT_VERSION = 1;
 const PRC = "中华人民共和国";
 
 /** Text the article is indexed under: short title, chapters, then the article itself. */
@@ -80,19 +77,7 @@ export class SearchIndex {
   /** Tokenized articles, kept after a build only for reuseFrom (not saved). */
   private analyzed: Array<{ words: string[]; bigrams: string[] }> | null = null;
 
-  private constructor(p: {
-    articles: ArticleUnit[];
-    tokenizer: Tokenizer;
-    text: Bm25Index;
-    knn: Bm25Index | null;
-    knnPtr: Uint32Array;
-    knnDocs: Uint32Array;
-    lsa: LsaEmbeddings | null;
-    vectors: VectorIndex | null;
-    remote: Embeddings | null;
-    manifest: Manifest;
-    rerank?: RerankModel | null;
-  }) {
+  private constructor(p: IndexParts) {
     this.articles = p.articles;
     this.tokenizer = p.tokenizer;
     this.text = p.text;
@@ -390,41 +375,13 @@ export class SearchIndex {
 
   /** Writes the index into `dir` (created when missing); load() reads it back. */
   save(dir: string): void {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify(this.manifest));
-    writeFileSync(join(dir, "articles.json"), JSON.stringify(this.articles));
-    writeBundle(join(dir, "text.bm25"), this.text.toBundle());
-    if (this.knn) {
-      const b = this.knn.toBundle();
-      b.arrays.knnPtr = this.knnPtr;
-      b.arrays.knnDocs = this.knnDocs;
-      writeBundle(join(dir, "knn.bm25"), b);
-    }
-    if (this.lsa) writeBundle(join(dir, "lsa.bin"), this.lsa.toBundle());
-    if (this.vectors) this.vectors.save(dir, "vectors");
+    const { articles, tokenizer, text, knn, knnPtr, knnDocs, lsa, vectors, remote, manifest } = this;
+    writeIndexFiles(dir, { articles, tokenizer, text, knn, knnPtr, knnDocs, lsa, vectors, remote, manifest });
   }
 
   /** Loads a saved index. Pass the embeddings client when it was built with a remote model. */
   static load(dir: string, remote: Embeddings | null = null): SearchIndex {
-    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest;
-    if (manifest.version !== FORMAT_VERSION) throw new Error(`index format ${manifest.version}, expected ${FORMAT_VERSION}: rebuild it`);
-    const tokenizer = new Tokenizer({ userWords: manifest.userWords, typos: manifest.typos });
-    const articles = JSON.parse(readFileSync(join(dir, "articles.json"), "utf8")) as ArticleUnit[];
-    const text = Bm25Index.fromBundle(readBundle(join(dir, "text.bm25")));
-    let knn: Bm25Index | null = null;
-    let knnPtr: Uint32Array = new Uint32Array(1);
-    let knnDocs: Uint32Array = new Uint32Array(0);
-    if (existsSync(join(dir, "knn.bm25"))) {
-      const b = readBundle(join(dir, "knn.bm25"));
-      knnPtr = b.arrays.knnPtr as Uint32Array;
-      knnDocs = b.arrays.knnDocs as Uint32Array;
-      knn = Bm25Index.fromBundle(b);
-    }
-    const lsa = existsSync(join(dir, "lsa.bin")) ? LsaEmbeddings.fromBundle(readBundle(join(dir, "lsa.bin")), tokenizer) : null;
-    const vectors = existsSync(join(dir, "vectors.hnsw")) ? VectorIndex.load(dir, "vectors") : null;
-    // Built with a remote model but loaded without its client: still usable lexically
-    // (search skips the dense part); searchAsync needs the client for it.
-    return new SearchIndex({ articles, tokenizer, text, knn, knnPtr, knnDocs, lsa, vectors, remote, manifest });
+    return new SearchIndex(readIndexFiles(dir, remote));
   }
 }
 
