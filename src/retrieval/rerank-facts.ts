@@ -8,6 +8,7 @@ import { topK } from "./bm25.ts";
 import { predict, rerankFeatures, type CandidateFacts, type RerankModel } from "./rerank.ts";
 import type { ScoreParts } from "./search-types.ts";
 import type { Tokenizer } from "./tokenize.ts";
+import { bigramShare, hanBigrams, hanOnly, longestRunShare } from "./surface-match.ts";
 
 const CURRENT = "现行有效";
 
@@ -29,6 +30,9 @@ export interface FactsInputs {
 /** First-stage candidates the reranker reorders. */
 export const RERANK_POOL = 300;
 
+/** Characters of an article the longest-run match reads (articles longer than this are rare). */
+const RUN_WINDOW = 4096;
+
 /** The reranker over one index: its candidates' features, and their order by a model. */
 export class SecondStage {
   /** log(1 + labelled training questions) per article. */
@@ -38,6 +42,9 @@ export class SecondStage {
   private readonly askedQs: Uint32Array;
   private readonly lawTitleWords: Array<Set<string>>;
   private readonly slots: Int32Array;
+  /** Per law: its highest article number (for an article's position in its law). */
+  private readonly lastArticle: Int32Array;
+  private readonly runRow = new Uint16Array(RUN_WINDOW + 1);
 
   constructor(private readonly inputs: FactsInputs) {
     const { articles, knnPtr, knnDocs } = inputs;
@@ -52,6 +59,11 @@ export class SecondStage {
     for (let q = 0; q + 1 < knnPtr.length; q++) for (let i = knnPtr[q]; i < knnPtr[q + 1]; i++) this.askedQs[fill[knnDocs[i]]++] = q;
     this.lawTitleWords = inputs.lawTitles.map((t) => new Set(inputs.tokenizer.words(t)));
     this.slots = new Int32Array(n).fill(-1);
+    this.lastArticle = new Int32Array(inputs.lawTitles.length);
+    articles.forEach((a, d) => {
+      const law = inputs.lawOf[d];
+      if ((a.articleNo ?? 0) > this.lastArticle[law]) this.lastArticle[law] = a.articleNo;
+    });
   }
 
   /** The first stage's best `pool` candidates with their features, best first-stage score first. */
@@ -121,7 +133,10 @@ export class SecondStage {
         if (this.lawTitleWords[lawOf[d]].has(w)) titleCoverage[i] += share;
       });
     });
+    const surface = this.surface(query, docs, words, shares);
     return {
+      ...surface,
+      askedBest: this.askedBest(query, docs),
       docs,
       lawOf,
       lawFreq: this.inputs.lawFreq,
@@ -133,6 +148,44 @@ export class SecondStage {
       titleCoverage,
       queryWords: words.length,
       articleNo: (d) => articles[d].articleNo ?? -1,
+    };
+  }
+
+  /**
+   * Per candidate: how closely the question matches the nearest training question labelled
+   * with it. The kNN vote only hears the top neighbours and sums them; an article whose one
+   * earlier question is a near paraphrase deserves a say of its own.
+   */
+  private askedBest(query: string, docs: number[]): Float32Array {
+    const { knn, tokenizer } = this.inputs;
+    const best = new Float32Array(docs.length);
+    if (!knn) return best;
+    const scores = knn.scoreAll(tokenizer.features(query));
+    let max = 0;
+    for (const s of scores) if (s > max) max = s;
+    if (max <= 0) return best;
+    docs.forEach((d, i) => {
+      for (let p = this.askedPtr[d]; p < this.askedPtr[d + 1]; p++) best[i] = Math.max(best[i], scores[this.askedQs[p]] / max);
+    });
+    return best;
+  }
+
+  /** Character-level matches and each candidate's shape (see surface-match.ts). */
+  private surface(query: string, docs: number[], words: string[], shares: number[]) {
+    const { articles, lawTitles, lawOf } = this.inputs;
+    const han = hanOnly(query);
+    const pairs = hanBigrams(han);
+    const at = (f: (d: number) => number) => Float32Array.from(docs, f);
+    return {
+      substringCoverage: at((d) => words.reduce((sum, w, wi) => (articles[d].text.includes(w) ? sum + shares[wi] : sum), 0)),
+      bigramCoverage: at((d) => bigramShare(pairs, articles[d].text)),
+      longestMatch: at((d) => longestRunShare(han, articles[d].text, this.runRow)),
+      articleLength: at((d) => Math.log1p(articles[d].text.length)),
+      articlePosition: at((d) => {
+        const last = this.lastArticle[lawOf[d]];
+        return last > 0 && articles[d].articleNo > 0 ? articles[d].articleNo / last : 0;
+      }),
+      titleBigrams: at((d) => bigramShare(pairs, lawTitles[lawOf[d]])),
     };
   }
 }

@@ -122,5 +122,14 @@ describe("search with the second stage", () => {
     expect(labelled?.features[at("popularity")]).toBeCloseTo(Math.log(2));
     expect(labelled?.features[at("askedCoverage")]).toBeGreaterThan(0);
     for (const c of cands) if (c.article.id !== ARTICLES[5].id) expect(c.features[at("popularity")]).toBe(0);
+    // Its earlier question is the nearest of all to this one; unlabelled articles have none.
+    expect(labelled?.features[at("askedBest")]).toBe(1);
+    for (const c of cands) if (c.article.id !== ARTICLES[5].id) expect(c.features[at("askedBest")]).toBe(0);
+    // Character-level features are shares and the article's position lies within its law.
+    for (const c of cands)
+      for (const name of ["substringCoverage", "bigramCoverage", "longestMatch", "articlePosition", "titleBigrams"] as const) {
+        expect(c.features[at(name)]).toBeGreaterThanOrEqual(0);
+        expect(c.features[at(name)]).toBeLessThanOrEqual(1 + 1e-6);
+      }
   });
 });

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { bigramShare, hanBigrams, hanOnly, longestRunShare } from "../../src/retrieval/surface-match.ts";
+
+describe("character-level matching for the reranker", () => {
+  it("keeps only Chinese characters of a question", () => {
+    expect(hanOnly("老板拖欠工资3个月，怎么办？OK")).toBe("老板拖欠工资个月怎么办");
+  });
+
+  it("lists each pair of adjacent characters once", () => {
+    expect(hanBigrams("工资工资")).toEqual(["工资", "资工"]);
+    expect(hanBigrams("工")).toEqual([]);
+  });
+
+  it("counts the share of pairs an article holds, whatever the tokenizer made of them", () => {
+    // 离婚后 never meets 离婚 as a token; its pairs 离婚 and 婚后 still do, one of two.
+    expect(bigramShare(hanBigrams("离婚后"), "夫妻离婚的，应当签订书面协议")).toBe(0.5);
+    expect(bigramShare([], "任何条文")).toBe(0);
+  });
+
+  it("measures the longest verbatim run as a share of the question", () => {
+    const row = new Uint16Array(64);
+    expect(longestRunShare("拖欠工资", "用人单位拖欠或者未足额支付劳动报酬的", row)).toBe(0.5);
+    expect(longestRunShare("劳动报酬", "用人单位拖欠或者未足额支付劳动报酬的", row)).toBe(1);
+    expect(longestRunShare("", "任何条文", row)).toBe(0);
+    // Scratch space is reset between calls: a previous run does not leak into the next.
+    expect(longestRunShare("星期", "用人单位拖欠或者未足额支付劳动报酬的", row)).toBe(0);
+  });
+
+  it("reads no further into a long article than its scratch space", () => {
+    const row = new Uint16Array(5);
+    expect(longestRunShare("劳动报酬", "用人单位拖欠劳动报酬", row)).toBe(0);
+    expect(longestRunShare("单位", "用人单位拖欠劳动报酬", row)).toBe(1);
+  });
+});
