@@ -10,9 +10,10 @@ import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
 import { CHANNEL_MIGRATIONS } from "./channels/migrations.ts";
 import { CHANNEL_PROFILES } from "./channels/profiles.ts";
-import { ConversationCore, SharedSenderLimiter } from "./conversation/index.ts";
+import { ConversationCore, SharedSenderLimiter, type OwnedMessageEvent } from "./conversation/index.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
 import { ServiceDirectory } from "./knowledge/directory.ts";
+import { InFlight } from "./in-flight.ts";
 import { createLogger } from "./log.ts";
 import { Answerer } from "./pipeline/answer.ts";
 import { createChatModel, LlmExplainer, llmSettingsFrom } from "./pipeline/llm.ts";
@@ -62,6 +63,17 @@ export class FanoutNotifier implements Notifier {
   }
 }
 
+/**
+ * One running lawdesk: what channels, the HTTP server and the commands are built over.
+ *
+ * @example
+ * ```ts
+ * const app = await createApp(loadConfig());
+ * await app.recover();                        // finish what a crash left behind
+ * const receipt = await app.core.receive(message);
+ * await app.close();                          // waits for sends and referrals under way
+ * ```
+ */
 export interface App extends ReferralModule {
   config: Config;
   log: Logger;
@@ -83,12 +95,21 @@ export interface App extends ReferralModule {
   bus: Bus;
   /** Finishes work a crash left behind: unanswered messages, escalations without a referral. */
   recover(): Promise<{ messages: number; escalations: number; replies: number }>;
+  /**
+   * Stops polling the outbox, lets the work under way finish (answers being written, outbox
+   * sends, referrals and ratings recorded by listeners), then closes the knowledge base and
+   * the store. Work still running after `closeTimeoutMs` is cut off: an unsent reply stays
+   * in the outbox and a missing referral is made by `recover()` at the next start.
+   */
   close(): Promise<void>;
 }
 
+/** What a test or a command may set when it builds an app. */
 export interface CreateAppOptions {
   log?: Logger;
   now?: () => Date;
+  /** How long close() waits for work under way before it closes the store anyway; default 5 s. */
+  closeTimeoutMs?: number;
 }
 
 /** The answering pipeline over a knowledge base, with the language model when configured. */
@@ -109,6 +130,7 @@ export async function createAnswerer(config: Config, knowledge: KnowledgeBase, d
   });
 }
 
+/** Opens the store and the knowledge base and wires the core, the referral queue and the outbox over them. */
 export async function createApp(config: Config, opts: CreateAppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const now = opts.now ?? (() => new Date());
@@ -156,12 +178,16 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
   );
   const { referrals } = referralModule;
 
+  // Work started by listeners and wake-ups; close() waits for it so nothing is cut off mid-write.
+  const work = new InFlight();
+  const background = (p: Promise<unknown>, what: string) => void work.track(p.catch((err) => log.warn({ err }, what)));
+
   const dispatcher = new OutboxDispatcher({
     store: conversations,
     log,
     now,
     onResult: (row, status, error) => {
-      if (row.kind === "lawyer_reply" && status !== "failed") void referrals.recordDelivery(String(row.id), status, error ? { error } : {}).catch(() => {});
+      if (row.kind === "lawyer_reply" && status !== "failed") background(referrals.recordDelivery(String(row.id), status, error ? { error } : {}), "recording a lawyer reply's delivery failed");
     },
   });
 
@@ -184,20 +210,17 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     });
     await conversations.markEscalation(e.id, "referred", now());
   };
-  // Work started by listeners; close() waits for it so nothing is cut off mid-write.
-  const pending = new Set<Promise<unknown>>();
-  const track = (p: Promise<unknown>) => {
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  };
-  core.onEscalation((e) => track(refer(e).catch((err) => log.error({ err, escalationId: e.id }, "creating the referral failed; retried at recovery"))));
-  core.onResidentMessageWhileOwned(({ thread, message }) => void referrals.residentMessage(String(thread.id), message.text).catch((err) => log.error({ err }, "attaching a resident message failed")));
+  core.onEscalation((e) => void work.track(refer(e).catch((err) => log.error({ err, escalationId: e.id }, "creating the referral failed; retried at recovery"))));
+  const attach = ({ thread, message }: OwnedMessageEvent) =>
+    void work.track(referrals.residentMessage(String(thread.id), message.text).catch((err) => log.error({ err }, "attaching a resident message failed")));
+  core.onResidentMessageWhileOwned(attach);
   // One conversation, one open referral: what the bot answers meanwhile also reaches the lawyer there.
-  core.onResidentMessageAnswered(({ thread, message }) => void referrals.residentMessage(String(thread.id), message.text).catch((err) => log.error({ err }, "attaching a resident message failed")));
-  core.onRating(({ referralId, stars, comment }) => void referrals.rate(referralId, stars, comment).catch((err) => log.warn({ err }, "rating not recorded")));
-  sendOutboxOnReply(core, dispatcher, store.bus, log);
+  core.onResidentMessageAnswered(attach);
+  core.onRating(({ referralId, stars, comment }) => background(referrals.rate(referralId, stars, comment), "rating not recorded"));
+  sendOutboxOnReply(core, dispatcher, store.bus, background);
 
-  relayAcrossProcesses(store.bus, store.referrals, referrals, notifier, log);
+  relayAcrossProcesses(store.bus, store.referrals, referrals, notifier, background);
+  const closeTimeoutMs = opts.closeTimeoutMs ?? 5_000;
 
   return {
     ...referralModule,
@@ -224,12 +247,16 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     },
     async close() {
       dispatcher.stop();
-      await Promise.allSettled([...pending]);
+      const finished = await work.settled(closeTimeoutMs, () => [...core.answering(), ...dispatcher.sending()]);
+      if (!finished) log.warn({ timeoutMs: closeTimeoutMs, unfinished: work.size }, "closing with work still running: unsent replies stay queued, recovery finishes the rest at the next start");
       await knowledge.close();
       await store.close();
     },
   };
 }
+
+/** Starts work nobody awaits: close() waits for it, and a failure is logged as `what`. */
+type Background = (work: Promise<unknown>, what: string) => void;
 
 /**
  * The one place the outbox is sent from: every reply the core records (the bot's answers,
@@ -237,15 +264,15 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
  * poll. A channel another process runs (the Telegram bot polls in one process only) is woken
  * there through the bus.
  */
-function sendOutboxOnReply(core: ConversationCore, dispatcher: OutboxDispatcher, bus: Bus, log: Logger): void {
+function sendOutboxOnReply(core: ConversationCore, dispatcher: OutboxDispatcher, bus: Bus, background: Background): void {
   core.onReply((row) => {
     if (row.status !== "pending") return;
-    if (dispatcher.handles(row.channel)) void dispatcher.flush(row.channel);
-    else void bus.publish("outbox", { channel: row.channel }).catch((err) => log.warn({ err }, "waking another process's channel failed"));
+    if (dispatcher.handles(row.channel)) background(dispatcher.flush(row.channel), "sending the outbox failed");
+    else background(bus.publish("outbox", { channel: row.channel }), "waking another process's channel failed");
   });
   bus.subscribe("outbox", (d) => {
     const channel = String(d.channel) as ChannelName;
-    if (dispatcher.handles(channel)) void dispatcher.flush(channel);
+    if (dispatcher.handles(channel)) background(dispatcher.flush(channel), "sending the outbox failed");
   });
 }
 
@@ -255,29 +282,27 @@ function sendOutboxOnReply(core: ConversationCore, dispatcher: OutboxDispatcher,
  * the referral afresh), so every console server's live view and every channel hears them.
  * On SQLite the bus is silent and this costs a no-op per event.
  */
-function relayAcrossProcesses(bus: Bus, referralStore: ReferralStore, referrals: ReferralModule["referrals"], notifier: FanoutNotifier, log: Logger): void {
+function relayAcrossProcesses(bus: Bus, referralStore: ReferralStore, referrals: ReferralModule["referrals"], notifier: FanoutNotifier, background: Background): void {
   const fromElsewhere = new WeakSet<ReferralChangeEvent>();
   referrals.events.onEvent("referral.changed", (e) => {
     if (fromElsewhere.has(e)) return;
-    void bus.publish("referral", { name: e.name, id: e.referral.id, actorId: e.actorId, at: e.at }).catch((err) => log.warn({ err }, "announcing a referral change failed"));
+    background(bus.publish("referral", { name: e.name, id: e.referral.id, actorId: e.actorId, at: e.at }), "announcing a referral change failed");
   });
   bus.subscribe("referral", (d) => {
-    void referralStore
-      .getReferral(String(d.id))
-      .then((referral) => {
-        if (!referral) return;
-        const e: ReferralChangeEvent = { name: d.name as ReferralEventName, referral, actorId: (d.actorId as string | null) ?? null, at: String(d.at) };
-        fromElsewhere.add(e);
-        referrals.events.publish(e);
-      })
-      .catch((err) => log.warn({ err }, "reading a referral changed elsewhere failed"));
+    const republish = referralStore.getReferral(String(d.id)).then((referral) => {
+      if (!referral) return;
+      const e: ReferralChangeEvent = { name: d.name as ReferralEventName, referral, actorId: (d.actorId as string | null) ?? null, at: String(d.at) };
+      fromElsewhere.add(e);
+      referrals.events.publish(e);
+    });
+    background(republish, "reading a referral changed elsewhere failed");
   });
   notifier.relayTo((userIds, referral, kind) => bus.publish("notify", { userIds, id: referral.id, kind }));
   bus.subscribe("notify", (d) => {
-    void referralStore
+    const notify = referralStore
       .getReferral(String(d.id))
-      .then((referral) => referral && Promise.allSettled(notifier.notifyLocal(d.userIds as string[], referral, d.kind as NotifyKind)))
-      .catch((err) => log.warn({ err }, "a notification from elsewhere could not be delivered here"));
+      .then((referral) => referral && Promise.allSettled(notifier.notifyLocal(d.userIds as string[], referral, d.kind as NotifyKind)));
+    background(notify, "a notification from elsewhere could not be delivered here");
   });
 }
 

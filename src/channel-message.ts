@@ -2,6 +2,7 @@
 // message. Plain data shared by the channels, the core, the referral queue and the stores;
 // the answering pipeline never sees it (it gets the text, the thread context and a format).
 
+/** The channels lawdesk knows, as stored on threads and outbox rows. */
 export type ChannelName = "cli" | "web" | "wechat_oa" | "wechaty" | "telegram" | "eval";
 
 /** A message as a channel hands it over. */

@@ -6,16 +6,20 @@ import type { Logger } from "pino";
 import type { ChannelName } from "../channel-message.ts";
 import type { ConversationStore, OutboxRow } from "../store/conversation-store.ts";
 
+/** Thrown by a sender when retrying cannot help (the platform refuses for good): the row becomes undelivered. */
 export class PermanentDeliveryError extends Error {}
 
+/** How a channel delivers one outbox row to its platform. */
 export interface ChannelSender {
   readonly channel: ChannelName;
   /** Delivers one row; throws to retry later, or PermanentDeliveryError to give up. */
   send(row: OutboxRow): Promise<void>;
 }
 
+/** What one delivery attempt came to. */
 export type DeliveryStatus = "sent" | "failed" | "undelivered";
 
+/** The store, the outcome listener, and the lease, attempt and poll limits of the outbox sender. */
 export interface DispatcherOptions {
   store: ConversationStore;
   log: Logger;
@@ -27,10 +31,23 @@ export interface DispatcherOptions {
   now?: () => Date;
 }
 
+/**
+ * The one outbox sender: claims queued replies per channel and delivers them through the channel's
+ * sender, retrying after a lease and giving up after too many attempts.
+ *
+ * @example
+ * ```ts
+ * const dispatcher = new OutboxDispatcher({ store: conversations, log });
+ * dispatcher.register(telegram);   // a ChannelSender for "telegram"
+ * dispatcher.start();              // poll; core.onReply also wakes it with flush(channel)
+ * ```
+ */
 export class OutboxDispatcher {
   private readonly senders = new Map<ChannelName, ChannelSender>();
   private timer: NodeJS.Timeout | null = null;
-  private running = new Map<ChannelName, Promise<void>>();
+  private readonly running = new Map<ChannelName, Promise<void>>();
+  /** The one follow-up pass per channel that calls made while a pass ran are waiting for. */
+  private readonly queued = new Map<ChannelName, Promise<void>>();
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly now: () => Date;
@@ -65,11 +82,34 @@ export class OutboxDispatcher {
     await Promise.all([...this.senders.keys()].map((c) => this.flush(c)));
   }
 
-  /** Delivers what is pending for one channel; concurrent calls share one pass. */
+  /**
+   * Delivers what is pending for one channel. A call while a pass runs joins one follow-up
+   * pass instead of starting another, so a reply recorded after the running pass took its
+   * rows is still sent now. Never rejects: a pass that fails is logged and retried later.
+   */
   flush(channel: ChannelName): Promise<void> {
     const current = this.running.get(channel);
-    if (current) return current;
-    const pass = this.deliver(channel).finally(() => this.running.delete(channel));
+    if (!current) return this.pass(channel);
+    let next = this.queued.get(channel);
+    if (!next) {
+      next = current.then(() => {
+        this.queued.delete(channel);
+        return this.flush(channel);
+      });
+      this.queued.set(channel, next);
+    }
+    return next;
+  }
+
+  /** The passes running or queued now, for a shutdown to wait on. */
+  sending(): Promise<void>[] {
+    return [...this.running.values(), ...this.queued.values()];
+  }
+
+  private pass(channel: ChannelName): Promise<void> {
+    const pass = this.deliver(channel)
+      .catch((err) => this.o.log.warn({ err, channel }, "delivery pass failed; retried at the next poll"))
+      .finally(() => this.running.delete(channel));
     this.running.set(channel, pass);
     return pass;
   }

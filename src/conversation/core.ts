@@ -21,6 +21,7 @@ import { KeyedSerialQueue } from "./serial.ts";
 export { ClaimedElsewhereError } from "./claims.ts";
 export type { Outcome, OwnedMessageEvent, RatingEvent, Receipt, Ticket } from "./outcome.ts";
 
+/** What the core is built over: the store, the pipeline, the channels' profiles and its limits. */
 export interface ConversationCoreOptions {
   store: ConversationStore;
   pipeline: AnswerPipeline;
@@ -50,6 +51,18 @@ export interface ConversationCoreOptions {
 const messageKey = (channel: string, platformMessageId: string) => `${channel}\u0000${platformMessageId}`;
 const threadQueueKey = (channel: string, threadKey: string) => `${channel}\u0000${threadKey}`;
 
+/**
+ * The one way into lawdesk for every channel: records each message before anything else, answers
+ * it once and in order within its thread, and announces what followed to its listeners.
+ *
+ * @example
+ * ```ts
+ * const core = new ConversationCore({ store, pipeline, log, channels: CHANNEL_PROFILES });
+ * core.onReply((row) => void dispatcher.flush(row.channel));
+ * const ticket = await core.accept(message);   // recorded: the channel may acknowledge now
+ * const { outcome } = await ticket.result;     // answered (or escalated)
+ * ```
+ */
 export class ConversationCore {
   private readonly store: ConversationStore;
   private readonly log: Logger;
@@ -125,6 +138,11 @@ export class ConversationCore {
    */
   onResidentMessageAnswered(listener: Listener<OwnedMessageEvent>): () => void {
     return this.answeredMessageHook.on(listener);
+  }
+
+  /** The answers this process is working on now, each settling once it is recorded (for shutdown). */
+  answering(): Promise<unknown>[] {
+    return [...this.inFlight.values()].map((ticket) => ticket.then((t) => t.result));
   }
 
   /** Records the message, then answers it (once) and resolves with what happened. */

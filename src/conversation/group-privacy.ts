@@ -22,8 +22,10 @@ const SURNAMES =
 const RELATION = "(?:邻居|老板|老公|丈夫|媳妇|妻子|老婆|前夫|前妻|儿子|女儿|儿媳|女婿|村长|书记|支书|包工头|工头|亲戚|哥哥|姐姐|弟弟|妹妹|嫂子|婆婆|公公|叔叔|舅舅|对方|叫|名叫)";
 const NAMED_PERSON = new RegExp(`${RELATION}[${SURNAMES}](?:某某?|[\\u4e00-\\u9fa5]{1,2})`);
 
+/** Why a group message is personal enough to be answered in a private chat instead. */
 export type SensitiveReason = "emergency" | "personal_data" | "personal_topic" | "named_person" | "address";
 
+/** Whether a group message is sensitive, and why. */
 export interface Sensitivity {
   sensitive: boolean;
   reasons: SensitiveReason[];

@@ -7,6 +7,7 @@ import type { GroupDecision } from "./group-privacy.ts";
 import type { RateVerdict } from "./rate-limit.ts";
 import { coreResult } from "./replies.ts";
 
+/** A resident's answer to a rating request, for the referral it rates. */
 export interface RatingEvent {
   threadId: number;
   referralId: string;
@@ -14,6 +15,7 @@ export interface RatingEvent {
   comment: string | null;
 }
 
+/** What became of a handled message: the result and the ids of the escalation and reply it led to. */
 export interface Outcome {
   inboundId: number;
   threadId: number;
@@ -23,6 +25,7 @@ export interface Outcome {
   reason?: OutcomeReason;
 }
 
+/** What a channel gets back for a message: whether it was handled before, and its outcome. */
 export interface Receipt {
   /** The message was handled before: the channel must not send the reply again. */
   duplicate: boolean;
@@ -38,6 +41,7 @@ export interface Ticket {
   group?: GroupDecision;
 }
 
+/** A resident's message in a thread, with the thread, for the referral queue to attach. */
 export interface OwnedMessageEvent {
   thread: ThreadRow;
   inbound: InboundRow;

@@ -9,6 +9,7 @@ import type { ConversationStore, OutboxRow, ThreadMessageRow, ThreadRow } from "
 /** Roles a person's entry in the history may have (the resident's and bot's come from messages). */
 export type PersonEntryRole = "resident" | "bot" | "lawyer" | "system";
 
+/** What a person sends into a thread: the text kept in history, and optionally the text delivered. */
 export interface PersonReply {
   /** What goes into the thread's history (what the lawyer typed). */
   text: string;
@@ -29,6 +30,16 @@ export interface PeopleDeskOptions {
   now?: () => Date;
 }
 
+/**
+ * What people (duty lawyers) do in a thread: take it over, reply, leave notes and request a rating.
+ * What is meant for the resident goes to the outbox and the core's delivery port.
+ *
+ * @example
+ * ```ts
+ * await core.people.assign(threadId, lawyerId);
+ * const row = await core.people.reply(threadId, lawyerId, { text: "您好，我是值班律师……" });
+ * ```
+ */
 export class PeopleDesk {
   private readonly store: ConversationStore;
   private readonly deliver: (row: OutboxRow) => void;

@@ -13,6 +13,7 @@ export type RateVerdict =
   /** Further messages over the limit in the same window: record them, say nothing. */
   | "silence";
 
+/** Counts a sender's messages and says whether this one is answered, answered with a notice to slow down, or only recorded. */
 export interface SenderLimiter {
   /** Counts one message from `sender` at `now` (ms). */
   hit(sender: string, now: number): RateVerdict | Promise<RateVerdict>;
@@ -25,6 +26,15 @@ interface SenderWindow {
   noticed: boolean;
 }
 
+/**
+ * A per-sender limit over the last minute, in memory: the one-process default.
+ *
+ * @example
+ * ```ts
+ * const limiter = new SlidingWindowLimiter(10);          // 10 messages a minute
+ * limiter.hit("wechaty\u0000wxid_abc", Date.now());    // "ok", then "notice" once, then "silence"
+ * ```
+ */
 export class SlidingWindowLimiter implements SenderLimiter {
   private readonly senders = new Map<string, SenderWindow>();
   private hitsSinceSweep = 0;

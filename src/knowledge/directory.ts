@@ -43,9 +43,12 @@ const DirectorySchema = z.object({
   institutions: z.array(Place.extend({ kind: z.string() })).default([]),
 });
 
+/** The service directory as read from knowledge/directory.yaml: county, townships, villages, places, hotlines. */
 export type DirectoryData = z.infer<typeof DirectorySchema>;
+/** Somewhere a resident can go or call: its name, and where known its address, phone, hours and region. */
 export type Place = z.infer<typeof Place>;
 
+/** A county, township or village, with the region it belongs to. */
 export interface Region {
   id: string;
   name: string;
@@ -53,6 +56,17 @@ export interface Region {
   parent: string | null;
 }
 
+/**
+ * Where to go for what in the county (knowledge/directory.yaml): regions and their lineage, service
+ * places by kind and region, and hotlines.
+ *
+ * @example
+ * ```ts
+ * const directory = ServiceDirectory.load(config.knowledgeDir);
+ * directory.lineage("qinghe.dongzhen");          // the township, then the county
+ * directory.placesFor("legal_aid", "qinghe.dongzhen"); // nearest first
+ * ```
+ */
 export class ServiceDirectory {
   readonly regions = new Map<string, Region>();
 

@@ -33,6 +33,7 @@ export interface ArticleUnit {
   line: number;
 }
 
+/** A statute article a guide rests on (法律依据), looked up in the corpus when the guide answers. */
 export interface GuideBasis {
   law: string;
   article: string;
@@ -76,6 +77,7 @@ export interface ArticleHit {
   };
 }
 
+/** A guide that matched a question, with its retrieval score. */
 export interface GuideHit {
   guide: Guide;
   score: number;

@@ -51,6 +51,7 @@ export interface Retriever {
   guideById?(id: string): Guide | null;
 }
 
+/** What retrieval found for a question and how sure the pipeline is, before any answer is written. */
 export interface Assessment {
   articles: ArticleHit[];
   guides: GuideHit[];
@@ -64,6 +65,7 @@ export interface Assessment {
   neighbours: NeighbourEvidence | null;
 }
 
+/** What the answering pipeline reads (retriever, directory, topics, language model) and its thresholds. */
 export interface AnswererOptions {
   retriever: Retriever;
   directory: ServiceDirectory;
@@ -89,6 +91,18 @@ const DECIDING = ["labour_arbitration", "arbitration", "court"];
 /** A guide found again for a follow-up must be at least this close to the last question. */
 const GUIDE_FALLBACK_SCORE = 0.5;
 
+/**
+ * The answering pipeline: understands a question, retrieves statutes and guides, and either
+ * answers with citations and the next step or says why it escalates.
+ *
+ * @example
+ * ```ts
+ * const answerer = await createAnswerer(config, knowledge, directory, log);
+ * const result = await answerer.run("单位拖欠工资怎么办", context, profileOf("web").format);
+ * result.text;        // the reply, fitted to the channel
+ * result.escalation;  // non-null when a person should take the question over
+ * ```
+ */
 export class Answerer implements AnswerPipeline {
   private readonly threshold: number;
   private readonly now: () => Date;

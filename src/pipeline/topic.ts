@@ -6,12 +6,14 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
+/** A topic of legal questions (labour, marriage, land …) with the words that point to it. */
 export interface TopicDef {
   id: string;
   label: string;
   keywords: string[];
 }
 
+/** How strongly a question points to one topic. */
 export interface TopicScore {
   topic: string;
   score: number;
@@ -31,6 +33,7 @@ export function parseTopics(data: unknown): TopicDef[] {
   return list.map((t) => ({ id: t.id, label: t.label, keywords: t.keywords.filter((k) => k.trim().length > 0) }));
 }
 
+/** Reads the topics from knowledge/topics.yaml; throws when the file is malformed. */
 export function loadTopics(knowledgeDir: string): TopicDef[] {
   return parseTopics(parseYaml(readFileSync(join(knowledgeDir, "topics.yaml"), "utf8")));
 }

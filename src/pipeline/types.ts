@@ -9,6 +9,7 @@ import type { ThreadContext } from "../thread-context.ts";
 // The thread context is the core's and the store's data too: it lives in a module of its own.
 export { EMPTY_CONTEXT, type CitedRef, type ThreadContext } from "../thread-context.ts";
 
+/** What a resident's message is for, as the pipeline reads it. */
 export type Intent =
   | "legal_question"
   | "follow_up"
@@ -23,8 +24,10 @@ export type Intent =
   /** The same text as the thread's previous message: acknowledged, not answered or referred again. */
   | "repeated";
 
+/** How soon a person must pick a referral up; sets its deadline. */
 export type Urgency = "normal" | "urgent" | "emergency";
 
+/** Why the pipeline hands a question to a person. */
 export type EscalationReason =
   | "low_confidence"
   | "asked_human"
@@ -35,6 +38,7 @@ export type EscalationReason =
   /** The pipeline itself failed (an exception or a timeout): a person takes over. */
   | "system_error";
 
+/** A statute article an answer quotes, verbatim, with its validity. */
 export interface Citation {
   law: string;
   article: string;
@@ -44,6 +48,7 @@ export interface Citation {
   articleId: string;
 }
 
+/** What the pipeline hands on when a person should take over: why, how urgent, topic, region and findings. */
 export interface EscalationRequest {
   reason: EscalationReason;
   urgency: Urgency;
@@ -125,6 +130,7 @@ export interface ReplyFormat extends TextLimits {
 /** What an answer offers beyond its first message: the full text (【详细】), the statutes' text (【法条】). */
 export type AnswerOffer = "detail" | "statutes";
 
+/** The answering pipeline as the conversation core calls it: a message, its thread's context and the channel's format in, a result out. */
 export interface AnswerPipeline {
   run(text: string, ctx: ThreadContext, format: ReplyFormat): Promise<PipelineResult>;
 }

@@ -4,6 +4,7 @@
 import { anyRegionCovers } from "./regions.ts";
 import { ForbiddenError, type Referral, type User } from "./types.ts";
 
+/** What a console user can do with a referral; each is checked by canAct. */
 export type ReferralAction =
   | "view"
   | "claim"
@@ -32,6 +33,10 @@ function isSupervising(user: User, r: Referral): boolean {
 
 const CLAIMABLE = new Set(["open", "reopened", "transferred"]);
 
+/**
+ * Whether `user` may do `action` on the referral: anyone who sees an unowned one may claim it,
+ * only its owner replies (首问负责), owners and supervisors close, transfer or reopen it.
+ */
 export function canAct(user: User, r: Referral, action: ReferralAction): boolean {
   if (!canView(user, r)) return false;
   const owner = r.ownerId === user.id;

@@ -9,6 +9,7 @@ import { isRegionId } from "./regions.ts";
 import { checkPasswordPolicy, dummyPasswordHash, generateOneTimePassword, hashPassword, verifyPassword } from "./passwords.ts";
 import { AuthError, ForbiddenError, NotFoundError, ValidationError, type Role, type SessionRecord, type User, type UserRecord } from "./types.ts";
 
+/** Lock-out after failed logins and how long sessions last. */
 export interface AuthPolicy {
   maxFailedLogins: number;
   lockMinutes: number;
@@ -18,6 +19,7 @@ export interface AuthPolicy {
   idleMinutes: number;
 }
 
+/** Five failed logins lock for 15 minutes; a session lasts 12 hours, or 2 idle hours. */
 export const DEFAULT_AUTH_POLICY: AuthPolicy = { maxFailedLogins: 5, lockMinutes: 15, sessionHours: 12, idleMinutes: 120 };
 
 export interface NewUserInput {
@@ -32,6 +34,7 @@ export interface NewUserInput {
 
 export type UserUpdate = Partial<Pick<User, "name" | "role" | "regions" | "topics" | "phone" | "active">>;
 
+/** A successful login: the session and CSRF tokens, when it expires, and whether the password must change first. */
 export interface LoginResult {
   /** The raw session token for the cookie; only its hash is stored. */
   token: string;
@@ -41,11 +44,13 @@ export interface LoginResult {
   mustChangePassword: boolean;
 }
 
+/** The user and session behind a valid session token. */
 export interface SessionInfo {
   user: User;
   session: SessionRecord;
 }
 
+/** The SHA-256 of a session token: only the hash is stored. */
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
@@ -81,6 +86,17 @@ export function validDisplayName(name: unknown): string {
   return n;
 }
 
+/**
+ * Console accounts and sessions: users, passwords with lock-out, the first administrator, session
+ * and CSRF tokens; every change is audited.
+ *
+ * @example
+ * ```ts
+ * await auth.ensureAdmin({ password: config.LAWDESK_ADMIN_PASSWORD });
+ * const { token, csrfToken } = await auth.login("admin", password, { ip });
+ * const session = await auth.validateSession(token);   // null once expired or revoked
+ * ```
+ */
 export class AuthService {
   constructor(
     private readonly store: ReferralStore,

@@ -4,6 +4,7 @@
 
 import type { Referral, Urgency } from "./types.ts";
 
+/** How long a referral may wait for a first response per urgency, and when its holder is reminded. */
 export interface DeadlinePolicy {
   /** Response windows in minutes. */
   windowsMinutes: Record<Urgency, number>;
@@ -11,6 +12,7 @@ export interface DeadlinePolicy {
   reminderAt: number;
 }
 
+/** Response windows of 15 minutes (emergency), 2 hours (urgent) and a day (normal). */
 export const DEFAULT_DEADLINE_POLICY: DeadlinePolicy = {
   windowsMinutes: { emergency: 15, urgent: 120, normal: 24 * 60 },
   reminderAt: 0.75,

@@ -4,6 +4,7 @@
 import { EventEmitter } from "node:events";
 import type { Referral } from "./types.ts";
 
+/** The changes to a referral the console hears about live. */
 export type ReferralEventName =
   | "referral.created"
   | "referral.assigned"
@@ -21,6 +22,7 @@ export type ReferralEventName =
   | "referral.resident_message"
   | "referral.delivery_failed";
 
+/** One change to a referral: which, the referral as it is now, who did it and when. */
 export interface ReferralChangeEvent {
   name: ReferralEventName;
   referral: Referral;
@@ -31,6 +33,15 @@ export interface ReferralChangeEvent {
 
 type Listener = (e: ReferralChangeEvent) => void;
 
+/**
+ * Live referral changes for the console; each is also published as `referral.changed`.
+ *
+ * @example
+ * ```ts
+ * const off = referrals.events.onEvent("referral.changed", (e) => { if (canView(user, e.referral)) push(e); });
+ * off(); // when the console connection closes
+ * ```
+ */
 export class ReferralEvents extends EventEmitter {
   /** Receives a listener's error; the default drops it (the service passes its logger). */
   onListenerError: (err: unknown, e: ReferralChangeEvent) => void = () => {};

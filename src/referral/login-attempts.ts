@@ -3,6 +3,7 @@
 // The name is counted as typed (lower-cased), whether or not such an account exists: the
 // answers then never tell an existing name from an unknown one, locked or not.
 
+/** Counts failed logins per key over a window, in memory or in the database (shared by processes). */
 export interface LoginAttempts {
   /** Failures counted for `key` in its current window (0 when none or the window ended). */
   failures(key: string, now: Date): Promise<number>;
@@ -12,6 +13,7 @@ export interface LoginAttempts {
   clear(key: string): Promise<void>;
 }
 
+/** The key failed logins are counted under: the name (case-folded) and the client address. */
 export function loginAttemptKey(username: string, ip: string | null | undefined): string {
   return `login|${username.trim().toLowerCase().slice(0, 64)}|${ip ?? "-"}`;
 }

@@ -5,8 +5,10 @@
 import type { ChannelName } from "../channel-message.ts";
 import type { NotifyKind, Referral } from "./types.ts";
 
+/** Who wrote a message in a thread, as the referral queue shows it. */
 export type ThreadRole = "resident" | "bot" | "lawyer" | "system";
 
+/** A conversation thread as the referral queue sees it: its channel and who holds it. */
 export interface ThreadSummary {
   id: string;
   channel: ChannelName;
@@ -14,6 +16,7 @@ export interface ThreadSummary {
   ownedBy: string | null;
 }
 
+/** One message of a thread's history, for the lawyer's view of a referral. */
 export interface ThreadHistoryItem {
   role: ThreadRole;
   text: string;
@@ -45,4 +48,5 @@ export interface Notifier {
   notify(userIds: string[], referral: Referral, kind: NotifyKind): Promise<void>;
 }
 
+/** A notifier that tells no one, for tests and tools that run without people to notify. */
 export const NULL_NOTIFIER: Notifier = { notify: async () => {} };

@@ -4,6 +4,16 @@
 
 const CHINESE_DIGITS: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5 };
 
+/**
+ * Reads a resident's answer to a rating request; null when the text is not one.
+ *
+ * @example
+ * ```ts
+ * parseRating("５分，很满意");   // { stars: 5, comment: "很满意" }
+ * parseRating("四星");           // { stars: 4, comment: null }
+ * parseRating("3个月没发工资了"); // null: a new question, not a rating
+ * ```
+ */
 export function parseRating(text: string): { stars: number; comment: string | null } | null {
   // Only the digit and separator are read loosely (full-width ５, ，): the comment is kept as
   // written, full-width punctuation included.

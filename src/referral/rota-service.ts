@@ -8,6 +8,10 @@ import { validateRotaInput, type DutyMatch, type DutyQuery } from "./rota.ts";
 import { Router } from "./routing.ts";
 import { ForbiddenError, NotFoundError, ValidationError, type RotaEntry, type RotaEntryInput, type User } from "./types.ts";
 
+/**
+ * The duty rota (值班表): admins edit any entry, supervisors those in their regions, everyone
+ * signed in reads it; every edit is audited.
+ */
 export class RotaService {
   private readonly router: Router;
 

@@ -44,6 +44,7 @@ export function entryCoversTopic(entry: RotaEntry, topic: string | null): boolea
   return entry.topics.length === 0 || (topic !== null && entry.topics.includes(topic));
 }
 
+/** A person on duty at a moment, with the rota entry that puts them there. */
 export interface DutyMatch {
   userId: string;
   entryId: string;
@@ -51,6 +52,7 @@ export interface DutyMatch {
   region: string;
 }
 
+/** Narrows who is on duty to a region and a topic. */
 export interface DutyQuery {
   /** Only entries covering this region (null = unknown region: county-wide entries only). */
   region?: string | null;

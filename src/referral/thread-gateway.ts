@@ -5,6 +5,7 @@
 import type { PeopleDesk } from "../conversation/index.ts";
 import type { ThreadGateway, ThreadHistoryItem, ThreadRole, ThreadSummary } from "./ports.ts";
 
+/** The referral queue's port to conversations, over the core's people desk: ownership, history and what lawyers send. */
 export class ConversationThreadGateway implements ThreadGateway {
   constructor(private readonly people: PeopleDesk) {}
 

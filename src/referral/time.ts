@@ -13,6 +13,14 @@ export interface LocalTime {
   year: number;
 }
 
+/**
+ * A moment as Asia/Shanghai wall-clock time, which duty hours are written in.
+ *
+ * @example
+ * ```ts
+ * toShanghai(new Date("2026-01-05T01:30:00Z")); // { date: "2026-01-05", weekday: 1, minutes: 570, year: 2026 }
+ * ```
+ */
 export function toShanghai(at: Date): LocalTime {
   const local = new Date(at.getTime() + OFFSET_MS);
   const day = local.getUTCDay();

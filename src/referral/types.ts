@@ -6,8 +6,10 @@ import type { EscalationReason, EscalationRequest, Urgency } from "../pipeline/t
 
 export type { ChannelName, Urgency };
 
+/** A console user's role: lawyer (their referrals), supervisor (their regions) or admin (everything). */
 export type Role = "lawyer" | "supervisor" | "admin";
 
+/** A console user (duty lawyer, village adviser, supervisor, admin): regions, topics and account state, no password hash. */
 export interface User {
   id: string;
   username: string;
@@ -31,6 +33,7 @@ export interface UserRecord extends User {
   passwordHash: string;
 }
 
+/** A console session as stored: only the token's hash, the CSRF token and its times. */
 export interface SessionRecord {
   tokenHash: string;
   userId: string;
@@ -50,12 +53,14 @@ export interface WeeklySlot {
   end: string;
 }
 
+/** An extra duty date outside the weekly slots, whole day or hours. */
 export interface ExtraDuty {
   date: string;
   start?: string;
   end?: string;
 }
 
+/** One person's place on the duty rota: regions and topics, weekly slots, dates off and on. */
 export interface RotaEntry {
   id: string;
   userId: string;
@@ -73,15 +78,22 @@ export interface RotaEntry {
   updatedAt: string;
 }
 
+/** What a rota entry is created or edited with. */
 export type RotaEntryInput = Pick<RotaEntry, "userId" | "regions"> &
   Partial<Pick<RotaEntry, "topics" | "schedule" | "datesOff" | "datesOn" | "note" | "active">>;
 
+/** Where a referral is in its life: open, claimed, replied, closed, transferred or reopened. */
 export type ReferralStatus = "open" | "claimed" | "replied" | "closed" | "transferred" | "reopened";
 /** Who is expected to pick the referral up: a named person, the supervisors, or anyone in the region. */
 export type AssignedQueue = "lawyer" | "supervisor" | "pool";
 
+/** What the pipeline found before escalating (articles and guides, with scores), shown to the lawyer. */
 export type Findings = EscalationRequest["findings"];
 
+/**
+ * A work order (工单): a resident's question handed to a person, with who holds it, its deadline
+ * and what the pipeline found.
+ */
 export interface Referral {
   id: string;
   number: string;
@@ -127,6 +139,7 @@ export interface EscalationInput extends EscalationRequest {
   residentText?: string;
 }
 
+/** The kinds of entry on a referral's timeline. */
 export type ReferralEventKind =
   | "created"
   | "assigned"
@@ -147,6 +160,7 @@ export type ReferralEventKind =
   | "delivery"
   | "redacted";
 
+/** One entry on a referral's timeline (claimed, replied, note, delivery, rating …). */
 export interface ReferralEvent {
   id: number;
   referralId: string;
@@ -159,6 +173,7 @@ export interface ReferralEvent {
   outboxId: string | null;
 }
 
+/** One audited action: who (or the system) did what to which record, with details. */
 export interface AuditEntry {
   id: number;
   at: string;
@@ -170,8 +185,10 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+/** An audit entry before the store numbers it. */
 export type NewAuditEntry = Omit<AuditEntry, "id">;
 
+/** A common reply a lawyer may insert: personal, shared, or shipped with lawdesk. */
 export interface ReplyTemplate {
   id: string;
   /** null = shared with everyone. */
@@ -183,6 +200,7 @@ export interface ReplyTemplate {
   updatedAt: string;
 }
 
+/** Why a person is notified about a referral (assigned, queued, emergency, deadline reminder, overdue …). */
 export type NotifyKind =
   | "assigned"
   | "queued"
@@ -213,6 +231,7 @@ export class ForbiddenError extends ReferralError {
   }
 }
 
+/** The referral, user or entry asked for does not exist (HTTP 404). */
 export class NotFoundError extends ReferralError {
   constructor(message = "记录不存在") {
     super(message, "not_found");

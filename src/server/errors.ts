@@ -17,6 +17,7 @@ export class HttpError extends Error {
   }
 }
 
+/** The HTTP status an error maps to: validation 400, sign-in 401, forbidden 403, not found 404, conflict 409, a framework error its own, else 500. */
 export function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.statusCode;
   if (err instanceof ValidationError) return 400;
@@ -64,6 +65,14 @@ export function frameworkErrorHandler(headers: (req: FastifyRequest, reply: Fast
   };
 }
 
+/**
+ * Answers any error in Chinese, with a code and never a stack; 5xx are logged as errors.
+ *
+ * @example
+ * ```ts
+ * api.setErrorHandler(errorHandler);
+ * ```
+ */
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = statusOf(err);
   const known = err instanceof HttpError || err instanceof ReferralError;

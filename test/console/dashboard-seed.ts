@@ -52,7 +52,6 @@ export async function startDashboardServer(backend: BackendName = "sqlite"): Pro
     setClock: (at) => (frozen = at),
     async close() {
       await server.close();
-      await new Promise((r) => setTimeout(r, 50));
       await app.close();
       if (schema) await dropSchema(PG_URL, schema);
       rmSync(dir, { recursive: true, force: true });

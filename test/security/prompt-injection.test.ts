@@ -50,7 +50,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await new Promise((r) => setTimeout(r, 50));
   await app?.close();
   await llm?.close();
   rmSync(dir, { recursive: true, force: true });

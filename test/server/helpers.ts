@@ -71,8 +71,6 @@ export async function startTestServer(opts: BuildServerOptions & { logLevel?: st
     logs,
     async close() {
       await server.close();
-      // Referral creation runs after the answer: let it land before the database closes.
-      await new Promise((r) => setTimeout(r, 50));
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -5,6 +5,7 @@
 import type { Sensitivity } from "../../conversation/index.ts";
 import { maskPersonalData } from "../../privacy.ts";
 
+/** Whether a group message is meant for the assistant, and the text without the mention or trigger word. */
 export interface Addressing {
   /** The message is for the assistant (an @-mention or a leading trigger word). */
   addressed: boolean;

@@ -8,8 +8,10 @@
 import type { ChannelName } from "../../channel-message.ts";
 import { selectWhere, sqlValue, type SqlDb } from "../../store/sql.ts";
 
+/** Where a group's region came from: the settings file, or an administrator in the console (which wins). */
 export type RegionSource = "config" | "admin";
 
+/** A group the assistant sits in, on any channel, with the region its referrals route to. */
 export interface GroupRow {
   channel: ChannelName;
   groupKey: string;
@@ -22,6 +24,7 @@ export interface GroupRow {
   updatedAt: string;
 }
 
+/** One question asked in a group, logged by topic only (never the text) for demand analysis. */
 export interface GroupQuestion {
   channel: ChannelName;
   groupKey: string;
@@ -33,6 +36,7 @@ export interface GroupQuestion {
   askedAt: Date;
 }
 
+/** Questions per group and topic over a period (需求研判), of which how many moved to a private chat. */
 export interface GroupNeedRow {
   groupKey: string;
   groupName: string;
@@ -59,6 +63,17 @@ function toGroup(r: Raw): GroupRow {
   };
 }
 
+/**
+ * The group channels' own records: groups and their regions, welcomed members, the question log
+ * and which group thread a member's private chat continues. Runs on SQLite and PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const groups = new GroupStore(app.sql);
+ * await groups.setRegion("wechaty", roomId, "qinghe.dongzhen", new Date()); // referrals route to 东镇
+ * const needs = await groups.groupNeeds("wechaty", { from, to });            // questions per group and topic
+ * ```
+ */
 export class GroupStore {
   constructor(private readonly sql: SqlDb) {}
 

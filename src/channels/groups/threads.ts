@@ -11,12 +11,23 @@ import type { GroupStore } from "./store.ts";
 /** Prefix of the platform message id of such a private message, so its answer stays private. */
 export const PRIVATE_ORIGIN = "dm>";
 
+/** The group thread a member's private message belongs to, with the group and region it came from. */
 export interface ContinuedThread {
   threadKey: string;
   groupKey: string | null;
   region: string | null;
 }
 
+/**
+ * The group thread a member's private message continues, or null when it starts a private
+ * conversation: it does while a lawyer holds that thread, or when it answers its rating request.
+ *
+ * @example
+ * ```ts
+ * const routed = await continuedGroupThread(groups, app.conversations, "telegram", memberKey, text);
+ * if (routed) message = { ...message, threadKey: routed.threadKey, groupKey: routed.groupKey, region: routed.region };
+ * ```
+ */
 export async function continuedGroupThread(
   groups: GroupStore,
   conversations: ConversationStore,

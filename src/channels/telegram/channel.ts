@@ -34,6 +34,7 @@ const CHANNEL = "telegram" as const;
 
 export type TelegramChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "topics" | "referrals" | "auth" | "notifier">;
 
+/** What the Telegram channel is built over: the app's parts it uses; the bot, lawyers' group and webhook default to the settings. */
 export interface TelegramChannelOptions {
   app: TelegramChannelApp;
   /** Default: built from TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT. */
@@ -47,6 +48,7 @@ export interface TelegramChannelOptions {
   now?: () => Date;
 }
 
+/** True when TELEGRAM_BOT_TOKEN is set, so the Telegram channel should start. */
 export function telegramEnabled(config: Pick<App["config"], "TELEGRAM_BOT_TOKEN">): boolean {
   return !!config.TELEGRAM_BOT_TOKEN;
 }
@@ -58,6 +60,17 @@ export function webhookSecret(config: Pick<App["config"], "TELEGRAM_BOT_TOKEN" |
   return createHmac("sha256", "lawdesk-telegram-webhook").update(config.TELEGRAM_BOT_TOKEN).digest("hex");
 }
 
+/**
+ * The Telegram bot (grammY): residents' private and group chats go to the core, the outbox is
+ * delivered through it, and the lawyers' group claims and answers referrals.
+ *
+ * @example
+ * ```ts
+ * const telegram = new TelegramChannel({ app });
+ * await telegram.start();   // polling or webhook; registers itself as the outbox sender for "telegram"
+ * await telegram.stop();
+ * ```
+ */
 export class TelegramChannel implements ChannelSender, LawyerLinkAdmin {
   readonly channel = CHANNEL;
   readonly bot: Bot;

@@ -9,6 +9,7 @@ import { splitToFit } from "../../text-fit.ts";
 /** Telegram counts the text after entity parsing; a margin covers UTF-16 surrogate pairs (emoji). */
 const TELEGRAM_TEXT_LIMIT = 4000;
 
+/** Escapes text for Telegram's HTML parse mode (`&`, `<`, `>`). */
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

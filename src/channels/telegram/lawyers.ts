@@ -39,6 +39,10 @@ export interface LawyerDeskOptions {
   now: () => Date;
 }
 
+/**
+ * The lawyers' side on Telegram: posts new referrals to the lawyers' group with a claim button,
+ * takes claims and replies there, and links Telegram accounts to console users.
+ */
 export class LawyerDesk implements Notifier {
   constructor(private readonly o: LawyerDeskOptions) {}
 

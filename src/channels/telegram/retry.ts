@@ -4,6 +4,7 @@
 
 import type { Transformer } from "grammy";
 
+/** How often and how long to wait when Telegram answers 429 (flood control). */
 export interface RetryOptions {
   /** Retries after the first 429 (default 3). */
   maxRetries?: number;
@@ -16,6 +17,14 @@ export interface RetryOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A grammY API transformer that waits Telegram's `retry_after` and retries, instead of failing a send.
+ *
+ * @example
+ * ```ts
+ * bot.api.config.use(retryAfterFloodLimit({ maxRetries: 3, maxWaitSeconds: 60 }));
+ * ```
+ */
 export function retryAfterFloodLimit(opts: RetryOptions = {}): Transformer {
   const maxRetries = opts.maxRetries ?? 3;
   const maxWait = opts.maxWaitSeconds ?? 60;

@@ -7,6 +7,10 @@ import { sqlValue, type SqlDb } from "../../store/sql.ts";
 
 const hash = (code: string) => createHash("sha256").update(code).digest("hex");
 
+/**
+ * Telegram's own records: which Telegram account is which console user, the one-time link
+ * codes, and which lawyers'-group post shows which referral.
+ */
 export class TelegramStore {
   constructor(private readonly sql: SqlDb) {}
 

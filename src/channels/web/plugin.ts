@@ -19,12 +19,14 @@ import { HttpError } from "../../server/errors.ts";
 import type { ThreadMessageRow } from "../../store/conversation-store.ts";
 import type { WebChatLive } from "./live.ts";
 
+/** The cookie that keeps a web resident's anonymous key, so the same browser sees its own thread. */
 export const RESIDENT_COOKIE = "ld_rk";
 /** Longer than any legal question needs; beyond this the request is refused, not cut. */
 export const WEB_MAX_CHARS = 2000;
 const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
 const RESIDENT_KEY = /^web-[A-Za-z0-9-]{36}$/;
 
+/** What the web chat is mounted with: the app, its live push and whether cookies are Secure. */
 export interface WebChatOptions {
   app: App;
   live: WebChatLive;
@@ -38,6 +40,7 @@ const FAVICON = readFileSync(fileURLToPath(new URL("./public/favicon.ico", impor
 /** Where the resident's referral stands, in the resident's words. */
 export type ReferralStateView = "waiting" | "claimed" | "replied" | "closed";
 
+/** A referral as the resident's page shows it: number, plain state and the response promised, nothing internal. */
 export interface ReferralView {
   number: string;
   state: ReferralStateView;
@@ -60,6 +63,7 @@ export function webRatingText(text: string): string {
   return `${first}请在下方为本次服务打分。`;
 }
 
+/** The resident's view of a referral (no lawyer names, notes or internal status). */
 export function referralView(r: Referral): ReferralView {
   const state: ReferralStateView =
     r.status === "closed" ? "closed" : r.status === "replied" ? "replied" : r.status === "claimed" ? "claimed" : "waiting";
@@ -74,6 +78,7 @@ export function referralView(r: Referral): ReferralView {
   };
 }
 
+/** One message of the resident's history as the web page draws it. */
 export interface ChatMessageView {
   id: number;
   role: "resident" | "bot" | "lawyer" | "system";
@@ -105,6 +110,15 @@ function residentKey(request: FastifyRequest, reply: FastifyReply, create: boole
   return key;
 }
 
+/**
+ * The portal's chat box: the page, the resident's messages and history, and the live stream of
+ * replies. Registered by the server.
+ *
+ * @example
+ * ```ts
+ * await server.register(webChatPlugin, { app, live: new WebChatLive(hub), secureCookies: true });
+ * ```
+ */
 export async function webChatPlugin(server: FastifyInstance, opts: WebChatOptions): Promise<void> {
   const { app, live, secureCookies } = opts;
   const townships = app.directory.data.townships.map((t) => ({ id: t.id, name: t.name }));

@@ -71,6 +71,10 @@ type CachedToken = SharedToken;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * WeChat's customer-service message API, with one shared access token (fetched once, cached,
+ * refreshed when WeChat rejects it); the 48-hour window and refusals are permanent errors.
+ */
 export class WechatApiClient {
   private cached: CachedToken | null = null;
   private fetching: Promise<string> | null = null;

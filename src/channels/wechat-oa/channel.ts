@@ -27,6 +27,7 @@ export interface WechatOaApp {
   sql?: SqlDb;
 }
 
+/** The official-account channel's parts over one app: cipher, API client, passive replies and delivery. */
 export interface WechatOaChannel {
   settings: WechatOaSettings;
   app: WechatOaApp;
@@ -49,6 +50,10 @@ export interface CreateChannelOptions {
   registerSender?: boolean;
 }
 
+/**
+ * Builds the official-account channel over an app and registers its delivery as the outbox sender
+ * for `wechat_oa` (unless `registerSender` is false).
+ */
 export function createWechatOaChannel(app: WechatOaApp, settings: WechatOaSettings, opts: CreateChannelOptions = {}): WechatOaChannel {
   const log = app.log.child({ channel: "wechat_oa" });
   const now = opts.now ?? Date.now;

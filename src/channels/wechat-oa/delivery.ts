@@ -61,6 +61,10 @@ class RecentIds {
   }
 }
 
+/**
+ * Delivers the official account's outbox rows once each: in the passive reply while WeChat's
+ * request still waits, else through the customer-service API.
+ */
 export class WechatOaDelivery implements ChannelSender {
   readonly channel = "wechat_oa" as const;
   private readonly inFlight = new Map<number, Promise<DeliveryRoute | "already">>();

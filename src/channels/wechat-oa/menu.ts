@@ -4,12 +4,14 @@
 
 import { WELCOME } from "./replies.ts";
 
+/** What a menu click does: ask a question as if typed, or reply with a fixed text. */
 export type MenuAction =
   /** Handled as if the resident had typed this text. */
   | { kind: "ask"; text: string }
   /** Answered at once with this text. */
   | { kind: "reply"; text: string };
 
+/** The menu keys the official account ships with, by click key. */
 export const DEFAULT_MENU: Readonly<Record<string, MenuAction>> = {
   HUMAN: { kind: "ask", text: "转人工" },
   LEGAL_AID: { kind: "ask", text: "我想申请法律援助，需要什么条件，怎么申请？" },

@@ -16,6 +16,7 @@ import type { Config } from "../../config.ts";
 import { wechatOaSettingsFrom, type WechatOaSettings } from "./settings.ts";
 import { encryptedReplyXml, parseWechatXml, textReplyXml, WechatXmlError, type WechatFields } from "./xml.ts";
 
+/** What the official account's endpoint did with one request (for tests and logs). */
 export interface ReplyEvent {
   /** passive: the answer in the reply; fixed: a canned reply; ack: "success"; refused: a 4xx/5xx. */
   kind: "passive" | "fixed" | "ack" | "refused";
@@ -24,6 +25,7 @@ export interface ReplyEvent {
   ms: number;
 }
 
+/** What the official-account endpoint is mounted with; settings and channel default to the app's. */
 export interface WechatOaPluginOptions extends CreateChannelOptions {
   app: WechatOaApp & { config?: Config };
   /** Default: built from the app's configuration. */
@@ -57,6 +59,15 @@ class Refusal extends Error {
 const ARRIVAL = Symbol("wechatOaArrival");
 type Timed = FastifyRequest & { [ARRIVAL]?: number };
 
+/**
+ * The official account's message endpoint: checks WeChat's signature, decrypts, answers within
+ * WeChat's 5 seconds when it can, and leaves the rest to the customer-service API.
+ *
+ * @example
+ * ```ts
+ * await server.register(wechatOaPlugin, { app });   // settings from WECHAT_OA_* in the app's config
+ * ```
+ */
 export const wechatOaPlugin: FastifyPluginAsync<WechatOaPluginOptions> = async (server, opts) => {
   const settings = opts.settings ?? settingsFromApp(opts.app);
   const channel = opts.channel ?? createWechatOaChannel(opts.app, settings, opts);

@@ -3,6 +3,7 @@
 import { ConfigError, type Config } from "../../config.ts";
 import type { MenuAction } from "./menu.ts";
 
+/** The official account's configuration: server token, AppID, secret, message encryption key, menu and limits. */
 export interface WechatOaSettings {
   /** The Token set in the official account's server configuration (服务器配置). */
   token: string;
@@ -27,6 +28,7 @@ export interface WechatOaSettings {
   retry: { attempts: number; baseDelayMs: number };
 }
 
+/** Defaults for the official account's settings: API host, passive-reply budget, replay window, body limit, path, retries. */
 export const WECHAT_OA_DEFAULTS = {
   apiBase: "https://api.weixin.qq.com",
   replyBudgetMs: 4500,

@@ -8,10 +8,12 @@ import type { Config } from "../../config.ts";
 
 export type WechatySettings = Pick<Config, "WECHATY_PUPPET" | "WECHATY_PUPPET_SERVICE_TOKEN" | "WECHATY_NAME" | "dataDir">;
 
+/** True when WECHATY_PUPPET is set, so the WeChat group channel should start. */
 export function wechatyEnabled(config: Pick<Config, "WECHATY_PUPPET">): boolean {
   return !!config.WECHATY_PUPPET;
 }
 
+/** Builds the Wechaty bot from the settings (puppet, token, name); throws when no puppet is set. */
 export function createWechatyBot(config: WechatySettings): Wechaty {
   if (!config.WECHATY_PUPPET) throw new Error("WECHATY_PUPPET: required to start the WeChat group channel");
   const token = config.WECHATY_PUPPET_SERVICE_TOKEN;

@@ -41,6 +41,7 @@ const DEFAULT_TRIGGERS = ["问:", "问：", "法律咨询"];
 const WELCOME_INTERVAL_MS = 60_000;
 const MAX_MESSAGE_AGE_S = 10 * 60;
 
+/** A group's questions on one topic, with the region and topic names the console shows. */
 export interface GroupNeed extends GroupNeedRow {
   regionName: string | null;
   topicLabel: string;
@@ -49,6 +50,7 @@ export interface GroupNeed extends GroupNeedRow {
 /** The parts of the app the channel uses. */
 export type WechatyChannelApp = Pick<App, "config" | "log" | "sql" | "core" | "dispatcher" | "conversations" | "directory" | "topics" | "referrals">;
 
+/** What the WeChat group channel is built over: a bot and the app's parts it uses. */
 export interface WechatyChannelOptions {
   /** A bot from createWechatyBot(config), or one built on wechaty-puppet-mock in tests. */
   bot: Wechaty;
@@ -73,6 +75,17 @@ const SCAN_STATUS: Record<number, LoginQr["status"]> = {
   [ScanStatus.Cancel]: "cancel",
 };
 
+/**
+ * The township WeChat groups (Wechaty): addressed group messages and private chats go to the core,
+ * personal matters move to a private chat, and the outbox is delivered through it.
+ *
+ * @example
+ * ```ts
+ * const wechaty = new WechatyChannel({ bot: createWechatyBot(app.config), app });
+ * await wechaty.start();
+ * wechaty.currentQr();   // the login QR the console shows until the account is signed in
+ * ```
+ */
 export class WechatyChannel implements ChannelSender, GroupBotAdmin {
   readonly channel = CHANNEL;
   readonly groups: GroupStore;

@@ -13,6 +13,16 @@ import type { ServiceDirectory } from "../../knowledge/directory.ts";
 const MappingSchema = z.record(z.string(), z.string());
 const FileSchema = z.union([z.object({ groups: MappingSchema }).passthrough(), MappingSchema]);
 
+/**
+ * Which region a WeChat group belongs to, by room id or group name, so its referrals route to the
+ * right township or village.
+ *
+ * @example
+ * ```ts
+ * const regions = GroupRegionMap.fromConfig(app.config, app.directory);
+ * regions.resolve(room.id, await room.topic()); // "qinghe.dongzhen", or null when unmapped
+ * ```
+ */
 export class GroupRegionMap {
   constructor(
     private readonly byKey: ReadonlyMap<string, string>,

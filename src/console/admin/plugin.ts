@@ -13,10 +13,15 @@ import { knowledgeRoutes } from "./knowledge.ts";
 import { rotaRoutes } from "./rota.ts";
 import { testbenchRoutes } from "./testbench.ts";
 
+/** The app and whichever chat-app channels run (through the ChannelAdmin port) for the admin pages. */
 export interface AdminOptions extends Partial<ChannelAdmin> {
   app: App;
 }
 
+/**
+ * The administration API under /api/console/admin: knowledge and uploads, the duty rota, the
+ * chat-app channels (login QR, Telegram link codes) and the test bench. Registered by the server.
+ */
 export async function adminApiPlugin(server: FastifyInstance, opts: AdminOptions): Promise<void> {
   const { app } = opts;
   const topicIds = new Set(loadTopics(app.config.knowledgeDir).map((t) => t.id));

@@ -22,6 +22,7 @@ import { toCsv } from "./csv.ts";
 import { groupChoices, parseFilters, shanghaiDay, type Scope } from "./filters.ts";
 import { buildTables, CHANNEL_LABEL, RESTRICTED, TABLE_NAMES, type TableContext, type TableName } from "./tables.ts";
 
+/** The app, a clock and the group channel's needs for the statistics dashboard. */
 export interface DashboardOptions {
   app: App;
   /** The running WeChat group channel (its groupNeeds), or null: the table is read directly. */
@@ -32,6 +33,7 @@ export interface DashboardOptions {
 
 const ECHARTS = join(dirname(createRequire(import.meta.url).resolve("echarts")), "echarts.esm.min.mjs");
 
+/** The statistics dashboard's API (figures, tables, CSV export) and the chart library it loads. Registered by the server. */
 export async function dashboardPlugin(server: FastifyInstance, opts: DashboardOptions): Promise<void> {
   const { app } = opts;
   const now = opts.now ?? (() => new Date());

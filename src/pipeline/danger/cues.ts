@@ -6,6 +6,7 @@
 // an old person, and police detention (urgent, not a danger to life).
 import { CHILD, ELDER, FAMILY, NOT_HIT, PERSON, POLICE } from "./lexicon.ts";
 
+/** The kinds of danger a resident's message can tell of. */
 export type EmergencyKind =
   | "violence"
   | "threat"

@@ -10,6 +10,7 @@ import { ABOUT_LAW, ABSTRACT_QUESTION, CHILD, CLAUSE_BREAK, DANGER_SPELLINGS, EL
 /** Who is in danger, as far as the message tells. */
 export type Victim = "self" | "child" | "elderly" | "other";
 
+/** Whether a message tells of danger, which kinds, to whom, and whether it is happening now. */
 export interface EmergencyResult {
   emergency: boolean;
   kinds: EmergencyKind[];

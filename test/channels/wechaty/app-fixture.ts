@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp, type App } from "../../../src/app.ts";
+import { createApp, type App, type CreateAppOptions } from "../../../src/app.ts";
 import { loadConfig } from "../../../src/config.ts";
 import type { Logger } from "pino";
 import { createLogger } from "../../../src/log.ts";
@@ -39,12 +39,12 @@ const PASSWORD = "Qinghe-admin-2026!";
 export const LAWYER_PASSWORD = "Duty-Second-2026!";
 const ROUND_THE_CLOCK = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: "00:00", end: "24:00" }));
 
-export async function createTestApp(env: Record<string, string> = {}, log?: Logger): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, log?: Logger, opts: Omit<CreateAppOptions, "log"> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "lawdesk-channel-"));
   mkdirSync(join(dir, "laws"), { recursive: true });
   writeFileSync(join(dir, "laws", "劳动合同法.md"), LABOUR_LAW);
   const config = loadConfig({ LAWDESK_DATA_DIR: join(dir, "data"), LAWDESK_LAWS: join(dir, "laws"), LOG_LEVEL: "silent", LAWDESK_TRAINING: "off", ...env }, dir);
-  const app = await createApp(config, { log: log ?? createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
+  const app = await createApp(config, { ...opts, log: log ?? createLogger(process.env.TEST_LOG_LEVEL ?? "silent") });
   const admin = await firstAdmin(app);
 
   return {
