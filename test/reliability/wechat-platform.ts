@@ -8,7 +8,7 @@
 // short pause without counting: WeChat's tries are seconds apart and a restart is quick, so
 // this stands for "the next try reaches the restarted server".
 
-import { ACCOUNT, FakeWechat, textMessage, sleep } from "../channels/wechat-oa/fake-wechat.ts";
+import { ACCOUNT, FakeWechat, textMessage, sleep, type CustomMessage } from "../channels/wechat-oa/fake-wechat.ts";
 
 /** A `lawdesk serve` child's settings for the test account, its API host the fake's. */
 export function officialAccountEnv(wechat: FakeWechat): Record<string, string> {
@@ -107,11 +107,15 @@ export class WechatPlatform {
    * hand-over notice), which belong to it when the resident sent only this one message.
    */
   answersTo(b: Booked): string[] {
-    const sent = this.wechat.messagesTo(b.openid).filter((m) => {
+    return [...b.passive, ...this.customerServiceTo(b).map((m) => m.content)];
+  }
+
+  /** The customer-service messages that answer `b` (with when WeChat received each), oldest first. */
+  customerServiceTo(b: Booked): CustomMessage[] {
+    return this.wechat.messagesTo(b.openid).filter((m) => {
       const markers = m.content.match(MARKER);
       return markers === null || markers.includes(b.marker);
     });
-    return [...b.passive, ...sent.map((m) => m.content)];
   }
 }
 
