@@ -8,7 +8,7 @@ import { topK } from "./bm25.ts";
 import { predict, rerankFeatures, type CandidateFacts, type RerankModel } from "./rerank.ts";
 import type { ScoreParts } from "./search-types.ts";
 import type { Tokenizer } from "./tokenize.ts";
-import { bigramShare, hanBigrams, hanOnly, longestRunShare } from "./surface-match.ts";
+import { bigramShare, hanBigrams, hanOnly } from "./surface-match.ts";
 
 const CURRENT = "现行有效";
 
@@ -30,8 +30,6 @@ export interface FactsInputs {
 /** First-stage candidates the reranker reorders. */
 export const RERANK_POOL = 300;
 
-/** Characters of an article the longest-run match reads (articles longer than this are rare). */
-const RUN_WINDOW = 4096;
 
 /** The reranker over one index: its candidates' features, and their order by a model. */
 export class SecondStage {
@@ -44,7 +42,6 @@ export class SecondStage {
   private readonly slots: Int32Array;
   /** Per law: its highest article number (for an article's position in its law). */
   private readonly lastArticle: Int32Array;
-  private readonly runRow = new Uint16Array(RUN_WINDOW + 1);
 
   constructor(private readonly inputs: FactsInputs) {
     const { articles, knnPtr, knnDocs } = inputs;
@@ -133,7 +130,7 @@ export class SecondStage {
         if (this.lawTitleWords[lawOf[d]].has(w)) titleCoverage[i] += share;
       });
     });
-    const surface = this.surface(query, docs, words, shares);
+    const surface = this.surface(query, docs);
     return {
       ...surface,
       askedBest: this.askedBest(query, docs),
@@ -171,15 +168,13 @@ export class SecondStage {
   }
 
   /** Character-level matches and each candidate's shape (see surface-match.ts). */
-  private surface(query: string, docs: number[], words: string[], shares: number[]) {
+  private surface(query: string, docs: number[]) {
     const { articles, lawTitles, lawOf } = this.inputs;
     const han = hanOnly(query);
     const pairs = hanBigrams(han);
     const at = (f: (d: number) => number) => Float32Array.from(docs, f);
     return {
-      substringCoverage: at((d) => words.reduce((sum, w, wi) => (articles[d].text.includes(w) ? sum + shares[wi] : sum), 0)),
       bigramCoverage: at((d) => bigramShare(pairs, articles[d].text)),
-      longestMatch: at((d) => longestRunShare(han, articles[d].text, this.runRow)),
       articleLength: at((d) => Math.log1p(articles[d].text.length)),
       articlePosition: at((d) => {
         const last = this.lastArticle[lawOf[d]];

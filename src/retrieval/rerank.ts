@@ -31,9 +31,7 @@ export const RERANK_FEATURES = [
   "lawMass", // the article's law's share of the top-30 first-stage score
   "lawBestRank", // log(1 + rank of the law's best article)
   "neighbourArticle", // best first-stage score of an article within 3 numbers in the same law
-  "substringCoverage", // idf-weighted share of the question's words found verbatim in the article's text
   "bigramCoverage", // share of the question's character pairs in the article's text
-  "longestMatch", // longest verbatim run of the question's characters in the text / the question's length
   "articleLength", // log(1 + characters of the article)
   "articlePosition", // article number / its law's last article number
   "titleBigrams", // share of the question's character pairs in the law's title
@@ -95,9 +93,7 @@ export interface CandidateFacts {
   /** Article number within its law (for neighbours), -1 when unknown. */
   articleNo: (doc: number) => number;
   /** Per candidate: character-level matches (surface-match.ts) and the article's shape. */
-  substringCoverage: Float32Array;
   bigramCoverage: Float32Array;
-  longestMatch: Float32Array;
   articleLength: Float32Array;
   articlePosition: Float32Array;
   titleBigrams: Float32Array;
@@ -156,9 +152,7 @@ export function rerankFeatures(p: ScoreParts, c: CandidateFacts): Float32Array[]
       ratio(mass.get(law) ?? 0, total),
       Math.log1p(bestRank.get(law)!),
       neighbour,
-      c.substringCoverage[i],
       c.bigramCoverage[i],
-      c.longestMatch[i],
       c.articleLength[i],
       c.articlePosition[i],
       c.titleBigrams[i],

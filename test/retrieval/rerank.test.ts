@@ -127,7 +127,7 @@ describe("search with the second stage", () => {
     for (const c of cands) if (c.article.id !== ARTICLES[5].id) expect(c.features[at("askedBest")]).toBe(0);
     // Character-level features are shares and the article's position lies within its law.
     for (const c of cands)
-      for (const name of ["substringCoverage", "bigramCoverage", "longestMatch", "articlePosition", "titleBigrams"] as const) {
+      for (const name of ["bigramCoverage", "articlePosition", "titleBigrams"] as const) {
         expect(c.features[at(name)]).toBeGreaterThanOrEqual(0);
         expect(c.features[at(name)]).toBeLessThanOrEqual(1 + 1e-6);
       }

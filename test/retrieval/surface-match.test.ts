@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bigramShare, hanBigrams, hanOnly, longestRunShare } from "../../src/retrieval/surface-match.ts";
+import { bigramShare, hanBigrams, hanOnly } from "../../src/retrieval/surface-match.ts";
 
 describe("character-level matching for the reranker", () => {
   it("keeps only Chinese characters of a question", () => {
@@ -15,20 +15,5 @@ describe("character-level matching for the reranker", () => {
     // 离婚后 never meets 离婚 as a token; its pairs 离婚 and 婚后 still do, one of two.
     expect(bigramShare(hanBigrams("离婚后"), "夫妻离婚的，应当签订书面协议")).toBe(0.5);
     expect(bigramShare([], "任何条文")).toBe(0);
-  });
-
-  it("measures the longest verbatim run as a share of the question", () => {
-    const row = new Uint16Array(64);
-    expect(longestRunShare("拖欠工资", "用人单位拖欠或者未足额支付劳动报酬的", row)).toBe(0.5);
-    expect(longestRunShare("劳动报酬", "用人单位拖欠或者未足额支付劳动报酬的", row)).toBe(1);
-    expect(longestRunShare("", "任何条文", row)).toBe(0);
-    // Scratch space is reset between calls: a previous run does not leak into the next.
-    expect(longestRunShare("星期", "用人单位拖欠或者未足额支付劳动报酬的", row)).toBe(0);
-  });
-
-  it("reads no further into a long article than its scratch space", () => {
-    const row = new Uint16Array(5);
-    expect(longestRunShare("劳动报酬", "用人单位拖欠劳动报酬", row)).toBe(0);
-    expect(longestRunShare("单位", "用人单位拖欠劳动报酬", row)).toBe(1);
   });
 });
