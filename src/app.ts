@@ -8,7 +8,9 @@ import type { Logger } from "pino";
 import { parse as parseYaml } from "yaml";
 import type { Config } from "./config.ts";
 import { OutboxDispatcher } from "./channels/dispatcher.ts";
+import type { TelegramLinkList } from "./channel-admin.ts";
 import { CHANNEL_MIGRATIONS } from "./channels/migrations.ts";
+import { TelegramStore } from "./channels/telegram/store.ts";
 import { CHANNEL_PROFILES } from "./channels/profiles.ts";
 import { ConversationCore, SharedSenderLimiter, type OwnedMessageEvent } from "./conversation/index.ts";
 import { openKnowledge, type KnowledgeBase } from "./knowledge/base.ts";
@@ -93,6 +95,8 @@ export interface App extends ReferralModule {
   notifier: FanoutNotifier;
   /** Messages to and from the other processes on the same database. */
   bus: Bus;
+  /** Lawyers' Telegram links as stored, listed on the channels page even while the bot is off. */
+  telegramLinks: TelegramLinkList;
   /** Finishes work a crash left behind: unanswered messages, escalations without a referral. */
   recover(): Promise<{ messages: number; escalations: number; replies: number }>;
   /**
@@ -238,6 +242,7 @@ export async function createApp(config: Config, opts: CreateAppOptions = {}): Pr
     dispatcher,
     notifier,
     bus: store.bus,
+    telegramLinks: new TelegramStore(store.sql),
     async recover() {
       const messages = await core.recover();
       const pending = await conversations.listEscalations({ status: "new" });

@@ -44,6 +44,23 @@ export interface LawyerLinkAdmin {
   unlink(userId: string): Promise<boolean>;
 }
 
+/** A lawyer's Telegram account link, as the Telegram channel stored it. */
+export interface TelegramLink {
+  userId: string;
+  telegramUserId: string;
+  /** ISO time. */
+  linkedAt: string;
+}
+
+/**
+ * The stored Telegram links, readable whether or not the bot runs now: a lawyer linked last
+ * month stays linked while the bot is switched off, and the channels page says so.
+ */
+export interface TelegramLinkList {
+  /** Every link, newest first. */
+  listLinks(): Promise<TelegramLink[]>;
+}
+
 /** The running channels the console administers; null when a channel is not configured. */
 export interface ChannelAdmin {
   /** The township WeChat groups bot (Wechaty). */

@@ -8,6 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { App } from "../app.ts";
 import type { ServerMetrics as Metrics } from "./metrics.ts";
+import { databaseAnswers } from "../store/server-secrets.ts";
 
 export interface OpsSettings {
   token: string | null;
@@ -35,11 +36,7 @@ export function registerOpsRoutes(server: FastifyInstance, app: App, metrics: Me
 
   server.get("/readyz", { onRequest: guard }, async (request, reply) => {
     const checks: Record<string, boolean> = { database: false, index: false };
-    try {
-      checks.database = Number((await app.sql.get<{ ok: number }>("SELECT 1 AS ok"))?.ok) === 1;
-    } catch {
-      /* not reachable */
-    }
+    checks.database = await databaseAnswers(app.sql);
     try {
       app.knowledge.queryTerms("劳动");
       checks.index = app.knowledge.hasIndex();

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SqlServerSecrets } from "../store/server-secrets.ts";
 import type { SqlDb } from "../store/sql.ts";
 
 export function loadOrCreateSecret(dataDir: string, name = "cookie-secret"): string {
@@ -21,13 +22,6 @@ export function loadOrCreateSecret(dataDir: string, name = "cookie-secret"): str
 }
 
 /** The shared secret `name` from the database; the first process to ask creates it. */
-export async function loadOrCreateSharedSecret(sql: SqlDb, name = "cookie-secret"): Promise<string> {
-  await sql.run("INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING", [
-    name,
-    randomBytes(32).toString("base64url"),
-    new Date().toISOString(),
-  ]);
-  const row = await sql.get<{ value: string }>("SELECT value FROM server_secrets WHERE name = ?", [name]);
-  if (!row) throw new Error(`secret ${name} could not be stored`);
-  return row.value;
+export function loadOrCreateSharedSecret(sql: SqlDb, name = "cookie-secret"): Promise<string> {
+  return new SqlServerSecrets(sql).loadOrCreate(name);
 }

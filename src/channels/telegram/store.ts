@@ -3,6 +3,7 @@
 // Runs on SQLite or PostgreSQL through SqlDb.
 
 import { createHash, randomInt } from "node:crypto";
+import type { TelegramLink, TelegramLinkList } from "../../channel-admin.ts";
 import { sqlValue, type SqlDb } from "../../store/sql.ts";
 
 const hash = (code: string) => createHash("sha256").update(code).digest("hex");
@@ -11,8 +12,15 @@ const hash = (code: string) => createHash("sha256").update(code).digest("hex");
  * Telegram's own records: which Telegram account is which console user, the one-time link
  * codes, and which lawyers'-group post shows which referral.
  */
-export class TelegramStore {
+export class TelegramStore implements TelegramLinkList {
   constructor(private readonly sql: SqlDb) {}
+
+  async listLinks(): Promise<TelegramLink[]> {
+    const rows = await this.sql.all<{ user_id: unknown; telegram_user_id: unknown; linked_at: unknown }>(
+      "SELECT user_id, telegram_user_id, linked_at FROM telegram_links ORDER BY linked_at DESC",
+    );
+    return rows.map((r) => ({ userId: String(r.user_id), telegramUserId: String(r.telegram_user_id), linkedAt: sqlValue.iso(r.linked_at) ?? "" }));
+  }
 
   /** The console user linked to a Telegram account, or null. */
   async userFor(telegramUserId: number | string): Promise<string | null> {

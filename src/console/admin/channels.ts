@@ -7,20 +7,9 @@ import type { FastifyInstance } from "fastify";
 import type { App } from "../../app.ts";
 import type { ChannelAdmin } from "../../channel-admin.ts";
 import { HttpError } from "../../server/errors.ts";
-import { sqlValue } from "../../store/sql.ts";
 import { staffOf } from "../session.ts";
 import { audit, requireRole, str, type Body } from "./common.ts";
 import { qrSvg } from "./qr-svg.ts";
-
-/** Telegram links as stored by the channel (the table exists whether or not the bot runs). */
-async function telegramLinks(app: App): Promise<{ userId: string; telegramUserId: string; linkedAt: string }[]> {
-  try {
-    const rows = await app.sql.all("SELECT user_id, telegram_user_id, linked_at FROM telegram_links ORDER BY linked_at DESC");
-    return rows.map((r) => ({ userId: String(r.user_id), telegramUserId: String(r.telegram_user_id), linkedAt: sqlValue.iso(r.linked_at) ?? "" }));
-  } catch {
-    return [];
-  }
-}
 
 export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelAdmin): void {
   const requireTelegram = () => {
@@ -35,7 +24,7 @@ export function channelRoutes(api: FastifyInstance, app: App, ch: ChannelAdmin):
   /** Everyone sees their own Telegram link; administrators see everything. */
   api.get("/api/console/admin/channels", async (request) => {
     const { user } = staffOf(request);
-    const links = await telegramLinks(app);
+    const links = await app.telegramLinks.listLinks();
     const mine = links.find((l) => l.userId === user.id) ?? null;
     const telegram = { enabled: ch.telegram !== null, mine };
     if (user.role !== "admin") return { telegram };

@@ -34,6 +34,13 @@ describe.each(BACKENDS)("%s", (name, make) => {
       ]);
       expect(await b.sql.all("SELECT telegram_user_id, user_id, linked_by FROM telegram_links")).toEqual([{ telegram_user_id: "501", user_id: "u-zhao", linked_by: "u-admin" }]);
 
+      await store.link(503, "u-li", null, at(2));
+      expect(await store.listLinks()).toEqual([
+        { userId: "u-li", telegramUserId: "503", linkedAt: at(2).toISOString() },
+        { userId: "u-zhao", telegramUserId: "501", linkedAt: at(1).toISOString() },
+      ]);
+      expect(await store.unlink("u-li")).toBe(true);
+
       expect(await store.unlink("u-zhao")).toBe(true);
       expect(await store.unlink("u-zhao")).toBe(false);
       expect(await store.userFor(501)).toBeNull();
