@@ -126,8 +126,10 @@ async function main(): Promise<void> {
   console.log("\n== emergencies in residents' words (blind: written apart from the rules, frozen, never tuned on; dev: used for tuning; ordinary: STARD's real questions)");
   evalDanger();
   const { evalConversations } = await import("./eval-conversations.ts");
-  console.log("\n== multi-turn conversations (dev set; the blind set only with --blind, aggregate figures)");
+  console.log("\n== multi-turn conversations (dev sets, tuned on; the blind set only with --blind, aggregate figures)");
   await evalConversations({ blind: args.includes("--blind") });
+  // The second dev set: written by a helper from the task alone, for the kinds the first lacked (legal aid, evidence, time limits).
+  if (!args.includes("--blind")) await evalConversations({ path: join(PROJECT_ROOT, "test/fixtures/conversations-dev2.jsonl") });
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 

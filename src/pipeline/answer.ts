@@ -181,7 +181,15 @@ export class Answerer implements AnswerPipeline {
         if (intent.detail === "show_law") return this.statutes(ctx, format);
         // The question itself sent again is answered again in full, not read as a follow-up to itself.
         const again = ctx.lastQuestion !== null && repeatKey(ctx.lastQuestion) === repeatKey(norm.text);
-        const reading = again ? ({ kind: "none" } as const) : readFollowUp(norm.text, { lastTopic: ctx.lastTopic, lastGuideId: ctx.lastGuideId, lastQuestion: ctx.lastQuestion, guideTopics: ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId)?.topics : undefined }, this.o.topics);
+        const lastGuide = ctx.lastGuideId ? this.o.retriever.guideById?.(ctx.lastGuideId) : null;
+        const thread = {
+          lastTopic: ctx.lastTopic,
+          lastGuideId: ctx.lastGuideId,
+          lastQuestion: ctx.lastQuestion,
+          guideTopics: lastGuide?.topics,
+          guideText: this.matterText(lastGuide ?? null, ctx, norm.text),
+        };
+        const reading = again ? ({ kind: "none" } as const) : readFollowUp(norm.text, thread, this.o.topics);
         if (reading.kind === "follow_up") {
           const answer = this.answerFollowUp(reading.asks, norm.text, ctx, format);
           if (answer) return answer;
@@ -216,13 +224,29 @@ export class Answerer implements AnswerPipeline {
     return label ? (onTopic(retriever.searchGuides(label, 5)) ?? null) : null;
   }
 
+  /**
+   * The words of the thread's matter: its guide, and the guides on its topic closest to the
+   * thread's question and this message ("误工费" is a side of a traffic accident).
+   */
+  private matterText(guide: Guide | null, ctx: ThreadContext, text: string): string | undefined {
+    const onTopic = ctx.lastTopic ? this.o.retriever.searchGuides(`${ctx.lastQuestion ?? ""} ${text}`, 4).filter((h) => h.guide.topics.includes(ctx.lastTopic!)).map((h) => h.guide) : [];
+    const guides = [guide, ...onTopic].filter((g): g is Guide => g !== null);
+    return guides.length > 0 ? guides.map((g) => [g.title, ...g.steps, g.body].join("\n")).join("\n") : undefined;
+  }
+
   /** Answers what was asked next about the last answer's matter, from its guide and the directory. */
   private answerFollowUp(asks: FollowUpAsk[], question: string, ctx: ThreadContext, format: ReplyFormat): PipelineResult | null {
     const guide = this.lastGuide(ctx, question);
     const related = this.relatedGuides(asks, question, guide, ctx);
-    const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question, related });
+    const legalAid = asks.includes("legal_aid") ? this.legalAidGuide() : null;
+    const text = composeFollowUp(asks, { guide, directory: this.o.directory, region: ctx.region, question, related, legalAid, lastQuestion: ctx.lastQuestion });
     if (text === null) return null;
     return { ...this.fixed(text, "follow_up", format), topic: ctx.lastTopic ?? guide?.topics[0] ?? null, guideId: guide?.id ?? null, followUp: asks, composer: "template" };
+  }
+
+  /** The guide that sends residents to a legal-aid centre first: who qualifies and how to apply. */
+  private legalAidGuide(): Guide | null {
+    return this.o.retriever.searchGuides("法律援助 申请条件 免费律师", 5).find((h) => h.guide.where[0] === "legal_aid")?.guide ?? null;
   }
 
   /**
@@ -232,7 +256,7 @@ export class Answerer implements AnswerPipeline {
    */
   private relatedGuides(asks: FollowUpAsk[], question: string, guide: Guide | null, ctx: ThreadContext): Guide[] {
     const { retriever, directory } = this.o;
-    if (asks.includes("detail")) return retriever.searchGuides(`${ctx.lastQuestion ?? ""} ${question}`, 3).map((h) => h.guide);
+    if (asks.includes("detail") || asks.includes("amount")) return retriever.searchGuides(`${ctx.lastQuestion ?? ""} ${question}`, 3).map((h) => h.guide);
     if (!guide || !(asks.includes("duration") || asks.includes("deadline"))) return [];
     // The guide of a place the matter leads to is the one that sends residents there first.
     // Deciding bodies first: "要多久" after a dispute asks how long the formal procedure takes.

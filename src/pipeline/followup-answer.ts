@@ -18,13 +18,19 @@ export interface FollowUpSource {
   question: string;
   /** Other guides close to the thread's question and this follow-up, for open questions. */
   related?: Guide[];
+  /** The guide on legal aid (who qualifies, where to apply), for "请不起律师". */
+  legalAid?: Guide | null;
+  /** The thread's last legal question: which matter legal aid or evidence is asked about. */
+  lastQuestion?: string | null;
 }
 
 /** Plain-language label of each kind of follow-up, for the closing line. */
 export const ASK_LABELS: Record<FollowUpAsk, string> = {
   where: "去哪里办",
   materials: "要带什么",
+  evidence: "要什么证据",
   cost: "花多少钱",
+  legal_aid: "能不能申请法律援助",
   duration: "要多久",
   deadline: "有没有时间限制",
   amount: "能要多少",
@@ -40,9 +46,11 @@ const ENFORCEMENT = "对方不配合的，可以申请调解，调解不成的�
 
 // Sentences of the guide that speak to each ask, when its own field is silent.
 const CUES: Partial<Record<FollowUpAsk, RegExp>> = {
-  amount: /倍|标准|计算|按照|百分之|%|[0-9]+元|赔偿金|补偿金|赔偿|补偿|[0-9一二三四五六七八九十两]+个月|金额|数额|包括|费用|多少|工资/,
+  amount: /倍|标准|计算|按照|百分之|%|比例|[二三四五六七八九十两]成|一半|收入|[0-9]+元|赔偿金|补偿金|赔偿|补偿|损失|违约金|[0-9一二三四五六七八九十两]+个月|金额|数额|包括|费用|多少|工资/,
   refuse: /强制执行|拒不|不履行|不执行|不配合|不同意|不服|逾期|起诉|调解不成|申请仲裁|支付令|投诉|报警/,
   materials: /材料|证据|带上|带齐|身份证|复印件|证明/,
+  evidence: /证据|证明|举证|记录|录音|录像|截图|聊天|转账|证人|凭证|欠条|借条|收据|照片|病历|鉴定/,
+  legal_aid: /法律援助|援助|免费|不收费|经济困难/,
   cost: /费|免费|不收|减免|缓交|法律援助/,
   duration: /结案|审结|办结|出结果|当场|[日天月时](?:内|以内|之内)(?:作出|决定|答复|受理|立案|发出|指派|办理)/,
   deadline: /时效|之日起|内(?:申请|起诉|提出|上诉|主张)|期限|超过|过了/,
@@ -77,7 +85,7 @@ function similar(a: string, b: string): boolean {
 }
 
 /** Bigrams that say nothing about the matter ("那我可以…吗"). */
-const FUNCTION_BIGRAMS = /^(?:那我|我可|可以|以吗|能不|不能|是不|不是|要不|不要|会不|不会|有没|没有|用不|不用|行不|不行|请问|一下|怎么|这个|那个|他们|我们|的话|还能|能吗|要吗|行吗|了吗|的吗|也能|也可|吗$)/;
+const FUNCTION_BIGRAMS = /^(?:多少|要多|能要|给多|赔多|少钱|能赔|那我|我可|可以|以吗|能不|不能|是不|不是|要不|不要|会不|不会|有没|没有|用不|不用|行不|不行|请问|一下|怎么|这个|那个|他们|我们|的话|还能|能吗|要吗|行吗|了吗|的吗|也能|也可|吗$)/;
 
 /**
  * The guide sentences that share the most content with an open question, when any share
@@ -99,18 +107,26 @@ export function sentencesAbout(guides: Guide[], question: string, max: number): 
   return out;
 }
 
+/** Fees for a procedure: an answer to "花多少钱", never to "能要多少". */
+const PROCEDURE_FEES = /诉讼费|受理费|律师费|公证费|鉴定费|仲裁费|案件受理/;
+
 /** The guide sentences that best speak to an ask, ranked by its cues and the question's words. */
-export function relevantSentences(guide: Guide, ask: FollowUpAsk, question: string, max: number): string[] {
+export function relevantSentences(guide: Guide | Guide[], ask: FollowUpAsk, question: string, max: number): string[] {
   const cue = CUES[ask];
   if (!cue) return [];
-  const q = bigrams(question);
-  const pool = [...guide.steps, guide.body, guide.fees, guide.timeLimits].flatMap(sentencesOf);
+  // The words of asking ("能要多少") say nothing about which sentence answers.
+  const q = new Set([...bigrams(question)].filter((b) => !FUNCTION_BIGRAMS.test(b)));
+  // Several guides: the first is the thread's own and wins a tie.
+  const guides = (Array.isArray(guide) ? guide : [guide]).filter((g, i, all) => all.findIndex((x) => x.id === g.id) === i);
+  const pool = guides.flatMap((g, n) => [...g.steps, g.body, g.fees, g.timeLimits].flatMap(sentencesOf).map((s) => ({ s, own: n === 0 })));
   const scored = pool
-    .map((s, i) => {
+    .map(({ s, own }, i) => {
+      // What the case costs to bring is not what it can win ("能赔多少" is not 诉讼费).
+      if (ask === "amount" && PROCEDURE_FEES.test(s) && !PROCEDURE_FEES.test(question)) return { s, i, score: 0 };
       const hits = (s.match(new RegExp(cue.source, "g")) ?? []).length;
       let overlap = 0;
       for (const b of bigrams(s)) if (q.has(b)) overlap++;
-      return { s, i, score: hits === 0 ? 0 : hits + 2 * overlap };
+      return { s, i, score: hits === 0 ? 0 : hits + 2 * overlap + (own ? 1.5 : 0) };
     })
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score || a.i - b.i);
@@ -189,7 +205,11 @@ function prose(src: FollowUpSource, ask: "amount" | "refuse" | "how"): string {
     const steps = guide.steps.slice(0, 3).map((s, i) => `${i + 1}. ${brief(s, 70)}`).join("\n");
     return `具体这样办：\n${steps}${place ? `\n办理地点：${place.name}${place.phone ? `（电话${place.phone}）` : ""}` : ""}`;
   }
-  const found = guide ? relevantSentences(guide, ask, question, 2) : [];
+  // An amount may be set out in a guide beside the thread's (赔偿项目 after 车祸现场怎么办).
+  // Only guides on the same matter: a procedure's guide (how to sue) lists its fees, not what can be won.
+  const sameMatter = (g: Guide) => guide !== null && g.topics.some((t) => guide.topics.includes(t));
+  const pool = guide ? [guide, ...(ask === "amount" ? (src.related ?? []).filter(sameMatter) : [])] : [];
+  const found = pool.length > 0 ? relevantSentences(pool, ask, question, 2) : [];
   if (ask === "refuse") {
     const said = brief(found.join(""), SECTION_MAX);
     return /强制执行/.test(said) ? said : `${said}${said ? "\n" : ""}${ENFORCEMENT}`;
@@ -206,6 +226,43 @@ function law(src: FollowUpSource): string {
   return `主要依据：${names.join("、")}。回复【法条】可以看条文原文。`;
 }
 
+/** What always holds about proof, whatever the matter. */
+const EVIDENCE_RULES =
+  "聊天记录、转账记录、录音录像都可以作为证据（电子数据、视听资料），手机里的原始记录不要删，截图要能看出对方是谁；自己主张的事要拿证据证明，证据在对方手里、自己收集不到的，可以申请法院调查收集（《民事诉讼法》第六十六条、第六十七条）。";
+/** Labour disputes: the employer must produce what it keeps. */
+const LABOUR_EVIDENCE = "劳动争议里，考勤、工资发放记录等在单位手里的证据，单位应当提供，不提供的承担不利后果（《劳动争议调解仲裁法》第六条）。";
+const LABOUR = /工资|工钱|加班|辞退|开除|劳动|社保|工伤|老板|单位|公司|厂里|工地|包工头/;
+
+function evidence(src: FollowUpSource): string {
+  const { guide, question } = src;
+  const matter = `${src.lastQuestion ?? ""} ${question}`;
+  const proofs = (guide?.materials ?? []).filter((m) => !/身份证|申请(?:书|表)|户口|营业执照|授权|委托/.test(m)).slice(0, 5);
+  // A guide sentence on proof that does more than list the same papers again.
+  const said = (guide ? relevantSentences(guide, "evidence", question, 2) : []).filter((s) => !similar(s, proofs.join("；"))).slice(0, 1);
+  const lines = [
+    proofs.length > 0 ? `能证明这件事的材料：${proofs.join("；")}。` : "",
+    said.length > 0 ? brief(said[0], 110) : "",
+    EVIDENCE_RULES,
+    LABOUR.test(matter) || guide?.topics.includes("labour") ? LABOUR_EVIDENCE : "",
+  ];
+  return lines.filter((l) => l.length > 0).join("\n");
+}
+
+function legalAid(src: FollowUpSource): string {
+  const { directory, region, guide } = src;
+  // The guide's title names the matter in the law's words ("家暴" for "老公打我").
+  const matter = `${src.lastQuestion ?? ""} ${src.question} ${guide && guide !== src.legalAid ? guide.title : ""}`;
+  const place = directory.placesFor("legal_aid", region)[0] as Place | undefined;
+  const head = `经济困难的，可以申请法律援助，援助律师不收律师费${place ? `。申请地点：${placeLine(place)}` : "，向当地法律援助中心申请，或先打12348问"}。`;
+  // What the matter's own guide says about legal aid (a suspect's right to a lawyer, a worker's claim) ...
+  const own = guide && guide !== src.legalAid ? relevantSentences(guide, "legal_aid", matter, 1).filter((s) => /援助/.test(s)) : [];
+  // ... and which of the legal-aid rules bears on it (讨薪、工伤免于核查，家暴不受经济条件限制).
+  // Only when the matter's guide is silent: the decision-time rule is in the closing line anyway.
+  const rules = src.legalAid && own.length === 0 ? sentencesAbout([src.legalAid], matter, 2).filter((s) => !/日内/.test(s)).slice(0, 1) : [];
+  const materials = "带上身份证、经济困难的承诺书（低保证、特困证明更好）和案件材料；援助中心收到申请后7日内决定给不给援助（《法律援助法》第四十三条）。";
+  return [head, ...own.map((s) => brief(s, 110)), ...rules.map((s) => brief(s, 150)), materials].join("\n");
+}
+
 /** One section per ask, each a few sentences. */
 export function sectionFor(ask: FollowUpAsk, src: FollowUpSource): string {
   switch (ask) {
@@ -213,6 +270,10 @@ export function sectionFor(ask: FollowUpAsk, src: FollowUpSource): string {
       return where(src);
     case "materials":
       return materials(src);
+    case "evidence":
+      return evidence(src);
+    case "legal_aid":
+      return legalAid(src);
     case "cost":
       return cost(src);
     case "duration":
@@ -239,7 +300,7 @@ export function sectionFor(ask: FollowUpAsk, src: FollowUpSource): string {
 export function composeFollowUp(asks: FollowUpAsk[], src: FollowUpSource): string | null {
   const sections = asks.map((a) => sectionFor(a, src)).filter((s) => s.length > 0);
   if (sections.length === 0) return null;
-  const others = (["where", "materials", "cost", "deadline"] as FollowUpAsk[]).filter((a) => !asks.includes(a)).slice(0, 3);
+  const others = (["where", "materials", "cost", "deadline"] as FollowUpAsk[]).filter((a) => !asks.includes(a) && !(a === "cost" && asks.includes("legal_aid"))).slice(0, 3);
   const lead = src.guide ? `关于“${src.guide.title}”：` : "";
   const tail = `还想知道${others.map((a) => ASK_LABELS[a]).join("、")}，直接问我；需要律师请回复“转人工”。`;
   return [lead + sections[0], ...sections.slice(1), tail].join("\n\n");

@@ -110,7 +110,19 @@ export interface PipelineResult {
 }
 
 /** What a follow-up asks about the matter already answered. */
-export type FollowUpAsk = "where" | "materials" | "cost" | "duration" | "deadline" | "amount" | "refuse" | "how" | "law" | "detail";
+export type FollowUpAsk =
+  | "where"
+  | "materials"
+  | "evidence"
+  | "cost"
+  | "legal_aid"
+  | "duration"
+  | "deadline"
+  | "amount"
+  | "refuse"
+  | "how"
+  | "law"
+  | "detail";
 
 
 /**

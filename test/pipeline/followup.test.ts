@@ -51,6 +51,12 @@ describe("what a follow-up asks", () => {
     ["这个咋弄", "how"],
     ["依据哪条法律", "law"],
     ["那要请律师吗", "detail"],
+    ["要准备哪些证据", "evidence"],
+    ["他不承认 我又没打欠条", "evidence"],
+    ["微信聊天记录算数不", "evidence"],
+    ["我没钱请律师咋办", "legal_aid"],
+    ["能申请法律援助不", "legal_aid"],
+    ["有免费的律师吗", "legal_aid"],
     ["俺自己修了能让他出钱不", "detail"],
   ])("%s → %s", (text, ask) => {
     expect(asksOf(text)[0]).toBe(ask);
@@ -66,6 +72,23 @@ describe("what a follow-up asks", () => {
     expect(readFollowUp("那我应该去哪里申请？", divorceThread, topics)).toEqual({ kind: "follow_up", asks: ["where"] });
     // Naming the thread's own matter again is still the same matter.
     expect(readFollowUp("欠的工资去哪里要", wageThread, topics)).toMatchObject({ kind: "follow_up" });
+  });
+
+  it("reads a longer message that points back at the matter, or asks for legal aid, as a follow-up", () => {
+    const insurance = { lastTopic: "contract", lastGuideId: "insurance-claim-refused", guideTopics: ["contract"] };
+    expect(readFollowUp("保单都买了三年了，他们还能拿没告知这个理由拒赔吗？", insurance, topics)).toMatchObject({ kind: "follow_up" });
+    expect(readFollowUp("俺们好几个工友都这情况 听说有啥法律援助 俺们够格不", wageThread, topics)).toEqual({ kind: "follow_up", asks: ["legal_aid"] });
+    // Legal aid is asked about the matter already told, even when the message names it again.
+    const injury = { lastTopic: "personal_injury", lastGuideId: "personal-injury", guideTopics: ["personal_injury"] };
+    expect(readFollowUp("请律师太贵了，我这种交通事故能申请法律援助吗？", injury, topics)).toMatchObject({ kind: "follow_up", asks: ["legal_aid"] });
+    // Without a back-reference a long message is a question of its own.
+    expect(readFollowUp("我在厂里干了三年每天加班到很晚老板从来不给加班费怎么办呢", wageThread, topics).kind).not.toBe("follow_up");
+  });
+
+  it("words of another topic that the matter's own guides speak of are the same matter", () => {
+    const traffic = { lastTopic: "traffic", lastGuideId: "traffic-accident-steps", guideTopics: ["traffic"] };
+    expect(readFollowUp("误工费是咋算的", traffic, topics)).toMatchObject({ kind: "new_topic" });
+    expect(readFollowUp("误工费是咋算的", { ...traffic, guideText: "赔偿项目包括医疗费、护理费、误工费" }, topics)).toEqual({ kind: "follow_up", asks: ["amount"] });
   });
 
   it("reads a message that brings a matter of its own as a new question", () => {
@@ -113,6 +136,28 @@ describe("answering a follow-up from the guide's fields", () => {
     expect(composeFollowUp(["amount"], src("能多要多少"))).toContain("百分之五十");
     expect(composeFollowUp(["refuse"], src("他还是不给呢"))).toContain("强制执行");
     expect(composeFollowUp(["refuse"], src("他还是不给呢", guide({ body: "先协商。" })))).toContain("强制执行");
+  });
+
+  it("evidence: the guide's proofs without the filing papers, what counts as proof, and who must produce it", () => {
+    const text = composeFollowUp(["evidence"], { ...src("聊天记录算证据吗"), lastQuestion: "老板欠我工资不给" })!;
+    expect(text).toContain("工资条");
+    expect(text).not.toMatch(/材料：[^。]*身份证/);
+    expect(text).toContain("电子数据");
+    expect(text).toContain("《劳动争议调解仲裁法》第六条");
+    // Not a labour matter: the employer's duty to produce its records is not said.
+    const loan = composeFollowUp(["evidence"], { ...src("没有借条怎么办", guide({ topics: ["debt"], materials: ["转账记录"] })), lastQuestion: "朋友借钱不还" })!;
+    expect(loan).toContain("转账记录");
+    expect(loan).not.toContain("劳动争议");
+  });
+
+  it("legal aid: the legal-aid centre of the region, the rule that fits the matter, what to bring", () => {
+    const aid = guide({ id: "legal-aid", topics: ["legal_aid"], where: ["legal_aid"], body: "遭受家暴的受害人，申请法律援助不受经济困难条件限制（第三十二条）。进城务工人员讨薪的免于核查经济状况（第四十二条）。" });
+    const text = composeFollowUp(["legal_aid"], { ...src("请不起律师咋办", guide({ title: "遭受家暴怎么办", body: "先协商。", steps: [] })), legalAid: aid, lastQuestion: "老公打我 我想离婚" })!;
+    expect(text).toContain("法律援助");
+    expect(text).toMatch(/法律援助中心/);
+    expect(text).toContain("家暴");
+    expect(text).toContain("身份证");
+    expect(text).not.toContain("花多少钱"); // legal aid already says what it costs
   });
 
   it("offers what else can be asked, never the first answer's steps and statutes again", () => {
