@@ -26,7 +26,7 @@ const ASK_CUES: { ask: FollowUpAsk; re: RegExp }[] = [
 /** Words that refer back to the matter already discussed, or open a dependent question. */
 const ANAPHORA = /^(?:那|那么|那我|那他|那她|那要|那如果|那还|那这|这个|这种|这样|这事|要是|如果|万一|假如|还有|然后|所以|请问那|他要是|她要是|对方要是|那边)/;
 /** Words inside a longer message that point back at the matter ("我们几个都是这情况"). */
-const REFERS_BACK = /这(?:种|个|样|事|些)?情况|这(?:种|样的?)事|这个|这部分|这些|这事儿?|像这样|这么(?:做|说|干)|的话|刚才|你说的|上面说|人家|对方|他们|她们/;
+const REFERS_BACK = /这(?:种|个|样|事|些)?情况|这样|那样|这(?:种|样的?)事|这个|这部分|这些|这事儿?|像这样|这么(?:做|说|干)|的话|刚才|你说的|上面说|人家|对方|他们|她们/;
 /** A yes/no or open question about a detail of the matter. */
 const YES_NO = /真的假的|是真的吗|是不是真的|对不对|靠谱吗|管用(?:吗|不)|有用(?:吗|不)|(?:能|可以|行|要|算|会|是|用|该|有).{0,8}不[？?]?$|[吗嘛么][？?。！!]*$|能不能|可不可以|可以不|行不行|是不是|要不要|会不会|算不算|有没有|用不用|该不该|[？?]$/;
 /** Words that announce a new matter in the same thread. */
