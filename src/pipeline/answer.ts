@@ -187,7 +187,7 @@ export class Answerer implements AnswerPipeline {
           lastGuideId: ctx.lastGuideId,
           lastQuestion: ctx.lastQuestion,
           guideTopics: lastGuide?.topics,
-          guideText: this.matterText(lastGuide ?? null, ctx, norm.text),
+          matterText: () => this.matterText(lastGuide ?? null, ctx, norm.text),
         };
         const reading = again ? ({ kind: "none" } as const) : readFollowUp(norm.text, thread, this.o.topics);
         if (reading.kind === "follow_up") {

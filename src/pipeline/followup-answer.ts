@@ -50,7 +50,7 @@ const CUES: Partial<Record<FollowUpAsk, RegExp>> = {
   refuse: /强制执行|拒不|不履行|不执行|不配合|不同意|不服|逾期|起诉|调解不成|申请仲裁|支付令|投诉|报警/,
   materials: /材料|证据|带上|带齐|身份证|复印件|证明/,
   evidence: /证据|证明|举证|记录|录音|录像|截图|聊天|转账|证人|凭证|欠条|借条|收据|照片|病历|鉴定/,
-  legal_aid: /法律援助|援助|免费|不收费|经济困难/,
+  legal_aid: /援助/,
   cost: /费|免费|不收|减免|缓交|法律援助/,
   duration: /结案|审结|办结|出结果|当场|[日天月时](?:内|以内|之内)(?:作出|决定|答复|受理|立案|发出|指派|办理)/,
   deadline: /时效|之日起|内(?:申请|起诉|提出|上诉|主张)|期限|超过|过了/,
@@ -249,13 +249,14 @@ function evidence(src: FollowUpSource): string {
 }
 
 function legalAid(src: FollowUpSource): string {
-  const { directory, region, guide } = src;
+  const { directory, region } = src;
+  const guide = src.guide !== src.legalAid ? src.guide : null;
   // The guide's title names the matter in the law's words ("家暴" for "老公打我").
-  const matter = `${src.lastQuestion ?? ""} ${src.question} ${guide && guide !== src.legalAid ? guide.title : ""}`;
+  const matter = `${src.lastQuestion ?? ""} ${src.question} ${guide?.title ?? ""}`;
   const place = directory.placesFor("legal_aid", region)[0] as Place | undefined;
   const head = `经济困难的，可以申请法律援助，援助律师不收律师费${place ? `。申请地点：${placeLine(place)}` : "，向当地法律援助中心申请，或先打12348问"}。`;
   // What the matter's own guide says about legal aid (a suspect's right to a lawyer, a worker's claim) ...
-  const own = guide && guide !== src.legalAid ? relevantSentences(guide, "legal_aid", matter, 1).filter((s) => /援助/.test(s)) : [];
+  const own = guide ? relevantSentences(guide, "legal_aid", matter, 1) : [];
   // ... and which of the legal-aid rules bears on it (讨薪、工伤免于核查，家暴不受经济条件限制).
   // Only when the matter's guide is silent: the decision-time rule is in the closing line anyway.
   const rules = src.legalAid && own.length === 0 ? sentencesAbout([src.legalAid], matter, 2).filter((s) => !/日内/.test(s)).slice(0, 1) : [];

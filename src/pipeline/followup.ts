@@ -46,8 +46,11 @@ export interface FollowUpThread {
   lastQuestion?: string | null;
   /** Topics of the last answer's guide, when known. */
   guideTopics?: readonly string[];
-  /** The last answer's guide in words (title, steps, body): what the matter already covers. */
-  guideText?: string;
+  /**
+   * The words of the thread's matter (its guide and the guides on its topic), asked for only
+   * when a message seems to bring another topic: it costs a guide search.
+   */
+  matterText?: () => string | undefined;
 }
 
 /** The reading of a message sent after an answer. */
@@ -91,7 +94,8 @@ function newMatterTopic(text: string, thread: FollowUpThread, topics: readonly T
   // "误工费咋算" after a traffic accident: words of another topic that the matter's own guide
   // speaks of are a side of the same matter, not a new one.
   const words = topics.find((d) => d.id === best.topic)?.keywords.filter((k) => k && text.toLowerCase().includes(k.toLowerCase())) ?? [];
-  if (thread.guideText && words.length > 0 && words.every((k) => thread.guideText!.includes(k))) return null;
+  const matterText = words.length > 0 ? thread.matterText?.() : undefined;
+  if (matterText && words.every((k) => matterText.includes(k))) return null;
   return { topic: best.topic, score: best.score };
 }
 
@@ -108,13 +112,13 @@ export function readFollowUp(text: string, thread: FollowUpThread, topics: reado
   const t = text.trim();
   const opener = NEW_MATTER.test(t);
   const matter = newMatterTopic(t, thread, topics);
+  const asks = asksOf(t);
   // "我这种交通事故能申请法律援助吗": legal aid is asked about the matter already told.
-  const aboutThis = !opener && ASK_CUES.find((c) => c.ask === "legal_aid")!.re.test(t);
+  const aboutThis = !opener && asks.includes("legal_aid");
   // A matter of its own, announced or clearly named (a specific term, or two), is a new question.
   if (matter && !aboutThis && (opener || matter.score >= 0.4 || [...t].length > SHORT_CHARS)) return { kind: "new_topic", topic: matter.topic };
   // "另外问一下，借给朋友的钱不还怎么办": announced and told in a sentence of its own.
   if (opener && [...withoutOpener(t)].length >= 8 && withoutOpener(t) !== t) return { kind: "new_topic", topic: matter?.topic ?? "other" };
-  const asks = asksOf(t);
   if (asks.length === 0) return { kind: "none" };
   const length = [...t].length;
   if (length <= SHORT_CHARS || ((ANAPHORA.test(t) || REFERS_BACK.test(t) || asks.includes("legal_aid")) && length <= MAX_CHARS)) return { kind: "follow_up", asks };

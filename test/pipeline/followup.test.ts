@@ -88,7 +88,14 @@ describe("what a follow-up asks", () => {
   it("words of another topic that the matter's own guides speak of are the same matter", () => {
     const traffic = { lastTopic: "traffic", lastGuideId: "traffic-accident-steps", guideTopics: ["traffic"] };
     expect(readFollowUp("误工费是咋算的", traffic, topics)).toMatchObject({ kind: "new_topic" });
-    expect(readFollowUp("误工费是咋算的", { ...traffic, guideText: "赔偿项目包括医疗费、护理费、误工费" }, topics)).toEqual({ kind: "follow_up", asks: ["amount"] });
+    expect(readFollowUp("误工费是咋算的", { ...traffic, matterText: () => "赔偿项目包括医疗费、护理费、误工费" }, topics)).toEqual({ kind: "follow_up", asks: ["amount"] });
+    // The matter's words cost a guide search: asked for only when another topic's words appear.
+    let searched = 0;
+    const counting = { ...traffic, matterText: () => (searched++, "赔偿项目包括误工费") };
+    expect(readFollowUp("去哪里处理", counting, topics)).toEqual({ kind: "follow_up", asks: ["where"] });
+    expect(searched).toBe(0);
+    readFollowUp("误工费是咋算的", counting, topics);
+    expect(searched).toBe(1);
   });
 
   it("reads a message that brings a matter of its own as a new question", () => {
