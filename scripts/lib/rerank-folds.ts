@@ -5,6 +5,7 @@ import type { ArticleUnit } from "../../src/knowledge/types.ts";
 import { RERANK_FEATURES, type RerankModel } from "../../src/retrieval/rerank.ts";
 import { SearchIndex, type SearchIndexOptions } from "../../src/retrieval/search-index.ts";
 import type { Tokenizer } from "../../src/retrieval/tokenize.ts";
+import { percentile95 } from "../../src/retrieval/score-utils.ts";
 import { trainLambdaMart, type LambdaMartOptions, type RankGroup } from "./lambdamart.ts";
 import type { LabelledQuery } from "./ir-metrics.ts";
 
@@ -63,8 +64,7 @@ export function trainOnGroups(groups: RankGroup[], nFolds: number, maxQueryWords
  * with the index's own tokenizer (its user dictionary joins words), as search counts them.
  */
 export function domainWords(questions: LabelledQuery[], tokenizer: Tokenizer): number {
-  const sizes = questions.map((q) => new Set(tokenizer.words(q.query)).size).sort((a, b) => a - b);
-  return sizes[Math.floor(0.95 * (sizes.length - 1))] ?? 0;
+  return percentile95(questions.map((q) => new Set(tokenizer.words(q.query)).size));
 }
 
 /**

@@ -88,7 +88,11 @@ function trainingFor(articles: ArticleUnit[], bank: BankQuestion[]): TrainingQue
   const current = new Map<string, string>();
   for (const a of articles) if (isCurrentLaw(a)) current.set(`${a.law}|${a.article}`, a.id);
   const out = bank
-    .map((q) => ({ query: q.query, relevant: q.answers.map((k) => current.get(k)).filter((id): id is string => id !== undefined) }))
+    .map((q) => ({
+      query: q.query,
+      relevant: q.answers.map((k) => current.get(k)).filter((id): id is string => id !== undefined),
+      ...(q.answer ? { answer: q.answer } : {}),
+    }))
     .filter((q) => q.relevant.length > 0);
   return out.length > 0 ? out : undefined;
 }

@@ -13,7 +13,7 @@ import type { Manifest } from "./search-types.ts";
 import { Tokenizer } from "./tokenize.ts";
 import { VectorIndex } from "./vector-index.ts";
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** What a search index is made of: built once, or read back from its folder. */
 export interface IndexParts {

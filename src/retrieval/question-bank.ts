@@ -12,6 +12,8 @@ export interface BankQuestion {
   query: string;
   /** The articles that answer it, as "law|article" keys (e.g. 中华人民共和国民法典|第五十六条). */
   answers: string[];
+  /** A lawyer's plain-language answer, when the set has one (expands the answering articles). */
+  answer?: string;
 }
 
 export interface NeighbourEvidence {
@@ -74,7 +76,7 @@ export function readLabelledQuestions(path: string): BankQuestion[] {
   const out: BankQuestion[] = [];
   for (const line of readFileSync(path, "utf8").split("\n")) {
     if (!line.trim()) continue;
-    const q = JSON.parse(line) as { query?: unknown; relevant_names?: unknown };
+    const q = JSON.parse(line) as { query?: unknown; relevant_names?: unknown; answer?: unknown };
     if (typeof q.query !== "string" || !Array.isArray(q.relevant_names)) continue;
     const answers = q.relevant_names
       .map((name) => {
@@ -83,7 +85,7 @@ export function readLabelledQuestions(path: string): BankQuestion[] {
         return m && label ? `${m[1]}|${formatArticleLabel(label.no, label.sub)}` : null;
       })
       .filter((k): k is string => k !== null);
-    out.push({ query: q.query, answers });
+    out.push({ query: q.query, answers, ...(typeof q.answer === "string" ? { answer: q.answer } : {}) });
   }
   return out;
 }

@@ -48,13 +48,13 @@ function readJsonlLines<T>(path: string): T[] {
 /** Training questions usable with this corpus, or null when their ids do not match it. */
 export function loadTrainingFor(trainPath: string, corpusIds: Set<string>): TrainingQuestion[] | null {
   if (!existsSync(trainPath)) return null;
-  const qs = readJsonlLines<{ query: string; relevant?: string[] }>(trainPath).filter((q) => Array.isArray(q.relevant) && q.relevant.length > 0);
+  const qs = readJsonlLines<{ query: string; relevant?: string[]; answer?: unknown }>(trainPath).filter((q) => Array.isArray(q.relevant) && q.relevant.length > 0);
   const ids = qs.flatMap((q) => q.relevant!);
   if (ids.length === 0) return null;
   const known = ids.filter((id) => corpusIds.has(id)).length;
   // A different corpus with overlapping id schemes would mislabel articles: demand a near-total match.
   if (known / ids.length < 0.95) return null;
-  return qs.map((q) => ({ query: q.query, relevant: q.relevant! }));
+  return qs.map((q) => ({ query: q.query, relevant: q.relevant!, ...(typeof q.answer === "string" ? { answer: q.answer } : {}) }));
 }
 
 function sha(data: string | Buffer): string {

@@ -9,6 +9,7 @@ import { predict, rerankFeatures, type CandidateFacts, type RerankModel } from "
 import type { ScoreParts } from "./search-types.ts";
 import type { Tokenizer } from "./tokenize.ts";
 import { bigramShare, hanBigrams, hanOnly } from "./surface-match.ts";
+import type { Associations } from "./term-associations.ts";
 
 const CURRENT = "现行有效";
 
@@ -25,6 +26,8 @@ export interface FactsInputs {
   /** BM25 over the articles (with expansion) and over the training questions. */
   text: Bm25Index;
   knn: Bm25Index | null;
+  /** Learned lay-to-legal associations. */
+  associations: Associations;
 }
 
 /** First-stage candidates the reranker reorders. */
@@ -130,6 +133,7 @@ export class SecondStage {
         if (this.lawTitleWords[lawOf[d]].has(w)) titleCoverage[i] += share;
       });
     });
+    const assocCoverage = this.assocCoverage(docs, words, shares);
     const surface = this.surface(query, docs);
     return {
       ...surface,
@@ -143,9 +147,32 @@ export class SecondStage {
       coverageCount,
       askedCoverage,
       titleCoverage,
+      assocCoverage,
       queryWords: words.length,
       articleNo: (d) => articles[d].articleNo ?? -1,
     };
+  }
+
+  /**
+   * Per candidate: the idf-weighted share of question words it answers in the legal words
+   * they were learned to go with (each word counts its strongest association held).
+   */
+  private assocCoverage(docs: number[], words: string[], shares: number[]): Float32Array {
+    const { associations, text } = this.inputs;
+    const out = new Float32Array(docs.length);
+    const best = new Float32Array(docs.length);
+    words.forEach((w, wi) => {
+      const list = associations.of(w);
+      if (list.length === 0) return;
+      best.fill(0);
+      for (const [a, weight] of list)
+        for (const d of text.docsWith(a)) {
+          const i = this.slots[d];
+          if (i >= 0 && weight > best[i]) best[i] = weight;
+        }
+      for (let i = 0; i < docs.length; i++) out[i] += shares[wi] * best[i];
+    });
+    return out;
   }
 
   /**

@@ -36,6 +36,7 @@ export const RERANK_FEATURES = [
   "articlePosition", // article number / its law's last article number
   "titleBigrams", // share of the question's character pairs in the law's title
   "askedBest", // best BM25 match of the question among the training questions labelled with the article / the best overall
+  "assocCoverage", // idf-weighted share of the question's words whose learned legal associations the article holds
 ] as const;
 
 export type RerankFeature = (typeof RERANK_FEATURES)[number];
@@ -98,6 +99,7 @@ export interface CandidateFacts {
   articlePosition: Float32Array;
   titleBigrams: Float32Array;
   askedBest: Float32Array;
+  assocCoverage: Float32Array;
 }
 
 /** One feature vector per candidate, in RERANK_FEATURES order. */
@@ -157,6 +159,7 @@ export function rerankFeatures(p: ScoreParts, c: CandidateFacts): Float32Array[]
       c.articlePosition[i],
       c.titleBigrams[i],
       c.askedBest[i],
+      c.assocCoverage[i],
     );
   });
 }

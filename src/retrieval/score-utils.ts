@@ -60,3 +60,9 @@ export function rankMap(scores: Float32Array, docs: number[]): Map<number, numbe
   }
   return out;
 }
+
+/** The 95th percentile of the values (0 for none): the length of the questions something was learned from. */
+export function percentile95(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(0.95 * (sorted.length - 1))] ?? 0;
+}

@@ -1,6 +1,8 @@
 // The article search index: exact citation lookup first, then a fusion of
-//  - BM25 over law title + chapters + article text (+ labelled training questions
-//    appended to the articles they answer: document expansion),
+//  - BM25 over law title + chapters + article text (+ labelled training questions and their
+//    lawyers' answers appended to the articles they cite: document expansion), the query
+//    widened by lay-to-legal terms (terms.yaml) and by word associations learned from the
+//    labelled questions (term-associations.ts),
 //  - nearest training questions voting for their labelled articles (kNN),
 //  - dense retrieval (offline LSA, or a remote embedding model) through HNSW,
 // each normalised by its best score for the query and combined linearly; when the index
@@ -13,7 +15,7 @@ import { LawNameResolver, type LawResolution } from "./law-names.ts";
 import { FORMAT_VERSION, readIndexFiles, writeIndexFiles, type IndexParts } from "./index-files.ts";
 import { Tokenizer } from "./tokenize.ts";
 import { VectorIndex } from "./vector-index.ts";
-import { rankMap } from "./score-utils.ts";
+import { percentile95, rankMap } from "./score-utils.ts";
 import { citedArticles } from "./exact-lookup.ts";
 import { fuseScores, type FusionInputs } from "./fusion.ts";
 import { shippedRerankModel, type RerankModel } from "./rerank.ts";
@@ -21,6 +23,7 @@ import { SecondStage } from "./rerank-facts.ts";
 import { DEFAULT_WEIGHTS, type FusionWeights, type Manifest, type ScoreParts, type SearchIndexOptions, type SearchOptions } from "./search-types.ts";
 export { RERANK_POOL } from "./rerank-facts.ts";
 import { RERANK_POOL } from "./rerank-facts.ts";
+import { Associations, learnAssociations } from "./term-associations.ts";
 
 export {
   DEFAULT_WEIGHTS,
@@ -67,6 +70,8 @@ export class SearchIndex {
   private readonly resolver: LawNameResolver;
   private readonly byLaw: Map<string, number[]>;
   private readonly lay: Array<{ lay: string[]; legal: string[] }>;
+  /** Learned lay-to-legal associations (term-associations.ts). */
+  private readonly associations: Associations;
   /** Law index per article, and each law's share of training labels (max = 1). */
   private readonly lawOf: Int32Array;
   private readonly lawFreq: Float32Array;
@@ -107,6 +112,7 @@ export class SearchIndex {
     this.lay = p.manifest.terms
       .map((t) => ({ lay: t.lay.map((w) => this.tokenizer.normalize(w)).filter((w) => w.length >= 2), legal: t.legal }))
       .filter((t) => t.lay.length > 0 && t.legal.length > 0);
+    this.associations = new Associations(p.manifest.associations ?? [], p.manifest.associationMaxWords);
   }
 
   get size(): number {
@@ -163,10 +169,15 @@ export class SearchIndex {
 
     // Training questions: features once, used for doc expansion and the kNN index.
     const training = (opts.training ?? [])
-      .map((q) => ({ feats: tokenizer.features(q.query), docs: q.relevant.map((id) => idIndex.get(id)).filter((d): d is number => d !== undefined) }))
+      .map((q) => ({
+        ...featuresOf(tokenizer, q.query),
+        // Each of the answer's words once: an answer is long, and repeated words would outweigh the question's own.
+        answer: q.answer ? [...new Set(tokenizer.words(q.answer))] : [],
+        docs: q.relevant.map((id) => idIndex.get(id)).filter((d): d is number => d !== undefined),
+      }))
       .filter((q) => q.docs.length > 0 && q.feats.length > 0);
     const expansion: string[][] = articles.map(() => []);
-    for (const q of training) for (const d of q.docs) expansion[d].push(...q.feats);
+    for (const q of training) for (const d of q.docs) expansion[d].push(...q.feats, ...q.answer);
 
     progress("building BM25");
     const text = Bm25Index.build(
@@ -175,6 +186,12 @@ export class SearchIndex {
         return expansion[i].length > 0 ? f.concat(expansion[i]) : f;
       }),
       opts.bm25 ?? { ...DEFAULT_BM25, b: 0.5 },
+    );
+    // Learned after BM25: an association must beat the legal word's share of all articles.
+    const associations = learnAssociations(
+      training.map((q) => ({ questionWords: q.words, articleWords: q.docs.map((d) => analyzed[d].words) })),
+      (w) => text.docsWith(w).length / Math.max(1, articles.length),
+      opts.associations,
     );
     let knn: Bm25Index | null = null;
     const knnPtr = new Uint32Array(training.length + 1);
@@ -215,6 +232,7 @@ export class SearchIndex {
       dense: remote ? "remote" : lsa ? "lsa" : false,
       denseDim: vectors?.dim ?? 0,
       trainingCount: training.length,
+      ...(associations.length > 0 ? { associations, associationMaxWords: percentile95(training.map((q) => new Set(q.words).size)) } : {}),
       ...(opts.rerank === false ? { rerank: false } : {}),
     };
     const index = new SearchIndex({
@@ -250,6 +268,8 @@ export class SearchIndex {
         for (const f of this.tokenizer.features(legal)) features.set(f, (features.get(f) ?? 0) + this.weights.expansion);
       }
     }
+    if (this.weights.assoc > 0 && this.associations.size > 0)
+      for (const [a, w] of this.associations.widen(new Set(this.tokenizer.words(query)))) features.set(a, (features.get(a) ?? 0) + this.weights.assoc * w);
     return { features, expandedWith };
   }
 
@@ -367,6 +387,7 @@ export class SearchIndex {
       tokenizer: this.tokenizer,
       text: this.text,
       knn: this.knn,
+      associations: this.associations,
     });
     return this.stage;
   }
@@ -383,6 +404,11 @@ export class SearchIndex {
   static load(dir: string, remote: Embeddings | null = null): SearchIndex {
     return new SearchIndex(readIndexFiles(dir, remote));
   }
+}
+
+function featuresOf(tokenizer: Tokenizer, text: string): { words: string[]; feats: string[] } {
+  const a = tokenizer.analyze(text);
+  return { words: a.words, feats: a.words.concat(a.bigrams) };
 }
 
 function sameArticles(a: ArticleUnit[], b: ArticleUnit[]): boolean {

@@ -4,12 +4,15 @@ import type { Bm25Params } from "./bm25.ts";
 import type { AliasEntry, TermEntry, Typo } from "./knowledge-files.ts";
 import type { RerankModel } from "./rerank.ts";
 import type { SearchIndex } from "./search-index.ts";
+import type { AssociationOptions, AssociationTable } from "./term-associations.ts";
 
 /** A labelled layperson question: document expansion and kNN votes for its articles. */
 export interface TrainingQuestion {
   query: string;
   /** Article ids (ArticleUnit.id) the question is labelled with. */
   relevant: string[];
+  /** A lawyer's plain-language answer to it, when known: its words expand the articles too. */
+  answer?: string;
 }
 
 /** How the signals of a search are weighted when fused into one score. */
@@ -28,10 +31,12 @@ export interface FusionWeights {
   lawKnn: number;
   /** Law prior from how often training questions cite each law. */
   lawFreq: number;
+  /** Weight of learned lay-to-legal associations (term-associations.ts) relative to the query's own words. */
+  assoc: number;
 }
 
 /** The fusion weights used unless an index is built with others (`npm run eval` measures the ranking). */
-export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.05, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0.25, lawFreq: 0 };
+export const DEFAULT_WEIGHTS: FusionWeights = { bm25: 1, knn: 0.15, dense: 0.05, expansion: 0.4, statusPenalty: 0.97, lawKnn: 0.25, lawFreq: 0, assoc: 0.4 };
 
 /** What an index is built with besides the articles. */
 export interface SearchIndexOptions {
@@ -48,6 +53,8 @@ export interface SearchIndexOptions {
   lsa?: LsaOptions;
   bm25?: Bm25Params;
   weights?: Partial<FusionWeights>;
+  /** How word associations are learned from the training questions. */
+  associations?: AssociationOptions;
   /** Training neighbours that vote in kNN. */
   knnNeighbours?: number;
   /** Dense candidates fetched from HNSW per query. */
@@ -80,6 +87,10 @@ export interface Manifest {
   dense: "lsa" | "remote" | false;
   denseDim: number;
   trainingCount: number;
+  /** Learned lay-to-legal associations (absent without training questions). */
+  associations?: AssociationTable;
+  /** Questions with more distinct words than this (the 95th percentile of the training questions) are not widened by associations. */
+  associationMaxWords?: number;
   /** False when built with rerank: false (a saved index keeps that choice). */
   rerank?: boolean;
 }

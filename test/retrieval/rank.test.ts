@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadTrainingFor, rankCorpus, PROJECT_ROOT } from "../../src/retrieval/rank.ts";
+import { readLabelledQuestions } from "../../src/retrieval/question-bank.ts";
 import { ARTICLES } from "./fixtures.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "lawdesk-rank-"));
@@ -53,6 +54,18 @@ describe("rankCorpus", () => {
     expect(loadTrainingFor(train, ids)).toHaveLength(1);
     expect(loadTrainingFor(train, new Set(["other"]))).toBeNull();
     expect(loadTrainingFor(join(tmp, "absent.jsonl"), ids)).toBeNull();
+  });
+
+  it("carries a lawyer's answer along with the question (it expands the cited articles)", () => {
+    const answered = join(tmp, "answered.jsonl");
+    writeFileSync(answered, JSON.stringify({ id: "t2", query: "喝醉了开车被抓", relevant: [ARTICLES[9].id], answer: "醉酒驾驶机动车构成危险驾驶罪。" }) + "\n");
+    const ids = new Set(ARTICLES.map((a) => a.id));
+    expect(loadTrainingFor(answered, ids)).toEqual([{ query: "喝醉了开车被抓", relevant: [ARTICLES[9].id], answer: "醉酒驾驶机动车构成危险驾驶罪。" }]);
+    expect(loadTrainingFor(train, ids)![0]).not.toHaveProperty("answer");
+    expect(readLabelledQuestions(answered)).toEqual([]); // no relevant_names: not a bank entry of this format
+    const bank = join(tmp, "bank.jsonl");
+    writeFileSync(bank, JSON.stringify({ query: "喝醉了开车被抓", relevant_names: ["中华人民共和国刑法第一百三十三条之一"], answer: "构成危险驾驶罪。" }) + "\n");
+    expect(readLabelledQuestions(bank)).toEqual([{ query: "喝醉了开车被抓", answers: ["中华人民共和国刑法|第一百三十三条之一"], answer: "构成危险驾驶罪。" }]);
   });
 });
 
