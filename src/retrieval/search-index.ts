@@ -257,7 +257,8 @@ export class SearchIndex {
   /** Query features plus lay-to-legal expansion features at lower weight. */
   queryFeatures(query: string): { features: Map<string, number>; expandedWith: string[] } {
     const features = new Map<string, number>();
-    for (const f of this.tokenizer.features(query)) features.set(f, (features.get(f) ?? 0) + 1);
+    const { words, bigrams } = this.tokenizer.analyze(query);
+    for (const f of words.concat(bigrams)) features.set(f, (features.get(f) ?? 0) + 1);
     const norm = this.tokenizer.normalize(query);
     const expandedWith: string[] = [];
     for (const t of this.lay) {
@@ -268,8 +269,8 @@ export class SearchIndex {
         for (const f of this.tokenizer.features(legal)) features.set(f, (features.get(f) ?? 0) + this.weights.expansion);
       }
     }
-    if (this.weights.assoc > 0 && this.associations.size > 0)
-      for (const [a, w] of this.associations.widen(new Set(this.tokenizer.words(query)))) features.set(a, (features.get(a) ?? 0) + this.weights.assoc * w);
+    if (this.weights.assoc > 0)
+      for (const [a, w] of this.associations.widen(new Set(words))) features.set(a, (features.get(a) ?? 0) + this.weights.assoc * w);
     return { features, expandedWith };
   }
 

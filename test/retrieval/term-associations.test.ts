@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { learnAssociations } from "../../src/retrieval/term-associations.ts";
 import { SearchIndex, type TrainingQuestion } from "../../src/retrieval/search-index.ts";
 import type { ArticleUnit } from "../../src/knowledge/types.ts";
+import { RERANK_FEATURES } from "../../src/retrieval/rerank.ts";
 
 // Article words are rare in the corpus at large (share 1%) unless listed as common.
 const COMMON = new Set(["规定", "当事人"]);
@@ -76,6 +77,15 @@ describe("an index that learned associations", () => {
     const q = "邻居欠钱不给";
     expect(build(0.4).search(q, 5, { exact: false }).map((h) => h.article.id)).toContain("a3");
     expect(build(0).search(q, 5, { exact: false }).map((h) => h.article.id)).not.toContain("a3");
+  });
+
+  it("tells the reranker which candidates hold a question word's associations", () => {
+    const at = RERANK_FEATURES.indexOf("assocCoverage");
+    const cands = build(0.4).rerankCandidates("欠钱了还离婚", 10); // 离婚 finds an article without 借款人
+    const feature = (id: string) => cands.find((c) => c.article.id === id)?.features[at];
+    expect(feature("a3")).toBeGreaterThan(0); // holds 借款人, the association of 欠钱
+    for (const c of cands.filter((x) => !x.article.text.includes("借款人"))) expect(c.features[at]).toBe(0);
+    expect(cands.some((c) => !c.article.text.includes("借款人"))).toBe(true);
   });
 
   it("leaves a question longer than those it learned from as it is", () => {
