@@ -10,6 +10,7 @@ import type { ScoreParts } from "./search-types.ts";
 import type { Tokenizer } from "./tokenize.ts";
 import { bigramShare, hanBigrams, hanOnly } from "./surface-match.ts";
 import type { Associations } from "./term-associations.ts";
+import { LawTopics } from "./law-topics.ts";
 
 const CURRENT = "现行有效";
 
@@ -45,6 +46,7 @@ export class SecondStage {
   private readonly slots: Int32Array;
   /** Per law: its highest article number (for an article's position in its law). */
   private readonly lastArticle: Int32Array;
+  private readonly lawTopics: LawTopics;
 
   constructor(private readonly inputs: FactsInputs) {
     const { articles, knnPtr, knnDocs } = inputs;
@@ -64,6 +66,7 @@ export class SecondStage {
       const law = inputs.lawOf[d];
       if ((a.articleNo ?? 0) > this.lastArticle[law]) this.lastArticle[law] = a.articleNo;
     });
+    this.lawTopics = LawTopics.fromQuestions(inputs.knn, knnPtr, knnDocs, inputs.lawOf, inputs.lawTitles.length);
   }
 
   /** The first stage's best `pool` candidates with their features, best first-stage score first. */
@@ -148,6 +151,7 @@ export class SecondStage {
       askedCoverage,
       titleCoverage,
       assocCoverage,
+      lawTopic: this.lawTopics.posterior(this.inputs.tokenizer.charBigrams(query)),
       queryWords: words.length,
       articleNo: (d) => articles[d].articleNo ?? -1,
     };

@@ -10,6 +10,18 @@
 import { readFileSync } from "node:fs";
 import type { ScoreParts } from "./search-index.ts";
 
+/** Per-candidate facts also given relative to the best candidate's (see `…VsBest` below). */
+const RELATIVE_FACTS = [
+  "coverage",
+  "coverageCount",
+  "askedCoverage",
+  "askedBest",
+  "assocCoverage",
+  "bigramCoverage",
+  "titleCoverage",
+  "popularity",
+] as const;
+
 /** Feature names, in the order of the vectors `rerankFeatures` writes (the model's input). */
 export const RERANK_FEATURES = [
   "fused", // first-stage score / the query's best
@@ -37,6 +49,12 @@ export const RERANK_FEATURES = [
   "titleBigrams", // share of the question's character pairs in the law's title
   "askedBest", // best BM25 match of the question among the training questions labelled with the article / the best overall
   "assocCoverage", // idf-weighted share of the question's words whose learned legal associations the article holds
+  "rankInLaw", // log(1 + candidates of the same law ranked above it by the first stage)
+  // Each of these less its best value among the candidates: trees split on absolute values,
+  // and a coverage of 0.6 is the best match for one question and a poor one for another.
+  ...RELATIVE_FACTS.map((f) => `${f}VsBest` as const),
+  "lawTopic", // P(article's law | question), learned from the labelled questions (law-topics.ts)
+  "lawTopicRank", // log(1 + laws the question's wording points at more strongly)
 ] as const;
 
 export type RerankFeature = (typeof RERANK_FEATURES)[number];
@@ -100,6 +118,8 @@ export interface CandidateFacts {
   titleBigrams: Float32Array;
   askedBest: Float32Array;
   assocCoverage: Float32Array;
+  /** P(law | question) per law (law-topics.ts); all zero without training questions. */
+  lawTopic: Float32Array;
 }
 
 /** One feature vector per candidate, in RERANK_FEATURES order. */
@@ -116,14 +136,18 @@ export function rerankFeatures(p: ScoreParts, c: CandidateFacts): Float32Array[]
   }
   const bestRank = new Map<number, number>();
   const byLaw = new Map<number, number[]>();
-  docs.forEach((d, i) => {
+  const rankInLaw = docs.map((d, i) => {
     const law = c.lawOf[d];
     if (!bestRank.has(law)) bestRank.set(law, i);
     const list = byLaw.get(law);
     if (list) list.push(d);
     else byLaw.set(law, [d]);
+    return list ? list.length - 1 : 0;
   });
   const ratio = (v: number, max: number) => (max > 0 ? v / max : 0);
+  const relative = relativeFacts(c);
+  // Laws by the topic prior, strongest first, for each candidate law's place among them.
+  const topicOrder = Float32Array.from(c.lawTopic).sort().reverse();
   return docs.map((d, i) => {
     const law = c.lawOf[d];
     const no = c.articleNo(d);
@@ -160,8 +184,35 @@ export function rerankFeatures(p: ScoreParts, c: CandidateFacts): Float32Array[]
       c.titleBigrams[i],
       c.askedBest[i],
       c.assocCoverage[i],
+      Math.log1p(rankInLaw[i]),
+      ...relative.map((r) => r[i]),
+      c.lawTopic[law],
+      Math.log1p(countAbove(topicOrder, c.lawTopic[law])),
     );
   });
+}
+
+/** RELATIVE_FACTS per candidate, each less its maximum over the candidates. */
+function relativeFacts(c: CandidateFacts): Float32Array[] {
+  const popularity = Float32Array.from(c.docs, (d) => c.popularity[d]);
+  return RELATIVE_FACTS.map((name) => {
+    const v = name === "popularity" ? popularity : c[name];
+    let max = -Infinity;
+    for (const x of v) if (x > max) max = x;
+    return v.map((x) => x - max);
+  });
+}
+
+/** How many values of `desc` (sorted high to low) exceed `x`. */
+function countAbove(desc: Float32Array, x: number): number {
+  let lo = 0;
+  let hi = desc.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (desc[m] > x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
 }
 
 let shipped: RerankModel | null | undefined;

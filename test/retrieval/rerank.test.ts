@@ -125,6 +125,25 @@ describe("search with the second stage", () => {
     // Its earlier question is the nearest of all to this one; unlabelled articles have none.
     expect(labelled?.features[at("askedBest")]).toBe(1);
     for (const c of cands) if (c.article.id !== ARTICLES[5].id) expect(c.features[at("askedBest")]).toBe(0);
+    // Relative facts are the candidate's value less the best candidate's: never positive, 0 for the best.
+    for (const name of ["coverage", "askedBest", "popularity"] as const) {
+      const vs = at(`${name}VsBest`);
+      const best = Math.max(...cands.map((c) => c.features[at(name)]));
+      for (const c of cands) expect(c.features[vs]).toBeCloseTo(c.features[at(name)] - best, 5);
+    }
+    // The first candidate of each law is first in its law; the next of the same law is second.
+    const seen = new Map<string, number>();
+    for (const c of cands) {
+      const k = seen.get(c.article.law) ?? 0;
+      expect(c.features[at("rankInLaw")]).toBeCloseTo(Math.log1p(k));
+      seen.set(c.article.law, k + 1);
+    }
+    // The only labelled question cites one law: the topic prior puts all its weight there.
+    for (const c of cands) {
+      const ofLabelledLaw = c.article.law === ARTICLES[5].law;
+      expect(c.features[at("lawTopic")]).toBeCloseTo(ofLabelledLaw ? 1 : 0);
+      expect(c.features[at("lawTopicRank")]).toBeCloseTo(ofLabelledLaw ? 0 : Math.log(2));
+    }
     // Character-level features are shares and the article's position lies within its law.
     for (const c of cands)
       for (const name of ["bigramCoverage", "articlePosition", "titleBigrams"] as const) {
