@@ -146,8 +146,10 @@ export function rerankFeatures(p: ScoreParts, c: CandidateFacts): Float32Array[]
   });
   const ratio = (v: number, max: number) => (max > 0 ? v / max : 0);
   const relative = relativeFacts(c);
-  // Laws by the topic prior, strongest first, for each candidate law's place among them.
-  const topicOrder = Float32Array.from(c.lawTopic).sort().reverse();
+  // The cited laws by the topic prior, strongest first, for each candidate law's place among
+  // them. Laws no question cited hold 0 and never outrank anything, so they are left out of
+  // the sort (the national corpus has thousands of laws, a few hundred cited).
+  const topicOrder = c.lawTopic.filter((x) => x > 0).sort().reverse();
   return docs.map((d, i) => {
     const law = c.lawOf[d];
     const no = c.articleNo(d);
