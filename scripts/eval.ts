@@ -86,7 +86,7 @@ export async function evalRetrieval(opts: EvalRetrievalOptions = {}): Promise<Ev
     const model =
       opts.rerank === false
         ? false
-        : await time("train reranker per fold (nested)", () => trainOnGroups(inner.flatMap((j) => nested(f, j)), inner.length, domainWords(train, full.tokenizer), RERANK_TRAINING));
+        : await time("train reranker per fold (nested)", () => trainOnGroups(inner.map((j) => nested(f, j)), domainWords(train, full.tokenizer), RERANK_TRAINING));
     const idx = await time("build per fold", () => SearchIndex.build(articles, { ...base, training: train, rerank: model }));
     heldOut.push(
       ...(await time("search per fold", () => folds[f].map((q) => queryMetrics(idx.rerankCandidates(q.query, 100).map((c) => c.article.id), q.relevant)))),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SearchIndex } from "../../src/retrieval/search-index.ts";
 import { predict, RERANK_FEATURES, shippedRerankModel, type RerankModel } from "../../src/retrieval/rerank.ts";
 import { trainLambdaMart, type RankGroup } from "../../scripts/lib/lambdamart.ts";
+import { trainOnGroups } from "../../scripts/lib/rerank-folds.ts";
 import { ALIASES, ARTICLES, TERMS, TYPOS } from "./fixtures.ts";
 
 /** Deterministic pseudo-random numbers for synthetic data. */
@@ -57,6 +58,34 @@ describe("reranker model", () => {
     expect(learned).toBeGreaterThan(firstStage + 0.3);
     // The same data always trains the same trees.
     expect(trainLambdaMart(make(1, 200), ["first", "signal", "noise"], { rounds: 30, depth: 2, minLeaf: 20 })).toEqual(model);
+  });
+
+  it("bags one model per fold left out, scoring their mean", () => {
+    // Three folds of synthetic lists over the reranker's features: the first feature tells the answer apart.
+    const fold = (seed: number): RankGroup[] => {
+      const r = rng(seed);
+      return Array.from({ length: 60 }, () => {
+        const x: number[][] = [];
+        const y: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          const rel = i === 3 ? 1 : 0;
+          x.push(Array.from(RERANK_FEATURES, (_, f) => (f === 0 ? (rel ? 0.5 : 0) + r() : r())));
+          y.push(rel);
+        }
+        return { x, y };
+      });
+    };
+    const folds = [fold(1), fold(2), fold(3)];
+    const opts = { rounds: 10, depth: 2, minLeaf: 10 };
+    const bagged = trainOnGroups(folds, 7, opts);
+    const single = folds.map((_, out) => trainLambdaMart(folds.filter((__, k) => k !== out).flat(), RERANK_FEATURES, opts));
+    expect(bagged.trees).toHaveLength(30);
+    expect(bagged.maxQueryWords).toBe(7);
+    for (const g of fold(4).slice(0, 5))
+      for (const x of g.x) {
+        const mean = single.reduce((s, m) => s + predict(m, x), 0) / single.length;
+        expect(predict(bagged, x)).toBeCloseTo(mean, 10);
+      }
   });
 
   it("ships a model trained on the features the index computes", () => {
