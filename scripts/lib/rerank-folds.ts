@@ -54,7 +54,7 @@ export function trainOnFolds(
  * A bagged forest: one model per fold left out of `byFold` (each trained on the rest), their
  * trees joined and the rate divided by their number, so a score is the models' mean. Trees
  * fitted to a thousand questions vary with which questions they saw; the mean varies less
- * (nested STARD MRR@10 0.568 -> 0.572 with the same features).
+ * (nested STARD MRR@10 0.568 -> 0.573 with the same features, `npm run eval`).
  */
 export function trainOnGroups(byFold: RankGroup[][], maxQueryWords: number, opts: LambdaMartOptions = {}): RerankModel {
   const models =
@@ -67,7 +67,7 @@ export function trainOnGroups(byFold: RankGroup[][], maxQueryWords: number, opts
     rate: models[0].rate / models.length,
     trees: models.flatMap((m) => m.trees),
     maxQueryWords,
-    trainedOn: `${questions} questions, ${byFold.length} folds, ${models.length} bagged models (each leaving one fold out) of ${opts.rounds ?? 100} trees of depth ${opts.depth ?? 3}`,
+    trainedOn: `${questions} questions, ${byFold.length} folds, ${models.length} bagged models (each leaving one fold out) of ${models[0].trees.length} trees of depth ${opts.depth ?? 3}`,
   };
 }
 
