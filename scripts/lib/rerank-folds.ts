@@ -63,7 +63,7 @@ export function trainOnGroups(byFold: RankGroup[][], maxQueryWords: number, opts
       : byFold.map((_, out) => trainLambdaMart(byFold.filter((__, k) => k !== out).flat(), RERANK_FEATURES, opts));
   const questions = byFold.reduce((n, g) => n + g.length, 0);
   return {
-    features: models[0].features,
+    features: RERANK_FEATURES,
     rate: models[0].rate / models.length,
     trees: models.flatMap((m) => m.trees),
     maxQueryWords,

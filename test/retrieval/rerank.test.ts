@@ -86,6 +86,10 @@ describe("reranker model", () => {
         const mean = single.reduce((s, m) => s + predict(m, x), 0) / single.length;
         expect(predict(bagged, x)).toBeCloseTo(mean, 10);
       }
+    // One fold has nothing to leave out: one forest, trained on it.
+    const alone = trainOnGroups([folds[0]], 7, opts);
+    expect(alone.trees).toEqual(trainLambdaMart(folds[0], RERANK_FEATURES, opts).trees);
+    expect(alone.rate).toBe(0.1);
   });
 
   it("ships a model trained on the features the index computes", () => {
