@@ -119,6 +119,9 @@ async function main(): Promise<void> {
   const { evalNarratives } = await import("./eval-narratives.ts");
   console.log("\n== story-like consultations through the shipped assistant (blind: written apart from the code, never tuned on)");
   await evalNarratives();
+  const { evalDirect } = await import("./eval-direct.ts");
+  console.log("\n== the direct answer: which guide paragraph the first message leads with (blind: written from the guides apart from the code, never tuned on)");
+  await evalDirect();
   const { evalMessages } = await import("./eval-messages.ts");
   console.log("\n== emergency and intent labelled sets (test split is held out from tuning)");
   await evalMessages();

@@ -343,7 +343,8 @@ export class Answerer implements AnswerPipeline {
       }
     }
 
-    const composed = compose({ guide, articles: quoted, directory, region, explanation, now: this.now() }, format);
+    const focus = { terms: evidence.terms ?? this.o.retriever.queryTerms(query), question: query, articles: articles.map((h) => h.article) };
+    const composed = compose({ guide, articles: quoted, directory, region, explanation, focus, now: this.now() }, format);
     const prefix = always ? "这类情况需要律师尽快介入，我已同时转给值班律师。先为您介绍一般规定：\n\n" : note;
     const parts: AnswerParts = { ...composed.parts, lead: prefix, fullText: prefix + composed.fullText };
     return {

@@ -5,6 +5,7 @@
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import { isCurrentLaw, validityLabel } from "../knowledge/status.ts";
 import type { ArticleUnit, Guide } from "../knowledge/types.ts";
+import type { AnswerFocus } from "./focus.ts";
 import { firstMessageParts } from "./phone-first.ts";
 import { DETAIL_HINT, DISCLAIMER, renderText } from "./render.ts";
 import type { AnswerParts, Citation, ReplyFormat } from "./types.ts";
@@ -24,6 +25,8 @@ export interface ComposeInput {
   region: string | null;
   /** An explanation written by the language model, already verified; replaces the guide body. */
   explanation?: string;
+  /** The question and its retrieved articles: the guide paragraph the first message leads with. */
+  focus?: AnswerFocus;
   now?: Date;
 }
 
@@ -102,7 +105,7 @@ export function compose(input: ComposeInput, limits: ReplyFormat): Composed {
   // Repealed or not-yet-effective text is never quoted as current law.
   const citations = input.articles.filter((a) => isCurrentLaw(a, now)).map((a) => citationOf(a, now));
   const fullText = [...sections(input, citations), DISCLAIMER].join("\n\n");
-  const first = firstMessageParts({ guide: input.guide, citations, directory: input.directory, region: input.region, explanation: input.explanation }, limits);
+  const first = firstMessageParts({ guide: input.guide, citations, directory: input.directory, region: input.region, explanation: input.explanation, focus: input.focus }, limits);
   const parts: AnswerParts = { ...first, fullText };
   const text = renderText(parts, limits);
   return { text, fullText, citations, truncated: text !== fullText, parts };

@@ -6,6 +6,7 @@
 
 import type { ServiceDirectory } from "../knowledge/directory.ts";
 import type { Guide } from "../knowledge/types.ts";
+import { focusedBody, type AnswerFocus } from "./focus.ts";
 import { placeLine } from "./followup-places.ts";
 import { firstMessageText } from "./render.ts";
 import type { AnswerParts, Citation, ReplyFormat } from "./types.ts";
@@ -20,6 +21,8 @@ export interface FirstMessageInput {
   directory: ServiceDirectory;
   region: string | null;
   explanation?: string;
+  /** The question and what was retrieved for it: which of the guide's paragraphs it asks about. */
+  focus?: AnswerFocus;
 }
 
 interface Budget {
@@ -52,8 +55,8 @@ export function sentencesUpTo(text: string, max: number): string {
   return (clause > max * 0.4 ? cut.slice(0, clause) : cut) + "……";
 }
 
-function direct(input: FirstMessageInput, max: number): string {
-  const source = input.explanation ?? input.guide?.body ?? "";
+/** The direct answer from `source` (the explanation or the guide's body, focused), else the first statute. */
+function direct(input: FirstMessageInput, source: string, max: number): string {
   if (source) return sentencesUpTo(source, max);
   const first = input.citations[0];
   if (!first) return "";
@@ -87,8 +90,9 @@ function firstSentence(s: string): string {
  */
 export function firstMessageParts(input: FirstMessageInput, format: ReplyFormat): AnswerParts {
   let parts: AnswerParts | null = null;
+  const source = input.explanation ?? (input.guide ? focusedBody(input.guide, input.focus) : "");
   for (const b of BUDGETS) {
-    parts = { lead: "", title: input.guide?.title ?? null, direct: direct(input, b.direct), ...nextSteps(input, b), citations: input.citations, fullText: "" };
+    parts = { lead: "", title: input.guide?.title ?? null, direct: direct(input, source, b.direct), ...nextSteps(input, b), citations: input.citations, fullText: "" };
     if ([...firstMessageText(parts, format)].length <= PHONE_CHARS) return parts;
   }
   return parts!;

@@ -154,6 +154,14 @@ describe("phone-first answers", () => {
     expect(detained.text.startsWith(detained.parts!.lead.trim())).toBe(true);
   });
 
+  it("leads with the guide paragraph the question asks about, the general rule when it asks generally", async () => {
+    const format = profileOf("web").format;
+    const lead = async (q: string) => (await answerer.run(q, fresh(), format)).parts?.direct ?? "";
+    expect(await lead("单位让我写个人原因辞职，写了还能要补偿吗")).toMatch(/^最大的坑/);
+    expect(await lead("周末加班公司不给加班费，加班工资该怎么算")).toMatch(/^加班工资按/);
+    expect(await lead("老板欠我三个月工资不给咋办")).toMatch(/^按时足额发工资/);
+  });
+
   it("a fixed reply (a greeting, a referral asked for) carries no answer parts", async () => {
     expect((await answerer.run("转人工", fresh(), profileOf("web").format)).parts).toBeUndefined();
   });
