@@ -10,17 +10,15 @@
 // The default set, test/fixtures/blind/direct-paragraphs.jsonl, was written from the guides
 // alone by a helper who never saw the code, and is never tuned on.
 // Run: node bin/run-script.js scripts/eval-direct.ts [FILE.jsonl]   (LAWDESK_DATA_DIR as for lawdesk answer)
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import pino from "pino";
-import { createAnswerer } from "../src/app.ts";
-import { loadConfig, PROJECT_ROOT } from "../src/config.ts";
-import { openKnowledge } from "../src/knowledge/base.ts";
-import { ServiceDirectory } from "../src/knowledge/directory.ts";
+import { PROJECT_ROOT } from "../src/config.ts";
 import { focusParagraph, guideParagraphs } from "../src/pipeline/focus.ts";
 import { sentencesUpTo } from "../src/pipeline/phone-first.ts";
 import { EMPTY_CONTEXT } from "../src/pipeline/types.ts";
 import { profileOf } from "../src/channels/profiles.ts";
+import { openAssistant } from "./lib/assistant.ts";
+import { readJsonl } from "./lib/ir-metrics.ts";
 
 interface Line {
   id: string;
@@ -44,20 +42,12 @@ export async function evalDirect(file = BLIND, log: (l: string) => void = consol
     log(`direct answers: ${file} is absent`);
     return {};
   }
-  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Line);
-  const config = loadConfig(process.env);
-  const quiet = pino({ level: "silent" });
-  const kb = await openKnowledge(config, { log: quiet });
-  const directory = ServiceDirectory.load(config.knowledgeDir);
-  const answerer = await createAnswerer({ ...config, LAWDESK_ANSWER_THRESHOLD: 0 }, kb, directory, quiet);
-  let top1 = 0;
-  let top3 = 0;
-  let noGuide = 0;
-  let given = 0;
-  let firstGiven = 0;
-  let onGuide = 0;
-  let led = 0;
-  let firstOnGuide = 0;
+  const lines = readJsonl<Line>(file);
+  const { kb, answerer: answererAt } = await openAssistant();
+  const answerer = await answererAt(0);
+  // Counts: the labelled guide's rank in guide search; the paragraph chosen with that guide
+  // given; answers on that guide through the assistant, and those leading with the paragraph.
+  const n = { top1: 0, top3: 0, noGuide: 0, given: 0, firstGiven: 0, onGuide: 0, led: 0, firstOnGuide: 0 };
   const byLabel = new Map<number, { n: number; hit: number }>();
   try {
     for (const l of lines) {
@@ -66,32 +56,32 @@ export async function evalDirect(file = BLIND, log: (l: string) => void = consol
       const label = l.paragraph - 1;
       const articles = (await kb.searchArticles(l.question, 10)).map((h) => h.article);
       const chosen = focusParagraph(guide, { terms: kb.legalTerms(l.question), question: l.question, articles }).index;
-      given += Number(chosen === label);
-      firstGiven += Number(label === 0);
+      n.given += Number(chosen === label);
+      n.firstGiven += Number(label === 0);
       const tally = byLabel.get(l.paragraph) ?? { n: 0, hit: 0 };
       tally.n++;
       tally.hit += Number(chosen === label);
       byLabel.set(l.paragraph, tally);
       const found = kb.searchGuides(l.question, 3).map((h) => h.guide.id);
-      top1 += Number(found[0] === l.guide);
-      top3 += Number(found.includes(l.guide));
+      n.top1 += Number(found[0] === l.guide);
+      n.top3 += Number(found.includes(l.guide));
       const r = await answerer.run(l.question, { ...EMPTY_CONTEXT }, profileOf("eval").format);
-      noGuide += Number(!r.guideId);
+      n.noGuide += Number(!r.guideId);
       if (r.guideId !== l.guide || !r.parts) continue;
-      onGuide++;
-      led += Number(paragraphOf(guide.body, r.parts.direct) === label);
-      firstOnGuide += Number(label === 0);
+      n.onGuide++;
+      n.led += Number(paragraphOf(guide.body, r.parts.direct) === label);
+      n.firstOnGuide += Number(label === 0);
     }
   } finally {
     await kb.close();
   }
   const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
   log(`direct answers: ${lines.length} questions from ${file.replace(PROJECT_ROOT + "/", "")}`);
-  log(`  labelled guide given: the labelled paragraph chosen ${pct(given, lines.length)} (always the first paragraph: ${pct(firstGiven, lines.length)})`);
+  log(`  labelled guide given: the labelled paragraph chosen ${pct(n.given, lines.length)} (always the first paragraph: ${pct(n.firstGiven, lines.length)})`);
   log(`    by labelled paragraph: ${[...byLabel.entries()].sort((a, b) => a[0] - b[0]).map(([p, t]) => `${p}: ${t.hit}/${t.n}`).join(", ")}`);
-  log(`  guide search: the labelled guide first ${pct(top1, lines.length)}, in the first three ${pct(top3, lines.length)}`);
-  log(`  through the assistant: answered on the labelled guide ${pct(onGuide, lines.length)}, on no guide ${pct(noGuide, lines.length)}; of those on the labelled guide leading with the labelled paragraph ${pct(led, onGuide)} (always the first paragraph: ${pct(firstOnGuide, onGuide)})`);
-  return { n: lines.length, guideTop1: top1 / lines.length, guideTop3: top3 / lines.length, chosen: given / lines.length, firstOnly: firstGiven / lines.length, onGuide: onGuide / lines.length, led: led / Math.max(1, onGuide) };
+  log(`  guide search: the labelled guide first ${pct(n.top1, lines.length)}, in the first three ${pct(n.top3, lines.length)}`);
+  log(`  through the assistant: answered on the labelled guide ${pct(n.onGuide, lines.length)}, on no guide ${pct(n.noGuide, lines.length)}; of those on the labelled guide leading with the labelled paragraph ${pct(n.led, n.onGuide)} (always the first paragraph: ${pct(n.firstOnGuide, n.onGuide)})`);
+  return { n: lines.length, guideTop1: n.top1 / lines.length, guideTop3: n.top3 / lines.length, chosen: n.given / lines.length, firstOnly: n.firstGiven / lines.length, onGuide: n.onGuide / lines.length, led: n.led / Math.max(1, n.onGuide) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

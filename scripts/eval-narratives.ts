@@ -9,13 +9,11 @@
 // is never tuned on: only its aggregate figures are printed.
 // Run: node bin/run-script.js scripts/eval-narratives.ts [FILE.jsonl] [--index-dir DIR]
 //   (the index is built once in LAWDESK_DATA_DIR, default ./data, a few minutes on 2 cores)
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import pino from "pino";
-import { createAnswerer } from "../src/app.ts";
-import { loadConfig, PROJECT_ROOT } from "../src/config.ts";
-import { openKnowledge } from "../src/knowledge/base.ts";
-import { ServiceDirectory } from "../src/knowledge/directory.ts";
+import { PROJECT_ROOT } from "../src/config.ts";
+import { openAssistant } from "./lib/assistant.ts";
+import { readJsonl } from "./lib/ir-metrics.ts";
 import { EMPTY_CONTEXT } from "../src/pipeline/types.ts";
 import { profileOf } from "../src/channels/profiles.ts";
 
@@ -52,14 +50,11 @@ export async function evalNarratives(file = BLIND, log: (l: string) => void = co
     log(`narratives: ${file} is absent`);
     return {};
   }
-  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Narrative);
-  const config = loadConfig(process.env);
-  const quiet = pino({ level: "silent" });
-  const kb = await openKnowledge(config, { log: quiet });
-  const directory = ServiceDirectory.load(config.knowledgeDir);
-  const answerer = await createAnswerer(config, kb, directory, quiet);
+  const lines = readJsonl<Narrative>(file);
+  const { kb, answerer: answererAt } = await openAssistant();
+  const answerer = await answererAt();
   // The same assistant with no threshold: what it would cite if it answered everything.
-  const always = await createAnswerer({ ...config, LAWDESK_ANSWER_THRESHOLD: 0 }, kb, directory, quiet);
+  const always = await answererAt(0);
   const rows: Row[] = [];
   const curveRows: Array<{ confidence: number; quoted: boolean; citesLaw: boolean; citesArticle: boolean }> = [];
   const latencies: number[] = [];

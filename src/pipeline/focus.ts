@@ -4,7 +4,9 @@
 // should read that one first, not the rule they did not ask about: the phone-first message
 // has room for about one paragraph.
 
+import { canonicalArticleLabel, findArticleRefs, formatArticleLabel } from "../knowledge/article-number.ts";
 import type { ArticleUnit, Guide } from "../knowledge/types.ts";
+import { hanBigrams, hanOnly } from "../retrieval/surface-match.ts";
 
 /** What the answer knows about the question, to find the paragraph it asks about. */
 export interface AnswerFocus {
@@ -37,7 +39,7 @@ export function guideParagraphs(body: string): string[] {
 export function focusParagraph(guide: Guide, focus: AnswerFocus | undefined): { index: number; text: string } {
   const paragraphs = guideParagraphs(guide.body);
   if (paragraphs.length < 2 || !focus) return { index: 0, text: paragraphs[0] ?? guide.body };
-  const lexical = shares(paragraphs, [...focus.terms, ...hanPairs(focus.question)]);
+  const lexical = shares(paragraphs, [...focus.terms, ...hanBigrams(hanOnly(focus.question))]);
   const cited = citedWeights(guide, paragraphs, focus.articles);
   const [byWords, byArticles] = [normalised(lexical), normalised(cited)];
   const score = paragraphs.map((_, i) => byWords[i] + byArticles[i]);
@@ -53,8 +55,9 @@ export function focusParagraph(guide: Guide, focus: AnswerFocus | undefined): { 
  */
 export function focusedBody(guide: Guide, focus: AnswerFocus | undefined): string {
   const paragraphs = guideParagraphs(guide.body);
+  if (paragraphs.length < 2) return guide.body;
   const { index } = focusParagraph(guide, focus);
-  return [paragraphs[index], ...paragraphs.filter((_, i) => i !== index)].filter((p) => p !== undefined).join("\n\n") || guide.body;
+  return [paragraphs[index], ...paragraphs.filter((_, i) => i !== index)].join("\n\n");
 }
 
 /**
@@ -86,35 +89,17 @@ function citedWeights(guide: Guide, paragraphs: string[], articles: ArticleUnit[
     if (!rank.has(key)) rank.set(key, r);
   });
   return paragraphs.map((p) => {
+    const cites = new Set(findArticleRefs(p).map((r) => formatArticleLabel(r.no, r.sub)));
     let w = 0;
     for (const b of guide.legalBasis) {
       const r = rank.get(`${b.law}|${b.article}`);
-      if (r !== undefined && citesNumber(p, b.article)) w += 1 / (r + 1);
+      if (r !== undefined && cites.has(canonicalArticleLabel(b.article))) w += 1 / (r + 1);
     }
     return w;
   });
 }
 
-/** True when `label` (第二十五条) stands alone in the text, not inside 第七百二十五条's numeral. */
-function citesNumber(text: string, label: string): boolean {
-  const number = label.replace(/^第/, "");
-  for (let at = text.indexOf(number); at >= 0; at = text.indexOf(number, at + 1)) if (!NUMERAL.test(text[at - 1] ?? "")) return true;
-  return false;
-}
-
-const NUMERAL = /[零〇一二三四五六七八九十百千]/;
-
 function normalised(xs: number[]): number[] {
   const max = Math.max(...xs);
   return max > 0 ? xs.map((x) => x / max) : xs.map(() => 0);
-}
-
-const HAN = /\p{Script=Han}/u;
-
-/** Distinct pairs of adjacent Chinese characters of the text. */
-function hanPairs(text: string): string[] {
-  const han = [...text].filter((c) => HAN.test(c)).join("");
-  const out = new Set<string>();
-  for (let i = 0; i + 1 < han.length; i++) out.add(han.slice(i, i + 2));
-  return [...out];
 }
