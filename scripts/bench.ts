@@ -12,6 +12,7 @@ import { PROJECT_ROOT, loadTrainingFor } from "../src/retrieval/rank.ts";
 import { SearchIndex, releaseBuildCache } from "../src/retrieval/search-index.ts";
 import { readJsonl } from "./lib/ir-metrics.ts";
 import { machineLine } from "./eval.ts";
+import { sharedNationalLawFolders } from "../src/paths.ts";
 
 export interface BenchRetrievalResult {
   articles: number;
@@ -35,7 +36,7 @@ function maxRssMB(): number {
 /** Child: build and save; prints a JSON line. */
 function childBuild(dir: string, dense: boolean): void {
   const t0 = performance.now();
-  const articles = readCorpusJsonl(join(DATA, "corpus.jsonl"));
+  const articles = readCorpusJsonl(join(DATA, "corpus.jsonl"), { chaptersFrom: sharedNationalLawFolders() });
   const terms = loadTermsFile(join(PROJECT_ROOT, "knowledge/terms.yaml"));
   const training = loadTrainingFor(join(DATA, "queries-train.jsonl"), new Set(articles.map((a) => a.id))) ?? undefined;
   const index = SearchIndex.build(articles, {

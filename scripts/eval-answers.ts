@@ -29,6 +29,7 @@ import { SqlKnowledgeStore } from "../src/store/knowledge-store.ts";
 import { openSqlite } from "../src/store/sqlite.ts";
 import { readJsonl } from "./lib/ir-metrics.ts";
 import { profileOf } from "../src/channels/profiles.ts";
+import { sharedNationalLawFolders } from "../src/paths.ts";
 
 interface StardQuestion {
   id: string;
@@ -167,7 +168,7 @@ export async function evalAnswers(opts: { answerable?: number; unanswerable?: nu
     return {};
   }
   const t0 = Date.now();
-  const corpus = readCorpusJsonl(join(STARD, "corpus.jsonl"));
+  const corpus = readCorpusJsonl(join(STARD, "corpus.jsonl"), { chaptersFrom: sharedNationalLawFolders() });
   const byId = new Map(corpus.map((a) => [a.id, a]));
   const questions = readJsonl<StardQuestion>(join(STARD, "queries-train.jsonl"));
   const offTopic = readJsonl<{ question: string }>(join(PROJECT_ROOT, "test/fixtures/off-topic-questions.jsonl"));

@@ -12,6 +12,7 @@ import { SearchIndex, type FusionWeights } from "../src/retrieval/search-index.t
 import { domainWords, nestedGroups, trainOnGroups } from "./lib/rerank-folds.ts";
 import { RERANK_TRAINING } from "./train-rerank.ts";
 import { formatTable, kFolds, meanMetrics, queryMetrics, readJsonl, type LabelledQuery, type MetricRow } from "./lib/ir-metrics.ts";
+import { sharedNationalLawFolders } from "../src/paths.ts";
 
 export interface EvalRetrievalOptions {
   dataDir?: string;
@@ -43,7 +44,7 @@ export async function evalRetrieval(opts: EvalRetrievalOptions = {}): Promise<Ev
     return r;
   };
 
-  const articles = readCorpusJsonl(corpusPath);
+  const articles = readCorpusJsonl(corpusPath, { chaptersFrom: sharedNationalLawFolders() });
   const queries = readJsonl<LabelledQuery>(trainPath);
   const termsFile = loadTermsFile(join(PROJECT_ROOT, "knowledge/terms.yaml"));
   const aliases = loadAliasesFile(join(PROJECT_ROOT, "knowledge/law-aliases.yaml"));

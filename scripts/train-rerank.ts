@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCorpusJsonl } from "../src/retrieval/corpus.ts";
 import { loadAliasesFile, loadTermsFile } from "../src/retrieval/knowledge-files.ts";
-import { PROJECT_ROOT, SHARED_DATA_DIR } from "../src/paths.ts";
+import { PROJECT_ROOT, SHARED_DATA_DIR, sharedNationalLawFolders } from "../src/paths.ts";
 import { SearchIndex } from "../src/retrieval/search-index.ts";
 import { kFolds, readJsonl, type LabelledQuery } from "./lib/ir-metrics.ts";
 import { trainOnFolds } from "./lib/rerank-folds.ts";
@@ -19,7 +19,7 @@ const MODEL_PATH = join(PROJECT_ROOT, "src/retrieval/rerank-model.json");
 
 async function main(): Promise<void> {
   const log = (m: string) => process.stderr.write(`[train-rerank] ${m}\n`);
-  const articles = readCorpusJsonl(join(SHARED_DATA_DIR, "stard/corpus.jsonl"));
+  const articles = readCorpusJsonl(join(SHARED_DATA_DIR, "stard/corpus.jsonl"), { chaptersFrom: sharedNationalLawFolders() });
   const queries = readJsonl<LabelledQuery>(join(SHARED_DATA_DIR, "stard/queries-train.jsonl"));
   const terms = loadTermsFile(join(PROJECT_ROOT, "knowledge/terms.yaml"));
   const aliases = loadAliasesFile(join(PROJECT_ROOT, "knowledge/law-aliases.yaml"));

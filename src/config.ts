@@ -2,13 +2,13 @@
 // LAWDESK_CONFIG (or ./lawdesk.config.yaml when present); the environment wins.
 // Every setting is validated at start-up and a wrong one is reported by name.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { closest, distance } from "fastest-levenshtein";
 import YAML from "yaml";
 import { z } from "zod";
 import { parseTrustProxy } from "./server/proxy.ts";
-import { PROJECT_ROOT, SHARED_DATA_DIR } from "./paths.ts";
+import { PROJECT_ROOT, sharedNationalLawFolders } from "./paths.ts";
 
 export { PROJECT_ROOT, SHARED_DATA_DIR } from "./paths.ts";
 
@@ -225,9 +225,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
  */
 export function defaultLawSources(config: Config): string[] {
   if (config.LAWDESK_LAWS) return config.LAWDESK_LAWS.map((p) => resolve(p));
-  const shared = resolve(SHARED_DATA_DIR, "laws");
-  if (!existsSync(shared)) return [];
-  return readdirSync(shared, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith(".") && d.name !== "DLC" && d.name !== "案例")
-    .map((d) => join(shared, d.name));
+  return sharedNationalLawFolders();
 }

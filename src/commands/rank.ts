@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { Config } from "../config.ts";
+import { defaultLawSources, type Config } from "../config.ts";
 import { rankCorpus } from "../retrieval/rank.ts";
 
 export interface RankArgs {
@@ -18,6 +18,7 @@ export async function runRank(config: Config, args: RankArgs): Promise<number> {
     k: args.k,
     trainPath: args.train,
     cacheDir: join(config.dataDir, "rank-cache"),
+    chaptersFrom: defaultLawSources(config),
     verbose: process.stderr.isTTY,
   })) {
     process.stdout.write(JSON.stringify({ id: r.id, ranked: r.ranked }) + "\n");

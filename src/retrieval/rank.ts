@@ -3,10 +3,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readCorpusJsonl } from "./corpus.ts";
+import { chapterSourcesStamp, readCorpusJsonl } from "./corpus.ts";
 import { loadAliasesFile, loadTermsFile } from "./knowledge-files.ts";
 import { SearchIndex, type SearchIndexOptions, type TrainingQuestion } from "./search-index.ts";
-import { PROJECT_ROOT, SHARED_DATA_DIR } from "../paths.ts";
+import { PROJECT_ROOT, SHARED_DATA_DIR, sharedNationalLawFolders } from "../paths.ts";
 
 export { PROJECT_ROOT } from "../paths.ts";
 export const DEFAULT_TRAIN_PATH = resolve(SHARED_DATA_DIR, "stard/queries-train.jsonl");
@@ -26,6 +26,11 @@ export interface RankOptions {
   /** knowledge/terms.yaml and knowledge/law-aliases.yaml; default: the project's, if present. */
   termsPath?: string | false;
   aliasesPath?: string | false;
+  /**
+   * Markdown statutes to read missing chapter headings from (corpus-chapters.ts); default:
+   * the shared collection's national statutes, when present.
+   */
+  chaptersFrom?: string[];
   /** Dense part: "lsa" (default) or false. */
   dense?: "lsa" | false;
   /** Log progress to stderr. */
@@ -69,14 +74,16 @@ export function buildOrLoadIndex(opts: RankOptions): { index: SearchIndex; cache
   const aliasesPath = opts.aliasesPath === false ? null : (opts.aliasesPath ?? join(PROJECT_ROOT, "knowledge/law-aliases.yaml"));
   const trainPath = opts.trainPath === false ? null : (opts.trainPath ?? DEFAULT_TRAIN_PATH);
   const fileHash = (p: string | null) => (p && existsSync(p) ? sha(readFileSync(p)) : "none");
+  const chaptersFrom = opts.chaptersFrom ?? sharedNationalLawFolders();
   const key = sha(
     JSON.stringify({
-      v: 1,
+      v: 2,
       corpus: sha(corpusBuf),
       terms: fileHash(termsPath),
       aliases: fileHash(aliasesPath),
       train: fileHash(trainPath),
       dense: opts.dense ?? "lsa",
+      chapters: chapterSourcesStamp(chaptersFrom),
     }),
   ).slice(0, 24);
   const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
@@ -89,7 +96,7 @@ export function buildOrLoadIndex(opts: RankOptions): { index: SearchIndex; cache
       log(`cache unreadable (${(e as Error).message}); rebuilding`);
     }
   }
-  const articles = readCorpusJsonl(opts.corpusPath);
+  const articles = readCorpusJsonl(opts.corpusPath, { chaptersFrom });
   const training = trainPath ? loadTrainingFor(trainPath, new Set(articles.map((a) => a.id))) : null;
   log(`building index over ${articles.length} articles, ${training?.length ?? 0} training questions`);
   const terms = termsPath ? loadTermsFile(termsPath) : { terms: [], typos: [] };
