@@ -25,13 +25,15 @@ function opening(text: string): string {
   return text.replace(/[\s\p{P}]/gu, "").slice(0, 40);
 }
 
-function* markdownFiles(dir: string): Generator<string> {
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith(".")) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) yield* markdownFiles(p);
-    else if (name.endsWith(".md")) yield p;
+/** The .md files under `path` (a folder or one file); a path that does not exist gives none. */
+function* markdownFiles(path: string): Generator<string> {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return;
+  if (!st.isDirectory()) {
+    if (path.endsWith(".md")) yield path;
+    return;
   }
+  for (const name of readdirSync(path).sort()) if (!name.startsWith(".")) yield* markdownFiles(join(path, name));
 }
 
 /**

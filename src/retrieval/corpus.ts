@@ -9,8 +9,6 @@ import { parseLawJsonl } from "../knowledge/law-jsonl.ts";
 import type { ArticleUnit } from "../knowledge/types.ts";
 import { attachChapters, readChapterTable } from "./corpus-chapters.ts";
 
-export { chapterSourcesStamp } from "./corpus-chapters.ts";
-
 /** `chaptersFrom`: folders of Markdown statutes to read missing chapter headings from. */
 export function readCorpusJsonl(path: string, opts: { chaptersFrom?: string[] } = {}): ArticleUnit[] {
   const { units, problems } = parseLawJsonl(readFileSync(path, "utf8"), basename(path), { lenient: true });

@@ -3,7 +3,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chapterSourcesStamp, readCorpusJsonl } from "./corpus.ts";
+import { readCorpusJsonl } from "./corpus.ts";
+import { chapterSourcesStamp } from "./corpus-chapters.ts";
 import { loadAliasesFile, loadTermsFile } from "./knowledge-files.ts";
 import { SearchIndex, type SearchIndexOptions, type TrainingQuestion } from "./search-index.ts";
 import { PROJECT_ROOT, SHARED_DATA_DIR, sharedNationalLawFolders } from "../paths.ts";

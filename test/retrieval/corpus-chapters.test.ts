@@ -78,6 +78,9 @@ describe("chapters joined from the Markdown statutes", () => {
     expect(chapterSourcesStamp([folder])).toBe(before);
     writeFileSync(join(folder, "劳动合同法.md"), LABOUR + "\n第三十九条 劳动者严重违反用人单位的规章制度的，用人单位可以解除劳动合同。\n");
     expect(chapterSourcesStamp([folder])).not.toBe(before);
+    // A single file, or a folder that is not there (a mistyped LAWDESK_LAWS), reads as given.
+    expect(readChapterTable([join(folder, "劳动合同法.md"), join(tmp, "absent")]).size).toBe(2);
+    expect(chapterSourcesStamp([join(tmp, "absent")])).toBe(chapterSourcesStamp([]));
   });
 });
 
