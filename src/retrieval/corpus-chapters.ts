@@ -1,9 +1,10 @@
 // Chapter headings for a corpus that has none. STARD's JSONL gives law, article and text
 // only, while the statutes the assistant ingests carry their 编/章/节 path, which search
-// indexes and the reranker reads ("租赁合同" over 买卖不破租赁, "违约责任" over the general
-// rule). Joining them from the same Markdown statutes makes a corpus rank as the ingested
-// law does. A match needs the law's title, the article's label and the start of its text
-// to agree, so an article of another version of the law is left without chapters.
+// indexes with the text (BM25, the dense space, and so the reranker's coverage features):
+// "租赁合同" over 买卖不破租赁, "违约责任" over the general rule. Joining them from the same
+// Markdown statutes makes a corpus rank as the ingested law does. A match needs the law's
+// title, the article's label and the start of its text to agree, so an article of another
+// version of the law is left without chapters.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -37,9 +38,10 @@ function* markdownFiles(path: string): Generator<string> {
 }
 
 /**
- * The chapter paths of every article in the Markdown statutes under `folders`, as ingestion
- * gives them: a file's subtitle (the Civil Code's 合同编 …) first, then its headings.
- * Files that are not statutes are skipped.
+ * The chapter paths of every article in the Markdown statutes under `folders` (folders or
+ * single files; a path that is not there gives none), as ingestion gives them: a file's
+ * subtitle (the Civil Code's 合同编 …) first, then its headings. Files that are not
+ * statutes are skipped.
  */
 export function readChapterTable(folders: string[]): ChapterTable {
   const table: ChapterTable = new Map();
