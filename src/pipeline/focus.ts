@@ -38,14 +38,19 @@ export function guideParagraphs(body: string): string[] {
  */
 export function focusParagraph(guide: Guide, focus: AnswerFocus | undefined): { index: number; text: string } {
   const paragraphs = guideParagraphs(guide.body);
-  if (paragraphs.length < 2 || !focus) return { index: 0, text: paragraphs[0] ?? guide.body };
+  const index = focusIndex(guide, paragraphs, focus);
+  return { index, text: paragraphs[index] ?? guide.body };
+}
+
+function focusIndex(guide: Guide, paragraphs: string[], focus: AnswerFocus | undefined): number {
+  if (paragraphs.length < 2 || !focus) return 0;
   const lexical = shares(paragraphs, [...focus.terms, ...hanBigrams(hanOnly(focus.question))]);
   const cited = citedWeights(guide, paragraphs, focus.articles);
   const [byWords, byArticles] = [normalised(lexical), normalised(cited)];
   const score = paragraphs.map((_, i) => byWords[i] + byArticles[i]);
   let best = 0;
   for (let i = 1; i < score.length; i++) if (score[i] > score[best] + 1e-9) best = i;
-  return { index: best, text: paragraphs[best] };
+  return best;
 }
 
 /**
@@ -56,7 +61,8 @@ export function focusParagraph(guide: Guide, focus: AnswerFocus | undefined): { 
 export function focusedBody(guide: Guide, focus: AnswerFocus | undefined): string {
   const paragraphs = guideParagraphs(guide.body);
   if (paragraphs.length < 2) return guide.body;
-  const { index } = focusParagraph(guide, focus);
+  const index = focusIndex(guide, paragraphs, focus);
+  if (index === 0) return guide.body;
   return [paragraphs[index], ...paragraphs.filter((_, i) => i !== index)].join("\n\n");
 }
 

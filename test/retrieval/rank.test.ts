@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadTrainingFor, rankCorpus, PROJECT_ROOT } from "../../src/retrieval/rank.ts";
+import { buildOrLoadIndex, loadTrainingFor, rankCorpus, PROJECT_ROOT } from "../../src/retrieval/rank.ts";
 import { readLabelledQuestions } from "../../src/retrieval/question-bank.ts";
 import { ARTICLES } from "./fixtures.ts";
 
@@ -47,6 +47,25 @@ describe("rankCorpus", () => {
     // different options -> different cache entry
     await collect({ ...opts, trainPath: false });
     expect(readdirSync(cacheDir)).toHaveLength(2);
+  });
+
+  it("indexes the corpus with the chapter headings of the statutes given, and caches per statutes", () => {
+    const laws = join(tmp, "laws");
+    mkdirSync(laws, { recursive: true });
+    const divorce = ARTICLES[2];
+    writeFileSync(join(laws, "婚姻家庭编.md"), `# ${divorce.law}\n\n# 婚姻家庭编\n\n<!-- INFO END -->\n\n## 第四章 离婚\n\n${divorce.article} ${divorce.text}\n`);
+    const cacheDir = join(tmp, "cache-chapters");
+    const opts = { corpusPath: corpus, queriesPath: queries, cacheDir, trainPath: false as const, termsPath: false as const, aliasesPath: false as const };
+    const joined = buildOrLoadIndex({ ...opts, chaptersFrom: [laws] });
+    expect(joined.index.articles.find((a) => a.id === divorce.id)?.chapters).toEqual(["婚姻家庭编", "第四章 离婚"]);
+    expect(joined.index.articles.filter((a) => a.chapters.length > 0)).toHaveLength(1);
+    const bare = buildOrLoadIndex({ ...opts, chaptersFrom: [] });
+    expect(bare.key).not.toBe(joined.key);
+    expect(bare.index.articles.every((a) => a.chapters.length === 0)).toBe(true);
+    // Read back from the cache, the chapters are still there.
+    const again = buildOrLoadIndex({ ...opts, chaptersFrom: [laws] });
+    expect(again.cached).toBe(true);
+    expect(again.index.articles.find((a) => a.id === divorce.id)?.chapters).toEqual(["婚姻家庭编", "第四章 离婚"]);
   });
 
   it("ignores training files whose ids do not match the corpus", () => {
